@@ -1,0 +1,281 @@
+//! The command line (contract in DESIGN.md). Each subcommand calls one
+//! library function and prints; errors carry context for the operator.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::fetch::{FetchOutcome, FetchRequest, Fetcher};
+use crate::model::FeedUrl;
+use crate::scheduler::{poll_pass, PassSummary, Poller};
+use crate::store::{AddFeed, FeedOrigin, FeedStatus, Store};
+use crate::{demo, normalize, opml, parse, telemetry};
+
+/// khabar — news feed aggregator.
+#[derive(Debug, Parser)]
+#[command(name = "khabar", version, about, long_about = None)]
+pub struct Args {
+    /// Config file (TOML). Default: ./khabar.toml when present.
+    #[arg(long, global = true, env = "KHABAR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long, global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Offline tour: serve bundled sample outlets on loopback and poll them.
+    Demo {
+        /// Exit after the first pass instead of serving until Ctrl-C.
+        #[arg(long)]
+        once: bool,
+        /// Where the demo keeps its database and output.
+        #[arg(long, default_value = "khabar-demo")]
+        dir: PathBuf,
+    },
+    /// One polling pass over due feeds, then a summary.
+    Poll {
+        /// Poll every active feed, due or not.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Parse one feed file or URL and print its normalised items.
+    Parse {
+        /// A file path or an http(s) URL.
+        target: String,
+        /// Print JSON (the shape in DESIGN.md) instead of a listing.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage subscriptions.
+    Feeds {
+        #[command(subcommand)]
+        command: FeedsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FeedsCommand {
+    /// Subscribe to a feed URL.
+    Add {
+        /// The feed's http(s) URL.
+        url: String,
+    },
+    /// List feeds with their status and last error.
+    List,
+    /// Unsubscribe, deleting the feed's items.
+    Remove {
+        /// The feed's URL as listed.
+        url: String,
+    },
+    /// Subscribe to every feed in an OPML file.
+    Import {
+        /// The OPML file.
+        file: PathBuf,
+    },
+    /// Print the feed list as OPML 2.0.
+    Export,
+}
+
+/// Runs one command line.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let daemon_like = matches!(args.command, Command::Demo { .. });
+    telemetry::init(if daemon_like { "info" } else { "warn" }, args.log_json);
+    let config = || Config::load(args.config.as_deref()).context("loading configuration");
+    match args.command {
+        Command::Demo { once, dir } => runtime()?
+            .block_on(demo::run(&dir, once))
+            .map(|_| ExitCode::SUCCESS),
+        Command::Poll { all } => {
+            let summary = runtime()?.block_on(poll_once(&config()?, all))?;
+            println!("{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Parse { target, json } => parse_command(&config()?, &target, json),
+        Command::Feeds { command } => feeds_command(&config()?, command),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Opens the database and subscribes to the feeds listed in the config.
+pub fn open_store(config: &Config) -> Result<Store> {
+    let store = Store::open(&config.database)
+        .with_context(|| format!("opening database {}", config.database.display()))?;
+    for feed in &config.feeds {
+        let id = match store.add_feed(feed.url.as_str(), FeedOrigin::Config)? {
+            AddFeed::Added(id) | AddFeed::Exists(id) => id,
+        };
+        store.set_feed_interval(id, feed.interval)?;
+    }
+    Ok(store)
+}
+
+/// One pass over the due feeds (every active feed with `all`), with a
+/// progress bar when stderr is a terminal.
+pub async fn poll_once(config: &Config, all: bool) -> Result<PassSummary> {
+    let store = open_store(config)?;
+    let feeds = store.due_feeds(Utc::now(), all)?;
+    drop(store);
+    let poller = Arc::new(Poller::new(
+        &config.fetch,
+        config.schedule,
+        config.database.clone(),
+    )?);
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(feeds.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} polling [{bar:30}] {pos}/{len} feeds {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    Ok(poll_pass(poller, feeds, progress).await?)
+}
+
+fn parse_command(config: &Config, target: &str, json: bool) -> Result<ExitCode> {
+    let (body, content_type, base) =
+        if target.starts_with("http://") || target.starts_with("https://") {
+            fetch_one(config, target)?
+        } else {
+            let body = std::fs::read(target).with_context(|| format!("reading {target}"))?;
+            let base = std::fs::canonicalize(target)
+                .ok()
+                .and_then(|p| url::Url::from_file_path(p).ok());
+            (body, None, base)
+        };
+    let parsed = parse::parse_feed(&body, content_type.as_deref())
+        .with_context(|| format!("parsing {target}"))?;
+    let feed = normalize::normalize_feed(parsed, base.as_ref(), Utc::now());
+    if json {
+        println!("{}", normalize::parse_report(&feed));
+    } else {
+        println!(
+            "{} — {} items",
+            feed.meta.title.as_deref().unwrap_or("(untitled)"),
+            feed.items.len()
+        );
+        for item in &feed.items {
+            let date = item
+                .published
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_else(|| "-".into());
+            println!(
+                "{date}  {}  {}",
+                item.title,
+                item.link.as_deref().unwrap_or("")
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fetch_one(config: &Config, target: &str) -> Result<(Vec<u8>, Option<String>, Option<url::Url>)> {
+    let url = FeedUrl::parse(target).map_err(anyhow::Error::msg)?;
+    let fetcher = Fetcher::new(&config.fetch)?;
+    let request = FetchRequest {
+        url: url.as_url().clone(),
+        etag: None,
+        last_modified: None,
+    };
+    match runtime()?.block_on(fetcher.fetch(&request)) {
+        FetchOutcome::Fetched(f) => Ok((f.body, f.content_type, Some(f.final_url))),
+        FetchOutcome::Failed(e) => Err(e.into()),
+        FetchOutcome::Gone => bail!("fetch {target}: HTTP 410 Gone"),
+        FetchOutcome::NotModified { .. } => bail!("fetch {target}: unexpected 304"),
+    }
+}
+
+fn feeds_command(config: &Config, command: FeedsCommand) -> Result<ExitCode> {
+    let store = open_store(config)?;
+    match command {
+        FeedsCommand::Add { url } => {
+            let url = FeedUrl::parse(&url).map_err(anyhow::Error::msg)?;
+            match store.add_feed(url.as_str(), FeedOrigin::Cli)? {
+                AddFeed::Added(id) => println!("added feed {id}: {url}"),
+                AddFeed::Exists(id) => println!("already subscribed as feed {id}: {url}"),
+            }
+        }
+        FeedsCommand::List => print_feeds(&store)?,
+        FeedsCommand::Remove { url } => {
+            if !store.remove_feed(url.trim())? {
+                bail!("no feed with URL {url}; see `khabar feeds list`");
+            }
+            println!("removed {url}");
+        }
+        FeedsCommand::Import { file } => import_opml(&store, &file)?,
+        FeedsCommand::Export => {
+            let outlines: Vec<_> = store
+                .list_feeds()?
+                .into_iter()
+                .map(|f| opml::Outline {
+                    xml_url: f.url,
+                    title: f.title,
+                    html_url: f.site_url,
+                })
+                .collect();
+            print!("{}", opml::write("khabar feeds", &outlines));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_feeds(store: &Store) -> Result<()> {
+    println!(
+        "{:>5}  {:<6}  {:>6}  {:<20}  {:<40}  TITLE / LAST ERROR",
+        "ID", "STATUS", "ERRORS", "NEXT DUE", "URL"
+    );
+    for f in store.list_feeds()? {
+        let status = match f.status {
+            FeedStatus::Active => "active",
+            FeedStatus::Gone => "gone",
+        };
+        let due = f.state.next_due.format("%Y-%m-%d %H:%M:%S").to_string();
+        let note = f.last_error.as_deref().or(f.title.as_deref()).unwrap_or("");
+        println!(
+            "{:>5}  {:<6}  {:>6}  {:<20}  {:<40}  {note}",
+            f.id, status, f.state.error_count, due, f.url
+        );
+    }
+    Ok(())
+}
+
+fn import_opml(store: &Store, file: &Path) -> Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let outlines = opml::read(&text).with_context(|| format!("reading {}", file.display()))?;
+    let (mut added, mut existing, mut invalid) = (0, 0, 0);
+    for o in outlines {
+        match FeedUrl::parse(&o.xml_url) {
+            Ok(url) => match store.add_feed(url.as_str(), FeedOrigin::Opml)? {
+                AddFeed::Added(_) => added += 1,
+                AddFeed::Exists(_) => existing += 1,
+            },
+            Err(e) => {
+                eprintln!("skipped: {e}");
+                invalid += 1;
+            }
+        }
+    }
+    println!(
+        "imported {}: {added} added, {existing} already subscribed, {invalid} skipped",
+        file.display()
+    );
+    Ok(())
+}

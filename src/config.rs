@@ -1,0 +1,453 @@
+//! Configuration: `khabar.toml` (every key optional) → [`RawConfig`] (serde,
+//! defaults) → [`Config`] (validated once at start-up).
+//!
+//! The file comes from `--config`, else `KHABAR_CONFIG`, else `./khabar.toml`
+//! when it exists, else built-in defaults. `KHABAR_DATABASE` and
+//! `KHABAR_LISTEN` override their keys.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::model::FeedUrl;
+
+/// The config file looked for in the working directory.
+pub const DEFAULT_CONFIG_FILE: &str = "khabar.toml";
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("read config {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, or a key has the wrong type or is unknown.
+    #[error("config {path}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, naming the key and line.
+        message: String,
+    },
+    /// A key has a value of the right type that cannot be used.
+    #[error("config {path}: key `{key}`: {problem}")]
+    Invalid {
+        /// The file (or `<defaults>`).
+        path: PathBuf,
+        /// The key, dotted.
+        key: String,
+        /// What was expected.
+        problem: String,
+    },
+}
+
+/// The file as written: every section optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawConfig {
+    database: RawDatabase,
+    fetch: RawFetch,
+    schedule: RawSchedule,
+    server: RawServer,
+    smtp: RawSmtp,
+    digest: RawDigest,
+    feeds: Vec<RawFeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawDatabase {
+    path: PathBuf,
+}
+
+impl Default for RawDatabase {
+    fn default() -> Self {
+        RawDatabase {
+            path: "khabar.db".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawFetch {
+    concurrency: usize,
+    per_host: usize,
+    #[serde(with = "humantime_serde")]
+    connect_timeout: Duration,
+    #[serde(with = "humantime_serde")]
+    timeout: Duration,
+    max_body_bytes: u64,
+    max_redirects: usize,
+}
+
+impl Default for RawFetch {
+    fn default() -> Self {
+        RawFetch {
+            concurrency: 32,
+            per_host: 2,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_body_bytes: 10 * 1024 * 1024,
+            max_redirects: 5,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawSchedule {
+    #[serde(with = "humantime_serde")]
+    interval: Duration,
+    #[serde(with = "humantime_serde")]
+    min_interval: Duration,
+    #[serde(with = "humantime_serde")]
+    max_interval: Duration,
+}
+
+impl Default for RawSchedule {
+    fn default() -> Self {
+        RawSchedule {
+            interval: Duration::from_secs(30 * 60),
+            min_interval: Duration::from_secs(5 * 60),
+            max_interval: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawServer {
+    listen: String,
+    public_url: String,
+}
+
+impl Default for RawServer {
+    fn default() -> Self {
+        RawServer {
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawSmtp {
+    url: Option<String>,
+    from: String,
+}
+
+impl Default for RawSmtp {
+    fn default() -> Self {
+        RawSmtp {
+            url: None,
+            from: "khabar <digest@example.org>".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawDigest {
+    schedule: String,
+    timezone: String,
+}
+
+impl Default for RawDigest {
+    fn default() -> Self {
+        RawDigest {
+            schedule: "0 0 7 * * *".into(),
+            timezone: "Asia/Kolkata".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    url: String,
+    #[serde(default, with = "humantime_serde")]
+    interval: Option<Duration>,
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub source: Option<PathBuf>,
+    /// The SQLite file.
+    pub database: PathBuf,
+    /// Fetcher limits.
+    pub fetch: FetchConfig,
+    /// Poll interval bounds.
+    pub schedule: ScheduleConfig,
+    /// Where the HTTP server listens.
+    pub listen: SocketAddr,
+    /// Base of links in published feeds and emails.
+    pub public_url: url::Url,
+    /// Feeds listed in the file.
+    pub feeds: Vec<FeedConfig>,
+}
+
+/// Limits of the fetch stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchConfig {
+    /// Feeds in flight at once.
+    pub concurrency: usize,
+    /// Feeds in flight at once on one host.
+    pub per_host: usize,
+    /// Time allowed to connect.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request, body included.
+    pub timeout: Duration,
+    /// Largest body accepted, counted after decompression.
+    pub max_body_bytes: u64,
+    /// Redirects followed before giving up.
+    pub max_redirects: usize,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        let raw = RawFetch::default();
+        FetchConfig {
+            concurrency: raw.concurrency,
+            per_host: raw.per_host,
+            connect_timeout: raw.connect_timeout,
+            timeout: raw.timeout,
+            max_body_bytes: raw.max_body_bytes,
+            max_redirects: raw.max_redirects,
+        }
+    }
+}
+
+/// Bounds of each feed's poll interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleConfig {
+    /// Base interval.
+    pub interval: Duration,
+    /// Never poll more often than this.
+    pub min_interval: Duration,
+    /// Never poll less often than this (error backoff included).
+    pub max_interval: Duration,
+}
+
+/// A feed listed in the config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedConfig {
+    /// Its URL.
+    pub url: FeedUrl,
+    /// Its own poll interval.
+    pub interval: Option<Duration>,
+}
+
+impl Config {
+    /// Loads the config from `explicit` (the `--config` flag or
+    /// `KHABAR_CONFIG`), else `./khabar.toml` if present, else defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
+        };
+        let Some(path) = path else {
+            return Config::from_toml("", None);
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Config::from_toml(&text, Some(path))
+    }
+
+    /// Builds the config from TOML text, then applies environment overrides.
+    pub fn from_toml(text: &str, source: Option<PathBuf>) -> Result<Config, ConfigError> {
+        let shown = source.clone().unwrap_or_else(|| "<defaults>".into());
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: shown.clone(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        Validator { path: shown }.build(raw, source)
+    }
+}
+
+/// Turns raw values into checked ones, naming the key on failure.
+struct Validator {
+    path: PathBuf,
+}
+
+impl Validator {
+    fn invalid(&self, key: &str, problem: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.clone(),
+            key: key.to_string(),
+            problem: problem.into(),
+        }
+    }
+
+    fn build(&self, raw: RawConfig, source: Option<PathBuf>) -> Result<Config, ConfigError> {
+        let database = std::env::var_os("KHABAR_DATABASE")
+            .map(PathBuf::from)
+            .unwrap_or(raw.database.path);
+        let listen_text = std::env::var("KHABAR_LISTEN").unwrap_or(raw.server.listen);
+        let listen = listen_text.parse().map_err(|_| {
+            self.invalid(
+                "server.listen",
+                format!("expected host:port, got {listen_text:?}"),
+            )
+        })?;
+        let public_url = url::Url::parse(&raw.server.public_url).map_err(|e| {
+            self.invalid(
+                "server.public_url",
+                format!("expected an absolute URL: {e}"),
+            )
+        })?;
+        let fetch = self.fetch(raw.fetch)?;
+        let schedule = self.schedule(raw.schedule)?;
+        self.digest(&raw.digest)?;
+        self.smtp(&raw.smtp)?;
+        let feeds = raw
+            .feeds
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let url = FeedUrl::parse(&f.url)
+                    .map_err(|e| self.invalid(&format!("feeds[{i}].url"), e))?;
+                Ok(FeedConfig {
+                    url,
+                    interval: f.interval,
+                })
+            })
+            .collect::<Result<_, ConfigError>>()?;
+        Ok(Config {
+            source,
+            database,
+            fetch,
+            schedule,
+            listen,
+            public_url,
+            feeds,
+        })
+    }
+
+    fn fetch(&self, raw: RawFetch) -> Result<FetchConfig, ConfigError> {
+        if raw.concurrency == 0 {
+            return Err(self.invalid("fetch.concurrency", "expected at least 1"));
+        }
+        if raw.per_host == 0 {
+            return Err(self.invalid("fetch.per_host", "expected at least 1"));
+        }
+        if raw.max_body_bytes < 1024 {
+            return Err(self.invalid("fetch.max_body_bytes", "expected at least 1024"));
+        }
+        Ok(FetchConfig {
+            concurrency: raw.concurrency,
+            per_host: raw.per_host,
+            connect_timeout: raw.connect_timeout,
+            timeout: raw.timeout,
+            max_body_bytes: raw.max_body_bytes,
+            max_redirects: raw.max_redirects,
+        })
+    }
+
+    fn schedule(&self, raw: RawSchedule) -> Result<ScheduleConfig, ConfigError> {
+        if raw.min_interval.is_zero() {
+            return Err(self.invalid("schedule.min_interval", "expected more than 0s"));
+        }
+        if raw.min_interval > raw.max_interval {
+            return Err(self.invalid(
+                "schedule.min_interval",
+                "expected at most schedule.max_interval",
+            ));
+        }
+        Ok(ScheduleConfig {
+            interval: raw.interval.clamp(raw.min_interval, raw.max_interval),
+            min_interval: raw.min_interval,
+            max_interval: raw.max_interval,
+        })
+    }
+
+    fn digest(&self, raw: &RawDigest) -> Result<(), ConfigError> {
+        use std::str::FromStr;
+        cron::Schedule::from_str(&raw.schedule).map_err(|e| {
+            self.invalid(
+                "digest.schedule",
+                format!("expected a cron expression with seconds (\"0 0 7 * * *\"): {e}"),
+            )
+        })?;
+        raw.timezone.parse::<chrono_tz::Tz>().map_err(|_| {
+            self.invalid(
+                "digest.timezone",
+                format!("unknown time zone {:?}", raw.timezone),
+            )
+        })?;
+        Ok(())
+    }
+
+    fn smtp(&self, raw: &RawSmtp) -> Result<(), ConfigError> {
+        if let Some(url) = &raw.url {
+            let parsed = url::Url::parse(url).map_err(|e| {
+                self.invalid("smtp.url", format!("expected smtp:// or smtps:// URL: {e}"))
+            })?;
+            if !matches!(parsed.scheme(), "smtp" | "smtps") {
+                return Err(self.invalid("smtp.url", "expected smtp:// or smtps://"));
+            }
+        }
+        raw.from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| self.invalid("smtp.from", format!("expected `Name <address>`: {e}")))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_gives_the_documented_defaults() {
+        let c = Config::from_toml("", None).unwrap();
+        assert_eq!(c.fetch, FetchConfig::default());
+        assert_eq!(c.fetch.concurrency, 32);
+        assert_eq!(c.fetch.per_host, 2);
+        assert_eq!(c.schedule.interval, Duration::from_secs(1800));
+        assert!(c.feeds.is_empty());
+    }
+
+    #[test]
+    fn invalid_values_name_the_key_and_what_was_expected() {
+        let cases = [
+            ("[fetch]\nconcurrency = 0", "fetch.concurrency"),
+            ("[schedule]\ninterval = \"soon\"", "interval"),
+            ("[digest]\ntimezone = \"Mars/Olympus\"", "digest.timezone"),
+            ("[digest]\nschedule = \"every day\"", "digest.schedule"),
+            ("[[feeds]]\nurl = \"ftp://x.example/f\"", "feeds[0].url"),
+            ("[fetch]\nconcurency = 3", "concurency"),
+            ("[smtp]\nurl = \"http://x\"", "smtp.url"),
+        ];
+        for (text, key) in cases {
+            let err = Config::from_toml(text, Some("k.toml".into()))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "{text:?}: {err}");
+            assert!(err.contains("k.toml"), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn feeds_and_intervals_are_read() {
+        let c = Config::from_toml(
+            "[[feeds]]\nurl = \"https://a.example/rss\"\ninterval = \"2h\"\n[schedule]\ninterval = \"10m\"",
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.feeds[0].url.as_str(), "https://a.example/rss");
+        assert_eq!(c.feeds[0].interval, Some(Duration::from_secs(7200)));
+        assert_eq!(c.schedule.interval, Duration::from_secs(600));
+    }
+}

@@ -1,0 +1,222 @@
+//! The HTTP client: conditional GET, manual redirects (so a permanent move
+//! can update the stored URL), and a body cap counted after decompression.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use reqwest::header::{HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LOCATION};
+use reqwest::{redirect, StatusCode};
+
+use super::response::{self, FetchOutcome, FetchedFeed};
+use super::FetchError;
+use crate::config::FetchConfig;
+
+/// Sent with every request so outlets can tell who polls them.
+const USER_AGENT: &str = concat!(
+    "khabar/",
+    env!("CARGO_PKG_VERSION"),
+    " (feed aggregator; +https://github.com/khabar)"
+);
+
+/// What to fetch.
+#[derive(Debug, Clone)]
+pub struct FetchRequest {
+    /// The feed's URL.
+    pub url: url::Url,
+    /// ETag from the last successful fetch.
+    pub etag: Option<String>,
+    /// Last-Modified from the last successful fetch.
+    pub last_modified: Option<String>,
+}
+
+/// A shared HTTP client configured with khabar's limits.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    max_body_bytes: u64,
+    max_redirects: usize,
+}
+
+impl Fetcher {
+    /// Builds the client (rustls, gzip/brotli/deflate, timeouts, no automatic redirects).
+    pub fn new(cfg: &FetchConfig) -> Result<Fetcher, FetchError> {
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(cfg.connect_timeout)
+            .timeout(cfg.timeout)
+            .redirect(redirect::Policy::none())
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .pool_max_idle_per_host(cfg.per_host)
+            .build()
+            .map_err(|e| FetchError::Connect {
+                url: String::new(),
+                reason: format!("building HTTP client: {e}"),
+            })?;
+        Ok(Fetcher {
+            client,
+            max_body_bytes: cfg.max_body_bytes,
+            max_redirects: cfg.max_redirects,
+        })
+    }
+
+    /// Fetches one feed. Every failure is returned as [`FetchOutcome::Failed`].
+    pub async fn fetch(&self, req: &FetchRequest) -> FetchOutcome {
+        match self.fetch_inner(req).await {
+            Ok(outcome) => outcome,
+            Err(e) => FetchOutcome::Failed(e),
+        }
+    }
+
+    async fn fetch_inner(&self, req: &FetchRequest) -> Result<FetchOutcome, FetchError> {
+        let mut url = req.url.clone();
+        let mut seen = HashSet::from([url.clone()]);
+        let mut all_permanent = true;
+        let mut redirects = 0;
+        loop {
+            let resp = self.send(&url, req).await?;
+            let status = resp.status();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let next = redirect_target(&url, resp.headers())?;
+                redirects += 1;
+                if redirects > self.max_redirects {
+                    return Err(FetchError::Redirect {
+                        url: req.url.to_string(),
+                        reason: format!("more than {} redirects", self.max_redirects),
+                    });
+                }
+                if !seen.insert(next.clone()) {
+                    return Err(FetchError::Redirect {
+                        url: req.url.to_string(),
+                        reason: format!("redirect loop at {next}"),
+                    });
+                }
+                all_permanent &= matches!(
+                    status,
+                    StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+                );
+                url = next;
+                continue;
+            }
+            let moved = (redirects > 0 && all_permanent).then(|| url.clone());
+            return self.finish(req, url, moved, resp).await;
+        }
+    }
+
+    async fn send(
+        &self,
+        url: &url::Url,
+        req: &FetchRequest,
+    ) -> Result<reqwest::Response, FetchError> {
+        let mut builder = self.client.get(url.clone());
+        if let Some(etag) = &req.etag {
+            builder = builder.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &req.last_modified {
+            builder = builder.header(IF_MODIFIED_SINCE, lm);
+        }
+        builder.send().await.map_err(|e| classify(url, &e))
+    }
+
+    async fn finish(
+        &self,
+        req: &FetchRequest,
+        final_url: url::Url,
+        moved_permanently: Option<url::Url>,
+        mut resp: reqwest::Response,
+    ) -> Result<FetchOutcome, FetchError> {
+        let status = resp.status();
+        let hints = response::hints(resp.headers(), Utc::now());
+        match status {
+            StatusCode::NOT_MODIFIED => return Ok(FetchOutcome::NotModified { hints }),
+            StatusCode::GONE => return Ok(FetchOutcome::Gone),
+            s if !s.is_success() => {
+                return Err(FetchError::Status {
+                    url: req.url.to_string(),
+                    status: s.as_u16(),
+                    retry_after: hints.retry_after,
+                })
+            }
+            _ => {}
+        }
+        let (etag, last_modified, content_type) = response::validators(resp.headers());
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_body_bytes)
+        {
+            return Err(self.too_large(req));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&final_url, &e))? {
+            if (body.len() + chunk.len()) as u64 > self.max_body_bytes {
+                return Err(self.too_large(req));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(FetchOutcome::Fetched(Box::new(FetchedFeed {
+            body,
+            content_type,
+            final_url,
+            moved_permanently,
+            etag,
+            last_modified,
+            status: status.as_u16(),
+            hints,
+        })))
+    }
+
+    fn too_large(&self, req: &FetchRequest) -> FetchError {
+        FetchError::BodyTooLarge {
+            url: req.url.to_string(),
+            limit: self.max_body_bytes,
+        }
+    }
+}
+
+/// The absolute URL a redirect points to.
+fn redirect_target(from: &url::Url, headers: &HeaderMap) -> Result<url::Url, FetchError> {
+    let bad = |reason: String| FetchError::Redirect {
+        url: from.to_string(),
+        reason,
+    };
+    let location = response::header(headers, LOCATION)
+        .ok_or_else(|| bad("redirect without Location".into()))?;
+    let next = from
+        .join(&location)
+        .map_err(|e| bad(format!("bad redirect Location {location:?}: {e}")))?;
+    match next.scheme() {
+        "http" | "https" => Ok(next),
+        other => Err(bad(format!("redirect to unsupported scheme {other}"))),
+    }
+}
+
+/// Sorts a reqwest error into khabar's causes.
+fn classify(url: &url::Url, e: &reqwest::Error) -> FetchError {
+    let url = url.to_string();
+    if e.is_timeout() {
+        FetchError::Timeout { url }
+    } else if e.is_connect() || e.is_request() && !e.is_body() && !e.is_decode() {
+        FetchError::Connect {
+            url,
+            reason: error_chain(e),
+        }
+    } else {
+        FetchError::Body {
+            url,
+            reason: error_chain(e),
+        }
+    }
+}
+
+/// An error and its sources, joined with ": ".
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,86 @@
+//! Errors of the fetch stage.
+
+use std::time::Duration;
+
+/// Why a feed could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// Connecting or reading timed out.
+    #[error("fetch {url}: timed out")]
+    Timeout {
+        /// The URL requested.
+        url: String,
+    },
+    /// The connection failed (DNS, refused, TLS).
+    #[error("fetch {url}: connection failed: {reason}")]
+    Connect {
+        /// The URL requested.
+        url: String,
+        /// The cause.
+        reason: String,
+    },
+    /// The server answered with an error status.
+    #[error("fetch {url}: HTTP {status}")]
+    Status {
+        /// The URL requested.
+        url: String,
+        /// The status code.
+        status: u16,
+        /// The server's Retry-After, if any.
+        retry_after: Option<Duration>,
+    },
+    /// The body exceeded the cap (after decompression).
+    #[error("fetch {url}: body exceeds {limit} bytes after decompression")]
+    BodyTooLarge {
+        /// The URL requested.
+        url: String,
+        /// The cap.
+        limit: u64,
+    },
+    /// Redirects went on too long or came back to a URL already visited.
+    #[error("fetch {url}: {reason}")]
+    Redirect {
+        /// The URL requested.
+        url: String,
+        /// "redirect loop" or "more than N redirects" or a bad Location.
+        reason: String,
+    },
+    /// The body broke off or could not be decoded (bad gzip).
+    #[error("fetch {url}: reading body: {reason}")]
+    Body {
+        /// The URL requested.
+        url: String,
+        /// The cause.
+        reason: String,
+    },
+}
+
+impl FetchError {
+    /// Whether trying again later may succeed (timeouts, 5xx, 429,
+    /// connection errors) rather than needing a fix on the server.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Body { .. } => {
+                true
+            }
+            FetchError::Status { status, .. } => *status == 429 || *status >= 500,
+            FetchError::BodyTooLarge { .. } | FetchError::Redirect { .. } => false,
+        }
+    }
+
+    /// The server's Retry-After, when it gave one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when a response came.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}

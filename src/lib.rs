@@ -1,0 +1,28 @@
+//! khabar (ख़बर, "news"): a daemon that polls news outlets' feeds into
+//! SQLite, tags items by topic, groups stories, republishes merged feeds and
+//! mails digests. One module per pipeline stage, in pipeline order.
+
+/// Command line: each subcommand calls one library function and prints.
+pub mod cli;
+/// `khabar.toml` → validated [`config::Config`].
+pub mod config;
+/// The offline tour: bundled outlets on loopback.
+pub mod demo;
+/// Polite, bounded HTTP fetching.
+pub mod fetch;
+/// Types that cross stages.
+pub mod model;
+/// Parsed feed → normalised items (plain text, sanitised HTML, UTC, identity).
+pub mod normalize;
+/// OPML import and export of the feed list.
+pub mod opml;
+/// Feed bytes → parsed feed (charset, RSS/Atom/JSON Feed).
+pub mod parse;
+/// When each feed is due, and the polling pass.
+pub mod scheduler;
+/// SQLite: schema, migrations and all SQL.
+pub mod store;
+/// Logging setup.
+pub mod telemetry;
+/// Topic tagging: term groups, rules, one automaton for all topics.
+pub mod topics;

@@ -1,0 +1,62 @@
+//! What a feed document says about itself, after normalisation.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::item::NewItem;
+
+/// Feed-level metadata, normalised (plain-text title, absolute link, UTC date).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedMeta {
+    /// Plain-text title of the feed.
+    pub title: Option<String>,
+    /// Absolute URL of the outlet's site (the feed's alternate link).
+    pub link: Option<String>,
+    /// Language tag as the feed declares it (`hi`, `en-us`).
+    pub language: Option<String>,
+    /// When the feed says it was last updated.
+    pub updated: Option<DateTime<Utc>>,
+    /// The feed's own polling hint (RSS `ttl`, `sy:updatePeriod`/`sy:updateFrequency`).
+    pub ttl: Option<Duration>,
+}
+
+/// A parsed and normalised feed document: metadata plus items in document order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NormalizedFeed {
+    /// Feed-level metadata.
+    pub meta: FeedMeta,
+    /// Items in document order.
+    pub items: Vec<NewItem>,
+}
+
+/// An absolute `http`/`https` URL of a feed: the only kind khabar polls.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FeedUrl(url::Url);
+
+impl FeedUrl {
+    /// Checks that `s` is an absolute http(s) URL.
+    pub fn parse(s: &str) -> Result<FeedUrl, String> {
+        let url = url::Url::parse(s.trim()).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+        match url.scheme() {
+            "http" | "https" if url.host().is_some() => Ok(FeedUrl(url)),
+            _ => Err(format!("{s:?} is not an http(s) URL")),
+        }
+    }
+
+    /// The URL.
+    pub fn as_url(&self) -> &url::Url {
+        &self.0
+    }
+
+    /// The URL as text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl std::fmt::Display for FeedUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}

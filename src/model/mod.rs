@@ -1,0 +1,8 @@
+//! Types that cross stages. Each state of an item has its own type, so that
+//! "is this sanitised yet?" is answered by the compiler.
+
+pub mod feed;
+pub mod item;
+
+pub use feed::{FeedMeta, FeedUrl, NormalizedFeed};
+pub use item::{ItemKey, NewItem, SanitizedHtml};

@@ -1,0 +1,326 @@
+//! Normalize stage: [`ParsedFeed`] → [`NormalizedFeed`].
+//!
+//! Titles and summaries become plain text (entities decoded, NFC); content
+//! becomes [`SanitizedHtml`](crate::model::SanitizedHtml) with absolute links;
+//! links are made absolute against `xml:base`, then the feed URL; dates become
+//! UTC, clamped to the fetch time; each item gets a stable [`ItemKey`] and a
+//! content hash. Items keep document order.
+//!
+//! ```
+//! use khabar::{normalize::normalize_feed, parse::parse_feed};
+//! let parsed = parse_feed(b"<rss><channel><item><title>A &amp; B</title></item></channel></rss>", None).unwrap();
+//! let feed = normalize_feed(parsed, None, chrono::Utc::now());
+//! assert_eq!(feed.items[0].title, "A & B");
+//! ```
+
+mod dates;
+mod html;
+mod identity;
+mod report;
+mod text;
+mod urls;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+pub use html::sanitize_html;
+pub use report::parse_report;
+pub use text::html_to_text;
+
+use crate::model::{FeedMeta, ItemKey, NewItem, NormalizedFeed, SanitizedHtml};
+use crate::parse::{ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};
+
+/// Normalises a parsed feed. `feed_url` resolves relative links; `now` is the
+/// fetch time, the latest date an item may carry.
+pub fn normalize_feed(
+    parsed: ParsedFeed,
+    feed_url: Option<&Url>,
+    now: DateTime<Utc>,
+) -> NormalizedFeed {
+    let base = urls::effective_base(parsed.meta.base.as_deref(), feed_url);
+    let items = parsed
+        .entries
+        .iter()
+        .map(|entry| item(entry, base.as_ref(), now))
+        .collect();
+    NormalizedFeed {
+        meta: meta(&parsed.meta, base.as_ref(), now),
+        items,
+    }
+}
+
+fn meta(meta: &ParsedMeta, base: Option<&Url>, now: DateTime<Utc>) -> FeedMeta {
+    FeedMeta {
+        title: meta.title.as_ref().map(title).filter(|t| !t.is_empty()),
+        link: meta
+            .link
+            .as_deref()
+            .and_then(|l| urls::absolute_link(l, base)),
+        language: meta
+            .language
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned),
+        updated: meta
+            .updated
+            .as_deref()
+            .and_then(|d| dates::parse_date(d, now)),
+        ttl: ttl(meta),
+    }
+}
+
+/// The feed's polling hint: RSS `ttl` (minutes), else `sy:updatePeriod` divided
+/// by `sy:updateFrequency` (RSS 1.0 syndication module).
+fn ttl(meta: &ParsedMeta) -> Option<Duration> {
+    if let Some(minutes) = meta.ttl_minutes.filter(|m| *m > 0) {
+        return Some(Duration::from_secs(u64::from(minutes) * 60));
+    }
+    let period_secs: u64 = match meta.update_period.as_deref()?.trim() {
+        "hourly" => 3_600,
+        "daily" => 86_400,
+        "weekly" => 604_800,
+        "monthly" => 2_592_000,
+        "yearly" => 31_536_000,
+        _ => return None,
+    };
+    let frequency = u64::from(meta.update_frequency.unwrap_or(1).max(1));
+    Some(Duration::from_secs(period_secs / frequency))
+}
+
+fn item(entry: &ParsedEntry, feed_base: Option<&Url>, now: DateTime<Utc>) -> NewItem {
+    let base = urls::effective_base(entry.base.as_deref(), feed_base);
+    let guid = entry
+        .id
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .map(str::to_owned);
+    let link = entry
+        .link
+        .as_deref()
+        .and_then(|l| urls::absolute_link(l, base.as_ref()));
+    let title = entry.title.as_ref().map(title).unwrap_or_default();
+    let summary = entry
+        .summary
+        .as_ref()
+        .map(plain_text)
+        .filter(|s| !s.is_empty());
+    let content = entry
+        .content
+        .as_ref()
+        .map(|c| content(c, base.as_ref()))
+        .filter(|c| !c.is_empty());
+    let content_str = content.as_ref().map(SanitizedHtml::as_str);
+    let key: ItemKey = identity::item_key(
+        guid.as_deref(),
+        link.as_deref(),
+        &title,
+        content_str.or(summary.as_deref()),
+    );
+    NewItem {
+        content_hash: identity::content_hash(&title, summary.as_deref(), content_str),
+        key,
+        guid,
+        link,
+        authors: entry
+            .authors
+            .iter()
+            .filter_map(|a| text::author_name(&html_to_text(a)))
+            .collect(),
+        categories: entry
+            .categories
+            .iter()
+            .map(|c| text::title_text(c, false))
+            .filter(|c| !c.is_empty())
+            .collect(),
+        published: entry
+            .published
+            .as_deref()
+            .and_then(|d| dates::parse_date(d, now)),
+        updated: entry
+            .updated
+            .as_deref()
+            .and_then(|d| dates::parse_date(d, now)),
+        title,
+        summary,
+        content,
+    }
+}
+
+fn title(value: &Text) -> String {
+    text::title_text(&value.value, value.kind == TextKind::Html)
+}
+
+fn plain_text(value: &Text) -> String {
+    match value.kind {
+        TextKind::Html => html_to_text(&value.value),
+        TextKind::Plain => text::nfc(value.value.trim()),
+    }
+}
+
+fn content(value: &Text, entry_base: Option<&Url>) -> SanitizedHtml {
+    let base = urls::effective_base(value.base.as_deref(), entry_base);
+    match value.kind {
+        TextKind::Html => sanitize_html(&value.value, base.as_ref()),
+        TextKind::Plain => {
+            let mut escaped = String::with_capacity(value.value.len());
+            crate::parse::escape_html_into(&value.value, &mut escaped);
+            sanitize_html(&escaped, base.as_ref())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_feed;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2025-07-13T03:00:00Z")
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap()
+    }
+
+    fn normalize(body: &[u8], content_type: Option<&str>) -> NormalizedFeed {
+        let url = Url::parse("https://news.example.in/rss/feed.xml").unwrap();
+        normalize_feed(parse_feed(body, content_type).unwrap(), Some(&url), now())
+    }
+
+    fn rss_item(inner: &str) -> Vec<u8> {
+        format!("<rss><channel><title>Desk</title><item>{inner}</item></channel></rss>")
+            .into_bytes()
+    }
+
+    #[test]
+    fn text_is_decoded_to_nfc_plain_text() {
+        let mut cp1252 = b"<?xml version='1.0' encoding='windows-1252'?>".to_vec();
+        cp1252.extend_from_slice(b"<rss><channel><item><title>\x93Kim\x94 and Putin\x92s talks</title></item></channel></rss>");
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend(rss_item("<title>\u{916}\u{93C}बर</title>"));
+        let latin1_label = b"<?xml version='1.0' encoding='iso-8859-1'?>"
+            .iter()
+            .copied();
+        let mislabelled: Vec<u8> = latin1_label
+            .chain(rss_item("<title>उत्तर कोरिया</title>"))
+            .collect();
+        let cases: [(&str, Vec<u8>, Option<&str>, &str); 6] = [
+            (
+                "devanagari precomposed nukta",
+                rss_item("<title>\u{95B}बर</title>"),
+                None,
+                "\u{91C}\u{93C}बर",
+            ),
+            (
+                "devanagari combining nukta",
+                rss_item("<title>\u{91C}\u{93C}बर</title>"),
+                None,
+                "\u{91C}\u{93C}बर",
+            ),
+            (
+                "windows-1252 curly quotes",
+                cp1252,
+                None,
+                "\u{201C}Kim\u{201D} and Putin\u{2019}s talks",
+            ),
+            (
+                "utf-8 labelled iso-8859-1",
+                mislabelled,
+                Some("text/xml; charset=iso-8859-1"),
+                "उत्तर कोरिया",
+            ),
+            ("utf-8 bom", bom, None, "\u{916}\u{93C}बर"),
+            (
+                "escaped html in title",
+                rss_item("<title>&lt;b&gt;Putin&lt;/b&gt; &amp;amp; Kim</title>"),
+                None,
+                "Putin & Kim",
+            ),
+        ];
+        for (name, body, content_type, want) in cases {
+            assert_eq!(
+                normalize(&body, content_type).items[0].title,
+                want,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn items_without_guid_or_link_get_a_stable_hash_key() {
+        let body =
+            rss_item("<title>बिना लिंक</title><description>&lt;p&gt;x&lt;/p&gt;</description>");
+        let (first, second) = (normalize(&body, None), normalize(&body, None));
+        let ItemKey::Hash(hash) = &first.items[0].key else {
+            panic!("want a hash key, got {:?}", first.items[0].key)
+        };
+        assert_eq!(hash.len(), 64);
+        assert_eq!(
+            first.items[0].key, second.items[0].key,
+            "stable across runs"
+        );
+        assert_eq!(first.items[0].content_hash, second.items[0].content_hash);
+        let other = normalize(&rss_item("<title>दूसरा</title>"), None);
+        assert_ne!(other.items[0].key, first.items[0].key);
+    }
+
+    #[test]
+    fn dates_links_and_keys_are_normalised() {
+        let body = rss_item(
+            "<guid isPermaLink='false'>id-1</guid><link>/world/1.html</link>\
+             <pubDate>Fri, 01 Jan 2100 00:00:00 GMT</pubDate><author>desk@example.in (Delhi Desk)</author>",
+        );
+        let item = &normalize(&body, None).items[0];
+        assert_eq!(item.key, ItemKey::Guid("id-1".into()), "guid key");
+        assert_eq!(
+            item.link.as_deref(),
+            Some("https://news.example.in/world/1.html"),
+            "absolute link"
+        );
+        assert_eq!(item.published, Some(now()), "future date clamped");
+        assert_eq!(item.updated, None, "missing date stays missing");
+        assert_eq!(item.authors, ["Delhi Desk"], "author name only");
+    }
+
+    #[test]
+    fn content_is_sanitised_against_xml_base() {
+        let body = br#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://cdn.example.in/a/"><entry>
+            <content type="html">&lt;p onclick="x()"&gt;hi&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src="i.png" onerror="alert(1)"&gt;
+            &lt;a href="javascript:alert(1)"&gt;j&lt;/a&gt;&lt;a href="b.html"&gt;b&lt;/a&gt;&lt;/p&gt;</content></entry></feed>"#;
+        let content = normalize(body, None).items[0]
+            .content
+            .clone()
+            .expect("content");
+        let html = content.as_str();
+        for banned in ["script", "onerror", "onclick", "javascript:"] {
+            assert!(!html.contains(banned), "{banned} removed from {html}");
+        }
+        assert!(
+            html.contains(r#"src="https://cdn.example.in/a/i.png""#),
+            "image absolute: {html}"
+        );
+        assert!(
+            html.contains(r#"href="https://cdn.example.in/a/b.html" rel="noopener noreferrer""#),
+            "link: {html}"
+        );
+    }
+
+    #[test]
+    fn polling_hints_become_a_ttl() {
+        let cases = [
+            ("rss ttl minutes", "<ttl>45</ttl>", Some(45 * 60)),
+            ("sy hourly twice", "<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency>", Some(1800)),
+            ("none", "", None),
+        ];
+        for (name, hint, want) in cases {
+            let body = format!("<rss xmlns:sy='http://purl.org/rss/1.0/modules/syndication/'><channel>{hint}</channel></rss>");
+            assert_eq!(
+                normalize(body.as_bytes(), None).meta.ttl,
+                want.map(Duration::from_secs),
+                "{name}"
+            );
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Bytes → UTF-8 text. Order of evidence: a byte-order mark; a body that is
+//! valid UTF-8 (outlets often label UTF-8 as Latin-1); the HTTP Content-Type
+//! charset; the XML declaration's encoding; then statistical detection.
+
+use std::borrow::Cow;
+
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+
+/// How many leading bytes are searched for an XML declaration.
+const PROLOG_SCAN_BYTES: usize = 1024;
+
+/// Decodes a feed body to UTF-8, never failing: undecodable bytes become U+FFFD.
+pub fn decode<'a>(body: &'a [u8], http_content_type: Option<&str>) -> Cow<'a, str> {
+    if let Some((text, _)) = decode_by_bom(body) {
+        return text;
+    }
+    if let Some(text) = decode_wide_without_bom(body) {
+        return Cow::Owned(text);
+    }
+    if let Ok(text) = std::str::from_utf8(body) {
+        return Cow::Borrowed(text);
+    }
+    let declared = http_content_type
+        .and_then(charset_param)
+        .and_then(|label| Encoding::for_label(label.as_bytes()))
+        .or_else(|| prolog_encoding(body));
+    // A declared UTF-8 or UTF-16 on a body that is neither tells us nothing.
+    let encoding = match declared {
+        Some(enc) if enc != UTF_8 && enc != UTF_16LE && enc != UTF_16BE => enc,
+        _ => detect(body),
+    };
+    encoding.decode_without_bom_handling(body).0
+}
+
+/// A BOM wins over every label (WHATWG "decode"). UTF-32 is handled here by
+/// hand because the Encoding Standard (and encoding_rs) leave it out.
+fn decode_by_bom(body: &[u8]) -> Option<(Cow<'_, str>, &'static str)> {
+    if body.starts_with(&[0x00, 0x00, 0xFE, 0xFF]) {
+        return Some((Cow::Owned(decode_utf32(&body[4..], true)), "utf-32be"));
+    }
+    if body.starts_with(&[0xFF, 0xFE, 0x00, 0x00]) {
+        return Some((Cow::Owned(decode_utf32(&body[4..], false)), "utf-32le"));
+    }
+    let (enc, bom_len) = Encoding::for_bom(body)?;
+    let text = enc.decode_without_bom_handling(&body[bom_len..]).0;
+    Some((text, enc.name()))
+}
+
+/// UTF-16/32 without a BOM, recognised by how `<` is laid out (XML 1.0 appendix F).
+fn decode_wide_without_bom(body: &[u8]) -> Option<String> {
+    match body.get(..4)? {
+        [0x00, 0x00, 0x00, b'<'] => Some(decode_utf32(body, true)),
+        [b'<', 0x00, 0x00, 0x00] => Some(decode_utf32(body, false)),
+        [0x00, b'<', 0x00, _] => Some(UTF_16BE.decode_without_bom_handling(body).0.into_owned()),
+        [b'<', 0x00, _, 0x00] => Some(UTF_16LE.decode_without_bom_handling(body).0.into_owned()),
+        _ => None,
+    }
+}
+
+fn decode_utf32(body: &[u8], big_endian: bool) -> String {
+    body.chunks_exact(4)
+        .map(|c| {
+            let b = [c[0], c[1], c[2], c[3]];
+            let n = if big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            };
+            char::from_u32(n).unwrap_or(char::REPLACEMENT_CHARACTER)
+        })
+        .collect()
+}
+
+/// The `charset` parameter of a Content-Type header value.
+fn charset_param(content_type: &str) -> Option<&str> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches(|c| c == '"' || c == '\''))
+    })
+}
+
+/// The `encoding` pseudo-attribute of an XML declaration near the start. Feeds
+/// sometimes put a comment before the declaration, so the first KiB is searched.
+fn prolog_encoding(body: &[u8]) -> Option<&'static Encoding> {
+    let head = &body[..body.len().min(PROLOG_SCAN_BYTES)];
+    let start = find(head, b"<?xml")?;
+    let decl = &head[start..];
+    let decl = &decl[..find(decl, b"?>")?];
+    let at = find(decl, b"encoding")? + b"encoding".len();
+    let rest = decl[at..]
+        .trim_ascii_start()
+        .strip_prefix(b"=")?
+        .trim_ascii_start();
+    let quote = *rest.first()?;
+    let value = &rest[1..];
+    let end = value.iter().position(|&b| b == quote)?;
+    Encoding::for_label(&value[..end])
+}
+
+fn detect(body: &[u8]) -> &'static Encoding {
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(body, true);
+    detector.guess(None, true)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_decode_by_the_right_evidence() {
+        let latin1_devanagari = "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><t>ख़बर</t>";
+        let cp1252 =
+            b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><t>\x93quoted\x94 don\x92t</t>";
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice("<t>ज़</t>".as_bytes());
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in "<t>é</t>".encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        let cases: &[(&str, &[u8], Option<&str>, &str)] = &[
+            (
+                "mislabelled utf-8 devanagari",
+                latin1_devanagari.as_bytes(),
+                None,
+                "ख़बर",
+            ),
+            (
+                "mislabelled utf-8 via http",
+                "<t>ख़बर</t>".as_bytes(),
+                Some("text/xml; charset=ISO-8859-1"),
+                "ख़बर",
+            ),
+            (
+                "windows-1252 curly quotes",
+                cp1252,
+                None,
+                "\u{201C}quoted\u{201D} don\u{2019}t",
+            ),
+            (
+                "http charset beats prolog",
+                b"<?xml encoding=\"utf-8\"?><t>\x80</t>",
+                Some("text/xml; charset=\"windows-1252\""),
+                "€",
+            ),
+            (
+                "utf-8 bom",
+                &bom,
+                Some("text/xml; charset=windows-1252"),
+                "<t>ज़</t>",
+            ),
+            ("utf-16le bom", &utf16, None, "<t>é</t>"),
+            (
+                "utf-32be no bom",
+                &[0, 0, 0, b'<', 0, 0, 0, b'a'],
+                None,
+                "<a",
+            ),
+            (
+                "koi8-r label",
+                b"<?xml version='1.0' encoding='koi8-r'?><t>\xe1</t>",
+                None,
+                "А",
+            ),
+        ];
+        for (name, body, http, want) in cases {
+            let got = decode(body, *http);
+            assert!(
+                got.contains(want),
+                "{name}: got {got:?}, want it to contain {want:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn charset_param_is_read_case_insensitively() {
+        assert_eq!(charset_param("text/xml; Charset=\"UTF-8\""), Some("UTF-8"));
+        assert_eq!(charset_param("text/xml"), None);
+    }
+}

@@ -1,0 +1,101 @@
+//! JSON Feed 1.0/1.1 (<https://jsonfeed.org/version/1.1>) → [`ParsedFeed`].
+//! Read from `serde_json::Value` so that a field of the wrong type is treated as
+//! absent and an item that is not an object is skipped, instead of losing the
+//! whole feed.
+
+use serde_json::{Map, Value};
+
+use super::{ParseError, ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};
+
+/// Parses a JSON document that should be a JSON Feed.
+pub fn parse(text: &str) -> Result<ParsedFeed, ParseError> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| ParseError::NotJsonFeed(format!("invalid json: {e}")))?;
+    let Value::Object(feed) = value else {
+        return Err(ParseError::NotJsonFeed("json is not an object".to_owned()));
+    };
+    let is_json_feed = string(&feed, "version").is_some_and(|v| v.contains("jsonfeed.org"));
+    let Some(items) = feed
+        .get("items")
+        .and_then(Value::as_array)
+        .filter(|_| is_json_feed)
+    else {
+        return Err(ParseError::NotJsonFeed(
+            "json without a jsonfeed.org version and an items array".to_owned(),
+        ));
+    };
+    let meta = ParsedMeta {
+        title: string(&feed, "title").map(plain),
+        link: string(&feed, "home_page_url"),
+        language: string(&feed, "language"),
+        ..ParsedMeta::default()
+    };
+    let entries = items
+        .iter()
+        .filter_map(Value::as_object)
+        .map(entry)
+        .collect();
+    Ok(ParsedFeed { meta, entries })
+}
+
+fn entry(item: &Map<String, Value>) -> ParsedEntry {
+    let id = match item.get("id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let content = match string(item, "content_html") {
+        Some(html) => Some(Text {
+            kind: TextKind::Html,
+            value: html,
+            base: None,
+        }),
+        None => string(item, "content_text").map(plain),
+    };
+    ParsedEntry {
+        id,
+        title: string(item, "title").map(plain),
+        link: string(item, "url").or_else(|| string(item, "external_url")),
+        summary: string(item, "summary").map(plain),
+        content,
+        authors: authors(item),
+        categories: item
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|tags| {
+                tags.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        published: string(item, "date_published"),
+        updated: string(item, "date_modified"),
+        base: None,
+    }
+}
+
+/// `authors` (1.1) or `author` (1.0), names only.
+fn authors(item: &Map<String, Value>) -> Vec<String> {
+    let list = match (item.get("authors"), item.get("author")) {
+        (Some(Value::Array(list)), _) => list.iter().collect(),
+        (_, Some(one)) => vec![one],
+        _ => Vec::new(),
+    };
+    list.into_iter()
+        .filter_map(Value::as_object)
+        .filter_map(|a| string(a, "name"))
+        .collect()
+}
+
+fn string(object: &Map<String, Value>, key: &str) -> Option<String> {
+    object.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn plain(value: String) -> Text {
+    Text {
+        kind: TextKind::Plain,
+        value,
+        base: None,
+    }
+}

@@ -1,0 +1,261 @@
+//! The next-due rule: pure, given the previous state, what the poll saw,
+//! the bounds and the clock.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::ScheduleConfig;
+use crate::store::FeedState;
+
+/// Errors back off exponentially up to this (the 24 h cap; a
+/// smaller `max_interval` lowers it).
+pub const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+
+/// Jitter spreads due times by ± this fraction of the wait, so thousands of
+/// feeds added at once do not keep firing in the same second.
+const JITTER_FRACTION: f64 = 0.1;
+
+/// What a poll observed that matters for scheduling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Observed {
+    /// A document arrived (200).
+    Fetched {
+        /// The document's own hint (RSS ttl, sy:updatePeriod).
+        feed_hint: Option<Duration>,
+        /// Cache-Control max-age.
+        max_age: Option<Duration>,
+    },
+    /// 304 Not Modified.
+    NotModified {
+        /// Cache-Control max-age.
+        max_age: Option<Duration>,
+    },
+    /// The fetch or parse failed.
+    Failed {
+        /// Retry-After from a 429/503.
+        retry_after: Option<Duration>,
+    },
+    /// 410: never again.
+    Gone,
+}
+
+/// The feed's next state. `interval` is the feed's own interval or the
+/// configured one; `jitter` is a number in `[0, 1)` fixed per feed.
+pub fn next_due(
+    prev: &FeedState,
+    interval: Duration,
+    observed: Observed,
+    bounds: &ScheduleConfig,
+    jitter: f64,
+    now: DateTime<Utc>,
+) -> FeedState {
+    let clamp = |d: Duration| d.clamp(bounds.min_interval, bounds.max_interval);
+    let spread = |d: Duration| {
+        d.mul_f64(1.0 - JITTER_FRACTION + 2.0 * JITTER_FRACTION * jitter.clamp(0.0, 1.0))
+    };
+    let (wait, error_count, hint) = match observed {
+        Observed::Fetched { feed_hint, max_age } => {
+            let hint = feed_hint.max(max_age);
+            (
+                spread(clamp(interval.max(hint.unwrap_or_default()))),
+                0,
+                hint,
+            )
+        }
+        Observed::NotModified { max_age } => {
+            let hint = max_age.or(prev.hint);
+            (
+                spread(clamp(interval.max(hint.unwrap_or_default()))),
+                0,
+                hint,
+            )
+        }
+        Observed::Failed { retry_after } => {
+            let errors = prev.error_count.saturating_add(1);
+            let cap = MAX_BACKOFF
+                .min(bounds.max_interval)
+                .max(bounds.min_interval);
+            let factor = 2u32.saturating_pow(errors.min(20) - 1);
+            let backoff = interval.saturating_mul(factor).min(cap);
+            let wait = backoff.max(retry_after.unwrap_or_default().min(cap));
+            (
+                spread(wait).max(retry_after.unwrap_or_default().min(cap)),
+                errors,
+                prev.hint,
+            )
+        }
+        Observed::Gone => (MAX_BACKOFF, prev.error_count, prev.hint),
+    };
+    let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+    FeedState {
+        next_due: now.checked_add_signed(wait).unwrap_or(now),
+        error_count,
+        hint,
+    }
+}
+
+/// A feed's fixed jitter in `[0, 1)`, derived from its id.
+pub fn jitter_for(feed_id: i64) -> f64 {
+    // SplitMix64: a well-spread hash of a small integer, cheap and stable.
+    let mut z = (feed_id as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: u64 = 60;
+
+    fn bounds() -> ScheduleConfig {
+        ScheduleConfig {
+            interval: Duration::from_secs(1800),
+            min_interval: Duration::from_secs(300),
+            max_interval: Duration::from_secs(24 * 3600),
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-23T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn state(errors: u32) -> FeedState {
+        FeedState {
+            next_due: now(),
+            error_count: errors,
+            hint: None,
+        }
+    }
+
+    fn wait_secs(s: &FeedState) -> i64 {
+        (s.next_due - now()).num_seconds()
+    }
+
+    #[test]
+    fn waits_follow_interval_hints_backoff_and_retry_after() {
+        let i30 = Duration::from_secs(30 * MIN);
+        let cases: &[(&str, FeedState, Observed, i64)] = &[
+            (
+                "plain success waits the interval",
+                state(3),
+                Observed::Fetched {
+                    feed_hint: None,
+                    max_age: None,
+                },
+                1800,
+            ),
+            (
+                "a longer ttl stretches the wait",
+                state(0),
+                Observed::Fetched {
+                    feed_hint: Some(Duration::from_secs(120 * MIN)),
+                    max_age: None,
+                },
+                7200,
+            ),
+            (
+                "a shorter max-age does not shorten it",
+                state(0),
+                Observed::Fetched {
+                    feed_hint: None,
+                    max_age: Some(Duration::from_secs(60)),
+                },
+                1800,
+            ),
+            (
+                "first failure waits one interval",
+                state(0),
+                Observed::Failed { retry_after: None },
+                1800,
+            ),
+            (
+                "third failure waits four",
+                state(2),
+                Observed::Failed { retry_after: None },
+                7200,
+            ),
+            (
+                "backoff is capped at 24 h",
+                state(30),
+                Observed::Failed { retry_after: None },
+                86400,
+            ),
+            (
+                "retry-after beyond backoff is honoured",
+                state(0),
+                Observed::Failed {
+                    retry_after: Some(Duration::from_secs(3 * 3600)),
+                },
+                10800,
+            ),
+            (
+                "retry-after beyond the cap is capped",
+                state(0),
+                Observed::Failed {
+                    retry_after: Some(Duration::from_secs(9 * 86400)),
+                },
+                86400,
+            ),
+        ];
+        for (name, prev, observed, want) in cases {
+            let next = next_due(prev, i30, *observed, &bounds(), 0.5, now());
+            assert_eq!(wait_secs(&next), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn success_resets_errors_and_failure_counts_them() {
+        let i = Duration::from_secs(1800);
+        let ok = next_due(
+            &state(4),
+            i,
+            Observed::NotModified { max_age: None },
+            &bounds(),
+            0.5,
+            now(),
+        );
+        assert_eq!(ok.error_count, 0);
+        let failed = next_due(
+            &state(4),
+            i,
+            Observed::Failed { retry_after: None },
+            &bounds(),
+            0.5,
+            now(),
+        );
+        assert_eq!(failed.error_count, 5);
+    }
+
+    #[test]
+    fn jitter_spreads_within_ten_percent() {
+        let i = Duration::from_secs(1800);
+        let waits: Vec<i64> = (0..1000)
+            .map(|id| {
+                wait_secs(&next_due(
+                    &state(0),
+                    i,
+                    Observed::NotModified { max_age: None },
+                    &bounds(),
+                    jitter_for(id),
+                    now(),
+                ))
+            })
+            .collect();
+        assert!(
+            waits.iter().all(|w| (1620..=1980).contains(w)),
+            "out of range"
+        );
+        let distinct: std::collections::HashSet<_> = waits.iter().collect();
+        assert!(
+            distinct.len() > 300,
+            "jitter should spread due times, got {} distinct",
+            distinct.len()
+        );
+    }
+}

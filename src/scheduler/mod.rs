@@ -1,0 +1,9 @@
+//! The scheduler stage: when each feed is due ([`due`], a pure rule) and the
+//! polling pass that fetches, parses, normalises and stores due feeds
+//! ([`run`]).
+
+pub mod due;
+pub mod run;
+
+pub use due::{next_due, Observed};
+pub use run::{poll_pass, PassSummary, Poller};

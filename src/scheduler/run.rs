@@ -1,0 +1,288 @@
+//! One polling pass: fetch every given feed within the concurrency and
+//! per-host limits, parse and normalise off the async threads, and write
+//! results through a single writer thread in batched transactions.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use indicatif::ProgressBar;
+use tokio::sync::{mpsc, Semaphore};
+use tracing::Instrument;
+
+use super::due::{jitter_for, next_due, Observed};
+use crate::config::{FetchConfig, ScheduleConfig};
+use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
+use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
+use crate::{normalize, parse};
+
+/// Results waiting for the writer; a full queue slows fetching down instead
+/// of holding more bodies in memory.
+const WRITE_QUEUE: usize = 64;
+
+/// Most polls written in one transaction.
+const WRITE_BATCH: usize = 64;
+
+/// What one pass did, for the summary line and metrics.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PassSummary {
+    /// Feeds polled.
+    pub feeds: u32,
+    /// Feeds that sent a new document.
+    pub ok: u32,
+    /// Feeds that answered 304.
+    pub not_modified: u32,
+    /// Feeds whose fetch or parse failed.
+    pub failed: u32,
+    /// Feeds retired by a 410.
+    pub gone: u32,
+    /// Items stored for the first time.
+    pub new_items: u32,
+    /// Items updated in place.
+    pub updated_items: u32,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for PassSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} feeds: {} ok, {} not modified, {} failed, {} gone; {} new items, {} updated; {:.1}s",
+            self.feeds,
+            self.ok,
+            self.not_modified,
+            self.failed,
+            self.gone,
+            self.new_items,
+            self.updated_items,
+            self.seconds
+        )
+    }
+}
+
+/// Everything a pass needs that outlives it: the HTTP client, the limits,
+/// and the per-host permits.
+pub struct Poller {
+    fetcher: Fetcher,
+    schedule: ScheduleConfig,
+    database: PathBuf,
+    global: Arc<Semaphore>,
+    per_host: usize,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Poller {
+    /// A poller writing into the database at `database`.
+    pub fn new(
+        fetch: &FetchConfig,
+        schedule: ScheduleConfig,
+        database: PathBuf,
+    ) -> Result<Poller, FetchError> {
+        Ok(Poller {
+            fetcher: Fetcher::new(fetch)?,
+            schedule,
+            database,
+            global: Arc::new(Semaphore::new(fetch.concurrency)),
+            per_host: fetch.per_host,
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn host_permits(&self, url: &url::Url) -> Arc<Semaphore> {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        // A poisoned lock only means another task panicked mid-insert; the
+        // map itself is still usable.
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        hosts
+            .entry(host)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+            .clone()
+    }
+}
+
+/// Polls `feeds` once and writes the results. Only a database failure
+/// ends the pass early; a feed's failure is recorded on the feed.
+pub async fn poll_pass(
+    poller: Arc<Poller>,
+    feeds: Vec<FeedRow>,
+    progress: Option<ProgressBar>,
+) -> Result<PassSummary, StoreError> {
+    let started = Instant::now();
+    let (tx, rx) = mpsc::channel::<PollRecord>(WRITE_QUEUE);
+    let database = poller.database.clone();
+    let writer = tokio::task::spawn_blocking(move || write_loop(&database, rx, progress));
+    let mut tasks = tokio::task::JoinSet::new();
+    for feed in feeds {
+        let poller = poller.clone();
+        let tx = tx.clone();
+        let span = tracing::info_span!("feed", feed_id = feed.id, feed_url = %feed.url);
+        tasks.spawn(
+            async move {
+                let record = poll_feed(&poller, feed).await;
+                // The writer only stops early on a database error, which
+                // the pass reports below.
+                let _ = tx.send(record).await;
+            }
+            .instrument(span),
+        );
+    }
+    drop(tx);
+    while tasks.join_next().await.is_some() {}
+    let mut summary = writer
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    tracing::info!(%summary, "poll pass done");
+    Ok(summary)
+}
+
+async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
+    let at = Utc::now();
+    let started = Instant::now();
+    let result = match url::Url::parse(&feed.url) {
+        Ok(url) => {
+            let host = poller.host_permits(&url);
+            // Permits are never closed, so acquiring cannot fail.
+            let _host = host.acquire_owned().await.ok();
+            let _global = poller.global.clone().acquire_owned().await.ok();
+            let request = FetchRequest {
+                url,
+                etag: feed.etag.clone(),
+                last_modified: feed.last_modified.clone(),
+            };
+            let outcome = poller.fetcher.fetch(&request).await;
+            digest_outcome(outcome, at).await
+        }
+        Err(e) => (
+            PollResult::Failed {
+                http_status: None,
+                error: format!("feed URL {:?} is invalid: {e}", feed.url),
+            },
+            Observed::Failed { retry_after: None },
+        ),
+    };
+    let (result, observed) = result;
+    if let PollResult::Failed { error, .. } = &result {
+        tracing::warn!(error = %error, "feed failed");
+    }
+    let interval = feed.interval.unwrap_or(poller.schedule.interval);
+    let next = next_due(
+        &feed.state,
+        interval,
+        observed,
+        &poller.schedule,
+        jitter_for(feed.id),
+        Utc::now(),
+    );
+    PollRecord {
+        feed_id: feed.id,
+        at,
+        duration: started.elapsed(),
+        result,
+        next,
+    }
+}
+
+/// Turns a fetch outcome into what is stored and what the scheduler sees,
+/// parsing a fetched body on the blocking pool.
+async fn digest_outcome(outcome: FetchOutcome, now: DateTime<Utc>) -> (PollResult, Observed) {
+    match outcome {
+        FetchOutcome::NotModified { hints } => (
+            PollResult::NotModified,
+            Observed::NotModified {
+                max_age: hints.max_age,
+            },
+        ),
+        FetchOutcome::Gone => (PollResult::Gone, Observed::Gone),
+        FetchOutcome::Failed(e) => (
+            PollResult::Failed {
+                http_status: e.http_status(),
+                error: e.to_string(),
+            },
+            Observed::Failed {
+                retry_after: e.retry_after(),
+            },
+        ),
+        FetchOutcome::Fetched(fetched) => {
+            let max_age = fetched.hints.max_age;
+            let parsed = tokio::task::spawn_blocking(move || parse_fetched(*fetched, now))
+                .await
+                .unwrap_or_else(|e| Err((None, format!("parser crashed: {e}"))));
+            match parsed {
+                Ok((result, feed_hint)) => (result, Observed::Fetched { feed_hint, max_age }),
+                Err((http_status, error)) => (
+                    PollResult::Failed { http_status, error },
+                    Observed::Failed { retry_after: None },
+                ),
+            }
+        }
+    }
+}
+
+type Parsed = Result<(PollResult, Option<Duration>), (Option<u16>, String)>;
+
+fn parse_fetched(fetched: FetchedFeed, now: DateTime<Utc>) -> Parsed {
+    let parsed =
+        parse::parse_feed(&fetched.body, fetched.content_type.as_deref()).map_err(|e| {
+            (
+                Some(fetched.status),
+                format!("parse {}: {e}", fetched.final_url),
+            )
+        })?;
+    let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now);
+    let hint = feed.meta.ttl;
+    Ok((
+        PollResult::Fetched {
+            http_status: fetched.status,
+            bytes: fetched.body.len() as u64,
+            feed,
+            etag: fetched.etag,
+            last_modified: fetched.last_modified,
+            moved_to: fetched.moved_permanently.map(String::from),
+        },
+        hint,
+    ))
+}
+
+/// The writer thread: takes records off the queue and writes them in
+/// batches, one transaction each.
+fn write_loop(
+    database: &std::path::Path,
+    mut rx: mpsc::Receiver<PollRecord>,
+    progress: Option<ProgressBar>,
+) -> Result<PassSummary, StoreError> {
+    let mut store = Store::open(database)?;
+    let mut summary = PassSummary::default();
+    let mut batch = Vec::with_capacity(WRITE_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < WRITE_BATCH {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let reports = store.write_polls(&batch)?;
+        for (record, report) in batch.drain(..).zip(reports) {
+            summary.feeds += 1;
+            match record.result {
+                PollResult::Fetched { .. } => summary.ok += 1,
+                PollResult::NotModified => summary.not_modified += 1,
+                PollResult::Gone => summary.gone += 1,
+                PollResult::Failed { .. } => summary.failed += 1,
+            }
+            summary.new_items += report.new;
+            summary.updated_items += report.updated;
+            if let Some(p) = &progress {
+                p.inc(1);
+            }
+        }
+    }
+    if let Some(p) = &progress {
+        p.finish_and_clear();
+    }
+    Ok(summary)
+}

@@ -1,0 +1,334 @@
+//! SQL for the `feeds` and `fetch_log` tables, and the one transaction that
+//! records a poll.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+
+use super::items::{upsert_items, StoreReport};
+use super::{from_unix, to_unix, Store, StoreError};
+use crate::model::NormalizedFeed;
+
+/// Where a feed's subscription came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedOrigin {
+    /// Listed in the config file.
+    Config,
+    /// Added with `khabar feeds add`.
+    Cli,
+    /// Imported from an OPML file.
+    Opml,
+}
+
+impl FeedOrigin {
+    fn as_str(self) -> &'static str {
+        match self {
+            FeedOrigin::Config => "config",
+            FeedOrigin::Cli => "cli",
+            FeedOrigin::Opml => "opml",
+        }
+    }
+}
+
+/// Whether a feed is still polled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedStatus {
+    /// Polled on its schedule.
+    Active,
+    /// The server said 410 Gone; never polled again.
+    Gone,
+}
+
+/// A feed as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedRow {
+    /// Row id.
+    pub id: i64,
+    /// Current URL (a permanent redirect updates it).
+    pub url: String,
+    /// Title from the feed document.
+    pub title: Option<String>,
+    /// The outlet's site.
+    pub site_url: Option<String>,
+    /// Declared language.
+    pub language: Option<String>,
+    /// ETag validator from the last successful fetch.
+    pub etag: Option<String>,
+    /// Last-Modified validator from the last successful fetch.
+    pub last_modified: Option<String>,
+    /// Active or gone.
+    pub status: FeedStatus,
+    /// Per-feed poll interval overriding `[schedule] interval`.
+    pub interval: Option<Duration>,
+    /// The scheduling state.
+    pub state: FeedState,
+    /// Consecutive failures' last error.
+    pub last_error: Option<String>,
+    /// When it was last polled.
+    pub last_polled: Option<DateTime<Utc>>,
+}
+
+/// A feed's scheduling state, as computed by `scheduler::next_due`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedState {
+    /// When the feed is next polled.
+    pub next_due: DateTime<Utc>,
+    /// Consecutive failures so far (0 after a success).
+    pub error_count: u32,
+    /// The feed's own polling hint (ttl, Cache-Control max-age).
+    pub hint: Option<Duration>,
+}
+
+/// What happened to one feed in one poll.
+#[derive(Debug)]
+pub enum PollResult {
+    /// A new document was fetched and parsed.
+    Fetched {
+        /// HTTP status of the final response.
+        http_status: u16,
+        /// Body size after decompression.
+        bytes: u64,
+        /// The parsed, normalised feed.
+        feed: NormalizedFeed,
+        /// ETag of the response.
+        etag: Option<String>,
+        /// Last-Modified of the response.
+        last_modified: Option<String>,
+        /// The new URL after a permanent redirect.
+        moved_to: Option<String>,
+    },
+    /// The server answered 304.
+    NotModified,
+    /// The server answered 410: the feed is retired.
+    Gone,
+    /// The fetch or the parse failed.
+    Failed {
+        /// HTTP status, when a response came.
+        http_status: Option<u16>,
+        /// The error, as shown to the operator.
+        error: String,
+    },
+}
+
+/// One feed's poll, ready to be written.
+#[derive(Debug)]
+pub struct PollRecord {
+    /// The feed polled.
+    pub feed_id: i64,
+    /// When the poll started.
+    pub at: DateTime<Utc>,
+    /// How long it took.
+    pub duration: Duration,
+    /// What happened.
+    pub result: PollResult,
+    /// The feed's next scheduling state.
+    pub next: FeedState,
+}
+
+/// The result of adding a feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddFeed {
+    /// A new row with this id.
+    Added(i64),
+    /// The URL was already subscribed, as this id.
+    Exists(i64),
+}
+
+const FEED_COLUMNS: &str = "id, url, title, site_url, language, etag, last_modified, status, \
+     interval_secs, hint_secs, next_due, error_count, last_error, last_polled";
+
+fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
+    let secs = |v: Option<i64>| v.map(|s| Duration::from_secs(s.max(0) as u64));
+    Ok(FeedRow {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        title: r.get(2)?,
+        site_url: r.get(3)?,
+        language: r.get(4)?,
+        etag: r.get(5)?,
+        last_modified: r.get(6)?,
+        status: match r.get::<_, String>(7)?.as_str() {
+            "gone" => FeedStatus::Gone,
+            _ => FeedStatus::Active,
+        },
+        interval: secs(r.get(8)?),
+        state: FeedState {
+            hint: secs(r.get(9)?),
+            next_due: from_unix(r.get(10)?),
+            error_count: r.get(11)?,
+        },
+        last_error: r.get(12)?,
+        last_polled: r.get::<_, Option<i64>>(13)?.map(from_unix),
+    })
+}
+
+impl Store {
+    /// Subscribes to a feed URL; an existing URL is left as it is.
+    pub fn add_feed(&self, url: &str, origin: FeedOrigin) -> Result<AddFeed, StoreError> {
+        let inserted = self.conn.execute(
+            "INSERT INTO feeds (url, origin, created_at) VALUES (?1, ?2, unixepoch())
+             ON CONFLICT (url) DO NOTHING",
+            params![url, origin.as_str()],
+        )?;
+        let id = self
+            .conn
+            .query_row("SELECT id FROM feeds WHERE url = ?1", [url], |r| r.get(0))?;
+        Ok(if inserted == 1 {
+            AddFeed::Added(id)
+        } else {
+            AddFeed::Exists(id)
+        })
+    }
+
+    /// Sets (or clears) a feed's own poll interval.
+    pub fn set_feed_interval(&self, id: i64, interval: Option<Duration>) -> Result<(), StoreError> {
+        let secs = interval.map(|d| d.as_secs() as i64);
+        self.conn.execute(
+            "UPDATE feeds SET interval_secs = ?2 WHERE id = ?1",
+            params![id, secs],
+        )?;
+        Ok(())
+    }
+
+    /// Unsubscribes from a feed, deleting its items. Returns whether it existed.
+    pub fn remove_feed(&self, url: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM feeds WHERE url = ?1", [url])?
+            == 1)
+    }
+
+    /// Every feed, ordered by id.
+    pub fn list_feeds(&self) -> Result<Vec<FeedRow>, StoreError> {
+        let sql = format!("SELECT {FEED_COLUMNS} FROM feeds ORDER BY id");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], feed_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Active feeds whose next-due time is at or before `now` (all active
+    /// feeds with `all`), soonest first.
+    pub fn due_feeds(&self, now: DateTime<Utc>, all: bool) -> Result<Vec<FeedRow>, StoreError> {
+        let sql = format!(
+            "SELECT {FEED_COLUMNS} FROM feeds
+             WHERE status = 'active' AND (?1 OR next_due <= ?2)
+             ORDER BY next_due, id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![all, to_unix(now)], feed_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The earliest next-due time of any active feed.
+    pub fn next_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let secs: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT min(next_due) FROM feeds WHERE status = 'active'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        Ok(secs.map(from_unix))
+    }
+
+    /// Writes a batch of polls in one transaction: items, feed state, fetch
+    /// log. Either all of it lands or none does.
+    pub fn write_polls(&mut self, records: &[PollRecord]) -> Result<Vec<StoreReport>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let reports = records
+            .iter()
+            .map(|record| write_poll(&tx, record))
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit()?;
+        Ok(reports)
+    }
+}
+
+fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, StoreError> {
+    let at = to_unix(rec.at);
+    let hint = rec.next.hint.map(|d| d.as_secs() as i64);
+    let (report, outcome, status, error) = match &rec.result {
+        PollResult::Fetched {
+            feed,
+            etag,
+            last_modified,
+            moved_to,
+            ..
+        } => {
+            let report = upsert_items(tx, rec.feed_id, &feed.items, rec.at)?;
+            tx.prepare_cached(
+                "UPDATE feeds SET title = coalesce(?2, title), site_url = coalesce(?3, site_url),
+                     language = coalesce(?4, language), etag = ?5, last_modified = ?6,
+                     last_success = ?7
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                rec.feed_id,
+                feed.meta.title,
+                feed.meta.link,
+                feed.meta.language,
+                etag,
+                last_modified,
+                at
+            ])?;
+            if let Some(url) = moved_to {
+                // A URL already subscribed under another row keeps both rows
+                // as they are rather than failing the whole batch.
+                tx.prepare_cached("UPDATE OR IGNORE feeds SET url = ?2 WHERE id = ?1")?
+                    .execute(params![rec.feed_id, url])?;
+            }
+            (report, "ok", None, None)
+        }
+        PollResult::NotModified => {
+            tx.prepare_cached("UPDATE feeds SET last_success = ?2 WHERE id = ?1")?
+                .execute(params![rec.feed_id, at])?;
+            (StoreReport::default(), "not_modified", None, None)
+        }
+        PollResult::Gone => (StoreReport::default(), "gone", Some("gone"), None),
+        PollResult::Failed { error, .. } => {
+            (StoreReport::default(), "failed", None, Some(error.as_str()))
+        }
+    };
+    tx.prepare_cached(
+        "UPDATE feeds SET next_due = ?2, error_count = ?3, hint_secs = ?4, last_error = ?5,
+             last_polled = ?6, status = coalesce(?7, status)
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        rec.feed_id,
+        to_unix(rec.next.next_due),
+        rec.next.error_count,
+        hint,
+        error,
+        at,
+        status
+    ])?;
+    let (http_status, bytes) = match &rec.result {
+        PollResult::Fetched {
+            http_status, bytes, ..
+        } => (Some(*http_status), Some(*bytes as i64)),
+        PollResult::Failed { http_status, .. } => (*http_status, None),
+        PollResult::NotModified => (Some(304), None),
+        PollResult::Gone => (Some(410), None),
+    };
+    tx.prepare_cached(
+        "INSERT INTO fetch_log (feed_id, at, outcome, http_status, duration_ms, bytes,
+             new_items, updated_items, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        rec.feed_id,
+        at,
+        outcome,
+        http_status,
+        rec.duration.as_millis() as i64,
+        bytes,
+        report.new,
+        report.updated,
+        error
+    ])?;
+    Ok(report)
+}

@@ -1,0 +1,76 @@
+//! The store stage: one SQLite file in WAL mode, schema from `migrations/`,
+//! and every SQL statement khabar runs.
+//!
+//! A [`Store`] owns one connection. Writers batch their work into one
+//! transaction (see [`Store::write_poll_results`]); readers open their own
+//! `Store` on the same file, which WAL makes safe.
+
+mod error;
+mod feeds;
+mod items;
+mod migrate;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub use error::StoreError;
+pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
+pub use items::{ItemRow, StoreReport};
+
+/// How long a statement waits for another connection's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection to khabar's database, migrated to the current schema.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database file, enables WAL and
+    /// foreign keys, and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::setup(conn)
+    }
+
+    /// An in-memory database (for `stories eval` and tests).
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(conn: Connection) -> Result<Store, StoreError> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store { conn };
+        migrate::apply(&mut store.conn)?;
+        Ok(store)
+    }
+
+    /// The names of the migrations applied so far, in order.
+    pub fn applied_migrations(&self) -> Result<Vec<String>, StoreError> {
+        migrate::applied(&self.conn)
+    }
+}
+
+/// Unix seconds of a UTC time, as stored in every time column.
+fn to_unix(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp()
+}
+
+/// The UTC time of a stored Unix-seconds value.
+fn from_unix(secs: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}

@@ -1,0 +1,248 @@
+//! `Tagger`: topics compiled once, applied to many items.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::{Digest, Sha256};
+
+use super::config::{parse_rule, GroupLookup, RuleError, TermGroupDef, TopicDef, Weights};
+use super::explain::{self, Explanation};
+use super::lexicon::Lexicon;
+use super::matcher::{Matcher, Scan};
+use super::normalize::FOLDING_VERSION;
+use super::rules::{children, describe, Ctx, Node};
+use super::{EntityTerms, TagInput, TermMatch, TopicHit, TopicInfo, TopicSlug, TopicsConfig};
+
+/// The built-in topics, used when the config defines none.
+const DEFAULT_TOML: &str = include_str!("default.toml");
+
+pub(crate) struct CompiledTopic {
+    pub rule: Node,
+    pub weights: Weights,
+}
+
+/// Compiled topics: one automaton for every term of every group. `Send + Sync`;
+/// build once at start-up and share.
+pub struct Tagger {
+    pub(crate) lex: Lexicon,
+    matcher: Matcher,
+    info: Vec<TopicInfo>,
+    pub(crate) rules: Vec<CompiledTopic>,
+    fingerprint: String,
+}
+
+impl Tagger {
+    /// The built-in `russia-north-korea` topic (from `default.toml`).
+    pub fn builtin() -> Tagger {
+        let cfg: TopicsConfig = toml::from_str(DEFAULT_TOML)
+            // The embedded file is fixed at build time and parsed by a unit test.
+            .expect("built-in default.toml parses");
+        // Same: the built-in rules are compiled by a unit test.
+        Tagger::compile(&cfg.term_groups, &cfg.topics).expect("built-in default.toml compiles")
+    }
+
+    /// Checks and compiles groups and topics. An empty `topics` compiles to a
+    /// tagger with no topics: the caller decides to use [`Tagger::builtin`].
+    pub fn compile(
+        groups: &BTreeMap<String, TermGroupDef>,
+        topics: &[TopicDef],
+    ) -> Result<Tagger, RuleError> {
+        let lex = Lexicon::compile(groups)?;
+        let is_empty = |g: usize| lex.groups[g].members.is_empty();
+        let lookup = GroupLookup {
+            index: &lex.index,
+            is_empty: &is_empty,
+        };
+        let mut info: Vec<TopicInfo> = Vec::new();
+        let mut rules = Vec::new();
+        for def in topics {
+            let topic = def.slug.clone();
+            let slug = TopicSlug::parse(&def.slug).map_err(|problem| RuleError::InvalidSlug {
+                topic: topic.clone(),
+                problem,
+            })?;
+            if info.iter().any(|i| i.slug == slug) {
+                return Err(RuleError::DuplicateSlug { topic });
+            }
+            if def.name.trim().is_empty() {
+                return Err(RuleError::EmptyName { topic });
+            }
+            if def.weights
+                == (Weights {
+                    title: 0,
+                    summary: 0,
+                    content: 0,
+                    categories: 0,
+                })
+            {
+                return Err(RuleError::ZeroWeights { topic });
+            }
+            let rule = parse_rule(&topic, &def.rule, &lookup)?;
+            info.push(TopicInfo {
+                slug,
+                name: def.name.trim().to_string(),
+            });
+            rules.push(CompiledTopic {
+                rule,
+                weights: def.weights,
+            });
+        }
+        let matcher = Matcher::new(&lex.patterns)?;
+        let fingerprint = fingerprint(&lex, &info, &rules);
+        Ok(Tagger {
+            lex,
+            matcher,
+            info,
+            rules,
+            fingerprint,
+        })
+    }
+
+    /// Parses a TOML document of `[term_groups.*]` and `[[topics]]` and
+    /// compiles it; a document without topics gives the built-in tagger.
+    pub fn from_toml(text: &str) -> Result<Tagger, String> {
+        let cfg: TopicsConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        if cfg.topics.is_empty() {
+            return Ok(Tagger::builtin());
+        }
+        Tagger::compile(&cfg.term_groups, &cfg.topics).map_err(|e| e.to_string())
+    }
+
+    /// The topics, in config order.
+    pub fn topics(&self) -> &[TopicInfo] {
+        &self.info
+    }
+
+    /// The topics the item is about, in config order, each with its evidence.
+    pub fn tag(&self, doc: &TagInput<'_>) -> Vec<TopicHit> {
+        let scan = self.matcher.scan(doc);
+        let mut out = Vec::new();
+        for (info, topic) in self.info.iter().zip(&self.rules) {
+            let ctx = Ctx {
+                lex: &self.lex,
+                scan: &scan,
+                weights: topic.weights,
+            };
+            let outcome = ctx.eval(&topic.rule);
+            if outcome.held {
+                out.push(self.hit(info, &scan, &outcome.evidence));
+            }
+        }
+        out
+    }
+
+    fn hit(&self, info: &TopicInfo, scan: &Scan, evidence: &[u32]) -> TopicHit {
+        let matches: Vec<TermMatch> = outermost(scan, evidence)
+            .into_iter()
+            .map(|i| self.term_match(scan, i))
+            .collect();
+        let mut why: Vec<String> = Vec::new();
+        for m in &matches {
+            if !why.contains(&m.surface) {
+                why.push(m.surface.clone());
+            }
+        }
+        TopicHit {
+            slug: info.slug.clone(),
+            why,
+            matches,
+        }
+    }
+
+    pub(crate) fn term_match(&self, scan: &Scan, i: u32) -> TermMatch {
+        let hit = &scan.hits[i as usize];
+        let term = &self.lex.terms[hit.term as usize];
+        let group = &self.lex.groups[term.group];
+        let (start, end) = scan.source_range(hit);
+        TermMatch {
+            field: scan.slots[hit.slot as usize].field,
+            group: group.name.clone(),
+            term: term.written.clone(),
+            entity: group.entity.then(|| group.entries[term.entry][0].clone()),
+            surface: scan.surface(hit).to_string(),
+            start,
+            end,
+        }
+    }
+
+    /// Every topic's rule tree with what matched where and whether each node
+    /// held; `Display` renders it for `khabar topics explain`.
+    pub fn explain(&self, doc: &TagInput<'_>) -> Explanation {
+        let scan = self.matcher.scan(doc);
+        explain::build(self, &scan)
+    }
+
+    /// Hex SHA-256 of the compiled rules (slugs, weights, rule trees, the
+    /// patterns of the groups they use, and the folding version): it changes
+    /// iff tagging could change, so stored items can be retagged.
+    pub fn fingerprint(&self) -> String {
+        self.fingerprint.clone()
+    }
+
+    /// The spellings of every entity of the groups marked `entity = true`.
+    pub fn entity_terms(&self) -> impl Iterator<Item = EntityTerms<'_>> + '_ {
+        self.lex.groups.iter().filter(|g| g.entity).flat_map(|g| {
+            g.entries.iter().map(move |forms| EntityTerms {
+                group: &g.name,
+                id: &forms[0],
+                forms,
+            })
+        })
+    }
+
+    pub(crate) fn info(&self) -> &[TopicInfo] {
+        &self.info
+    }
+}
+
+/// The hits not strictly inside a longer one ("किम" in "किम जोंग उन" adds
+/// nothing to show), in text order.
+fn outermost(scan: &Scan, evidence: &[u32]) -> Vec<u32> {
+    let span = |i: u32| (scan.hits[i as usize].start, scan.hits[i as usize].end);
+    let mut order = evidence.to_vec();
+    order.sort_by_key(|&i| (span(i).0, std::cmp::Reverse(span(i).1)));
+    let (mut max_end, mut prev, mut prev_kept) = (0, None, false);
+    let mut keep = Vec::new();
+    for i in order {
+        let (start, end) = span(i);
+        let kept = if prev == Some((start, end)) {
+            prev_kept
+        } else {
+            end > max_end
+        };
+        if kept {
+            keep.push(i);
+        }
+        prev_kept = kept;
+        max_end = max_end.max(end);
+        prev = Some((start, end));
+    }
+    keep.sort_unstable();
+    keep
+}
+
+fn fingerprint(lex: &Lexicon, info: &[TopicInfo], rules: &[CompiledTopic]) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("folding {FOLDING_VERSION}\n"));
+    let mut used = BTreeSet::new();
+    for (i, t) in info.iter().zip(rules) {
+        h.update(format!("topic {} {:?}\n", i.slug, t.weights));
+        canon(&t.rule, lex, 1, &mut h, &mut used);
+    }
+    for g in used {
+        h.update(format!("group {}\n", lex.groups[g].name));
+        for p in lex.group_patterns(g) {
+            h.update(format!(" {p}\n"));
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+fn canon(node: &Node, lex: &Lexicon, depth: usize, h: &mut Sha256, used: &mut BTreeSet<usize>) {
+    if let Node::Group { group, .. } = node {
+        used.insert(*group);
+    }
+    h.update(format!("{depth} {}\n", describe(node, lex)));
+    for c in children(node) {
+        canon(c, lex, depth + 1, h, used);
+    }
+}
