@@ -15,7 +15,7 @@ use crate::fetch::{FetchOutcome, FetchRequest, Fetcher};
 use crate::model::FeedUrl;
 use crate::scheduler::{poll_pass, PassSummary, Poller};
 use crate::store::{AddFeed, FeedOrigin, FeedStatus, Store};
-use crate::{demo, normalize, opml, parse, telemetry};
+use crate::{demo, normalize, opml, parse, telemetry, topics};
 
 /// khabar — news feed aggregator.
 #[derive(Debug, Parser)]
@@ -56,11 +56,36 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Tag JSON Lines from stdin (`id`, `title`, `summary`, `content`, `categories`).
+    Tag {
+        /// Report only this topic.
+        #[arg(long)]
+        topic: Option<String>,
+    },
+    /// Inspect topics and their tags.
+    Topics {
+        #[command(subcommand)]
+        command: TopicsCommand,
+    },
     /// Manage subscriptions.
     Feeds {
         #[command(subcommand)]
         command: FeedsCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum TopicsCommand {
+    /// List the configured topics with their item counts.
+    List,
+    /// Show every topic's rule tree with what matched, for a stored item id
+    /// or each item of a JSON Lines file.
+    Explain {
+        /// A stored item's id, or a JSON Lines file.
+        target: String,
+    },
+    /// Recompute the tags of every stored item.
+    Retag,
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +126,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Parse { target, json } => parse_command(&config()?, &target, json),
+        Command::Tag { topic } => tag_command(&config()?, topic.as_deref()),
+        Command::Topics { command } => topics_command(&config()?, command),
         Command::Feeds { command } => feeds_command(&config()?, command),
     }
 }
@@ -112,15 +139,20 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// Opens the database and subscribes to the feeds listed in the config.
+/// Opens the database, subscribes to the feeds listed in the config, and
+/// retags stored items when the topic rules changed since they were tagged.
 pub fn open_store(config: &Config) -> Result<Store> {
-    let store = Store::open(&config.database)
+    let mut store = Store::open(&config.database)
         .with_context(|| format!("opening database {}", config.database.display()))?;
     for feed in &config.feeds {
         let id = match store.add_feed(feed.url.as_str(), FeedOrigin::Config)? {
             AddFeed::Added(id) | AddFeed::Exists(id) => id,
         };
         store.set_feed_interval(id, feed.interval)?;
+    }
+    if store.rules_fingerprint()?.as_deref() != Some(config.tagger.fingerprint().as_str()) {
+        let n = retag(&mut store, config)?;
+        tracing::info!(items = n, "topic rules changed: retagged stored items");
     }
     Ok(store)
 }
@@ -135,6 +167,7 @@ pub async fn poll_once(config: &Config, all: bool) -> Result<PassSummary> {
         &config.fetch,
         config.schedule,
         config.database.clone(),
+        config.tagger.clone(),
     )?);
     let progress = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(feeds.len() as u64);
@@ -277,5 +310,164 @@ fn import_opml(store: &Store, file: &Path) -> Result<()> {
         "imported {}: {added} added, {existing} already subscribed, {invalid} skipped",
         file.display()
     );
+    Ok(())
+}
+
+fn retag(store: &mut Store, config: &Config) -> Result<u64> {
+    let tagger = config.tagger.clone();
+    Ok(store.retag_all(&tagger.fingerprint(), |item| {
+        topics::tag_item(
+            &tagger,
+            &item.title,
+            item.summary.as_deref(),
+            item.content.as_ref(),
+            &item.categories,
+        )
+    })?)
+}
+
+/// One line of `khabar tag`'s input.
+#[derive(Debug, serde::Deserialize)]
+struct TagLine {
+    #[serde(default)]
+    id: serde_json::Value,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    categories: Vec<String>,
+}
+
+impl TagLine {
+    fn hits(&self, tagger: &topics::Tagger) -> Vec<topics::TopicHit> {
+        let content = self
+            .content
+            .as_deref()
+            .map(normalize::html_to_text)
+            .unwrap_or_default();
+        tagger.tag(&self.input(&content))
+    }
+
+    fn input<'a>(&'a self, content: &'a str) -> topics::TagInput<'a> {
+        topics::TagInput {
+            title: &self.title,
+            summary: self.summary.as_deref().unwrap_or_default(),
+            content,
+            categories: &self.categories,
+        }
+    }
+}
+
+fn tag_command(config: &Config, only: Option<&str>) -> Result<ExitCode> {
+    use std::io::{BufRead, Write};
+    let tagger = &config.tagger;
+    if let Some(slug) = only {
+        if !tagger.topics().iter().any(|t| t.slug.as_str() == slug) {
+            bail!("unknown topic {slug:?}; see `khabar topics list`");
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut bad = 0;
+    for (n, line) in std::io::stdin().lock().lines().enumerate() {
+        let line = line.context("reading stdin")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let item: TagLine = match serde_json::from_str(&line) {
+            Ok(item) => item,
+            Err(e) => {
+                eprintln!(
+                    "khabar tag: line {}: not a JSON object with a title: {e}",
+                    n + 1
+                );
+                bad += 1;
+                continue;
+            }
+        };
+        let hits: Vec<_> = item
+            .hits(tagger)
+            .into_iter()
+            .filter(|h| only.is_none_or(|s| h.slug.as_str() == s))
+            .collect();
+        let why: serde_json::Map<String, serde_json::Value> = hits
+            .iter()
+            .map(|h| (h.slug.to_string(), serde_json::json!(h.why)))
+            .collect();
+        let slugs: Vec<&str> = hits.iter().map(|h| h.slug.as_str()).collect();
+        let row = serde_json::json!({"id": item.id, "topics": slugs, "why": why});
+        writeln!(out, "{row}").context("writing stdout")?;
+    }
+    out.flush().context("writing stdout")?;
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn topics_command(config: &Config, command: TopicsCommand) -> Result<ExitCode> {
+    let mut store = open_store(config)?;
+    match command {
+        TopicsCommand::List => {
+            let counts = store.topic_counts()?;
+            for t in config.tagger.topics() {
+                let n = counts
+                    .iter()
+                    .find(|(s, _)| s == t.slug.as_str())
+                    .map_or(0, |(_, n)| *n);
+                println!("{:<28} {:>7} items  {}", t.slug, n, t.name);
+            }
+        }
+        TopicsCommand::Explain { target } => explain(&store, config, &target)?,
+        TopicsCommand::Retag => println!("retagged {} items", retag(&mut store, config)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(store: &Store, config: &Config, target: &str) -> Result<()> {
+    let tagger = &config.tagger;
+    if let (Ok(id), false) = (target.parse::<i64>(), Path::new(target).exists()) {
+        let item = store
+            .item(id)?
+            .with_context(|| format!("no item with id {id}"))?;
+        let content = item
+            .content
+            .as_ref()
+            .map(|c| normalize::html_to_text(c.as_str()))
+            .unwrap_or_default();
+        let input = topics::TagInput {
+            title: &item.title,
+            summary: item.summary.as_deref().unwrap_or_default(),
+            content: &content,
+            categories: &item.categories,
+        };
+        println!("item {id}: {}\n{}", item.title, tagger.explain(&input));
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(target).with_context(|| format!("reading {target}"))?;
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let item: TagLine = serde_json::from_str(line)
+            .with_context(|| format!("{target}: line {}: not a JSON item", n + 1))?;
+        let content = item
+            .content
+            .as_deref()
+            .map(normalize::html_to_text)
+            .unwrap_or_default();
+        println!(
+            "{} {}: {}\n{}",
+            target,
+            item.id,
+            item.title,
+            tagger.explain(&item.input(&content))
+        );
+    }
     Ok(())
 }

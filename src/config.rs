@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use std::sync::Arc;
+
 use crate::model::FeedUrl;
+use crate::topics::Tagger;
 
 /// The config file looked for in the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "khabar.toml";
@@ -58,6 +61,8 @@ pub struct RawConfig {
     smtp: RawSmtp,
     digest: RawDigest,
     feeds: Vec<RawFeed>,
+    term_groups: std::collections::BTreeMap<String, crate::topics::TermGroupDef>,
+    topics: Vec<crate::topics::TopicDef>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -194,6 +199,8 @@ pub struct Config {
     pub public_url: url::Url,
     /// Feeds listed in the file.
     pub feeds: Vec<FeedConfig>,
+    /// The compiled topics (the built-in ones when the file defines none).
+    pub tagger: Arc<Tagger>,
 }
 
 /// Limits of the fetch stage.
@@ -324,7 +331,14 @@ impl Validator {
                 })
             })
             .collect::<Result<_, ConfigError>>()?;
+        let tagger = if raw.topics.is_empty() {
+            Tagger::builtin()
+        } else {
+            Tagger::compile(&raw.term_groups, &raw.topics)
+                .map_err(|e| self.invalid("topics", e.to_string()))?
+        };
         Ok(Config {
+            tagger: Arc::new(tagger),
             source,
             database,
             fetch,
@@ -429,6 +443,10 @@ mod tests {
             ("[[feeds]]\nurl = \"ftp://x.example/f\"", "feeds[0].url"),
             ("[fetch]\nconcurency = 3", "concurency"),
             ("[smtp]\nurl = \"http://x\"", "smtp.url"),
+            (
+                "[[topics]]\nslug = \"t\"\nname = \"T\"\nrule = \"nowhere\"",
+                "nowhere",
+            ),
         ];
         for (text, key) in cases {
             let err = Config::from_toml(text, Some("k.toml".into()))

@@ -81,7 +81,7 @@ fn alternate_link(parent: &Element) -> Option<String> {
         .collect();
     let alternate = links
         .iter()
-        .find(|l| l.attr("rel").map_or(true, |r| r.trim() == "alternate"));
+        .find(|l| l.attr("rel").is_none_or(|r| r.trim() == "alternate"));
     alternate
         .or(links.first())
         .and_then(|l| l.attr("href"))

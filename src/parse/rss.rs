@@ -109,7 +109,7 @@ fn entry(item: &Element, feed_base: Option<&str>) -> ParsedEntry {
 fn permalink(guid: &Element) -> Option<String> {
     let is_permalink = guid
         .attr("isPermaLink")
-        .map_or(true, |v| !v.trim().eq_ignore_ascii_case("false"));
+        .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
     let text = guid.trimmed_text()?;
     let is_url = text.starts_with("http://") || text.starts_with("https://");
     (is_permalink && is_url).then_some(text)
@@ -119,7 +119,7 @@ fn permalink(guid: &Element) -> Option<String> {
 fn alternate_link(parent: &Element) -> Option<String> {
     parent
         .children_named(ATOM, "link")
-        .find(|l| l.attr("rel").map_or(true, |r| r == "alternate"))
+        .find(|l| l.attr("rel").is_none_or(|r| r == "alternate"))
         .and_then(|l| l.attr("href"))
         .map(|h| h.trim().to_owned())
 }

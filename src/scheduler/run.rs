@@ -16,6 +16,7 @@ use super::due::{jitter_for, next_due, Observed};
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
 use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
+use crate::topics::{tag_item, Tagger};
 use crate::{normalize, parse};
 
 /// Results waiting for the writer; a full queue slows fetching down instead
@@ -69,22 +70,25 @@ pub struct Poller {
     fetcher: Fetcher,
     schedule: ScheduleConfig,
     database: PathBuf,
+    tagger: Arc<Tagger>,
     global: Arc<Semaphore>,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 impl Poller {
-    /// A poller writing into the database at `database`.
+    /// A poller that tags with `tagger` and writes into the database at `database`.
     pub fn new(
         fetch: &FetchConfig,
         schedule: ScheduleConfig,
         database: PathBuf,
+        tagger: Arc<Tagger>,
     ) -> Result<Poller, FetchError> {
         Ok(Poller {
             fetcher: Fetcher::new(fetch)?,
             schedule,
             database,
+            tagger,
             global: Arc::new(Semaphore::new(fetch.concurrency)),
             per_host: fetch.per_host,
             hosts: Mutex::new(HashMap::new()),
@@ -154,7 +158,7 @@ async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
                 last_modified: feed.last_modified.clone(),
             };
             let outcome = poller.fetcher.fetch(&request).await;
-            digest_outcome(outcome, at).await
+            digest_outcome(outcome, poller.tagger.clone(), at).await
         }
         Err(e) => (
             PollResult::Failed {
@@ -188,7 +192,11 @@ async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
 
 /// Turns a fetch outcome into what is stored and what the scheduler sees,
 /// parsing a fetched body on the blocking pool.
-async fn digest_outcome(outcome: FetchOutcome, now: DateTime<Utc>) -> (PollResult, Observed) {
+async fn digest_outcome(
+    outcome: FetchOutcome,
+    tagger: Arc<Tagger>,
+    now: DateTime<Utc>,
+) -> (PollResult, Observed) {
     match outcome {
         FetchOutcome::NotModified { hints } => (
             PollResult::NotModified,
@@ -208,7 +216,7 @@ async fn digest_outcome(outcome: FetchOutcome, now: DateTime<Utc>) -> (PollResul
         ),
         FetchOutcome::Fetched(fetched) => {
             let max_age = fetched.hints.max_age;
-            let parsed = tokio::task::spawn_blocking(move || parse_fetched(*fetched, now))
+            let parsed = tokio::task::spawn_blocking(move || parse_fetched(*fetched, &tagger, now))
                 .await
                 .unwrap_or_else(|e| Err((None, format!("parser crashed: {e}"))));
             match parsed {
@@ -224,7 +232,7 @@ async fn digest_outcome(outcome: FetchOutcome, now: DateTime<Utc>) -> (PollResul
 
 type Parsed = Result<(PollResult, Option<Duration>), (Option<u16>, String)>;
 
-fn parse_fetched(fetched: FetchedFeed, now: DateTime<Utc>) -> Parsed {
+fn parse_fetched(fetched: FetchedFeed, tagger: &Tagger, now: DateTime<Utc>) -> Parsed {
     let parsed =
         parse::parse_feed(&fetched.body, fetched.content_type.as_deref()).map_err(|e| {
             (
@@ -234,11 +242,25 @@ fn parse_fetched(fetched: FetchedFeed, now: DateTime<Utc>) -> Parsed {
         })?;
     let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now);
     let hint = feed.meta.ttl;
+    let tags = feed
+        .items
+        .iter()
+        .map(|i| {
+            tag_item(
+                tagger,
+                &i.title,
+                i.summary.as_deref(),
+                i.content.as_ref(),
+                &i.categories,
+            )
+        })
+        .collect();
     Ok((
         PollResult::Fetched {
             http_status: fetched.status,
             bytes: fetched.body.len() as u64,
             feed,
+            tags,
             etag: fetched.etag,
             last_modified: fetched.last_modified,
             moved_to: fetched.moved_permanently.map(String::from),

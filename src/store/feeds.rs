@@ -9,6 +9,7 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use super::items::{upsert_items, StoreReport};
 use super::{from_unix, to_unix, Store, StoreError};
 use crate::model::NormalizedFeed;
+use crate::topics::TopicHit;
 
 /// Where a feed's subscription came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +82,9 @@ pub struct FeedState {
 }
 
 /// What happened to one feed in one poll.
+// A record is built once and moved into the writer's batch; boxing the
+// large variant would add an allocation per poll for no gain.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum PollResult {
     /// A new document was fetched and parsed.
@@ -91,6 +95,8 @@ pub enum PollResult {
         bytes: u64,
         /// The parsed, normalised feed.
         feed: NormalizedFeed,
+        /// Each item's topics, in the order of `feed.items`.
+        tags: Vec<Vec<TopicHit>>,
         /// ETag of the response.
         etag: Option<String>,
         /// Last-Modified of the response.
@@ -253,12 +259,13 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
     let (report, outcome, status, error) = match &rec.result {
         PollResult::Fetched {
             feed,
+            tags,
             etag,
             last_modified,
             moved_to,
             ..
         } => {
-            let report = upsert_items(tx, rec.feed_id, &feed.items, rec.at)?;
+            let report = upsert_items(tx, rec.feed_id, &feed.items, tags, rec.at)?;
             tx.prepare_cached(
                 "UPDATE feeds SET title = coalesce(?2, title), site_url = coalesce(?3, site_url),
                      language = coalesce(?4, language), etag = ?5, last_modified = ?6,

@@ -3,8 +3,10 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
+use super::topics::replace_item_topics;
 use super::{from_unix, to_unix, Store, StoreError};
 use crate::model::{NewItem, SanitizedHtml};
+use crate::topics::TopicHit;
 
 /// What a write did to a feed's items.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,6 +77,7 @@ pub(super) fn upsert_items(
     tx: &Transaction<'_>,
     feed_id: i64,
     items: &[NewItem],
+    tags: &[Vec<TopicHit>],
     now: DateTime<Utc>,
 ) -> Result<StoreReport, StoreError> {
     let mut report = StoreReport::default();
@@ -92,7 +95,7 @@ pub(super) fn upsert_items(
          WHERE id = ?1",
     )?;
     let now_secs = to_unix(now);
-    for item in items {
+    for (i, item) in items.iter().enumerate() {
         let key = item.key.to_storage();
         let authors = serde_json::to_string(&item.authors).unwrap_or_else(|_| "[]".into());
         let categories = serde_json::to_string(&item.categories).unwrap_or_else(|_| "[]".into());
@@ -121,6 +124,7 @@ pub(super) fn upsert_items(
                 ])?;
                 report.updated += 1;
                 report.changed_ids.push(id);
+                replace_item_topics(tx, id, tags.get(i).map_or(&[], Vec::as_slice))?;
             }
             None => {
                 insert.execute(params![
@@ -139,7 +143,9 @@ pub(super) fn upsert_items(
                     item.content_hash
                 ])?;
                 report.new += 1;
-                report.changed_ids.push(tx.last_insert_rowid());
+                let id = tx.last_insert_rowid();
+                report.changed_ids.push(id);
+                replace_item_topics(tx, id, tags.get(i).map_or(&[], Vec::as_slice))?;
             }
         }
     }
@@ -160,6 +166,14 @@ impl Store {
     pub fn item(&self, id: i64) -> Result<Option<ItemRow>, StoreError> {
         let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = ?1");
         Ok(self.conn.query_row(&sql, [id], item_from_row).optional()?)
+    }
+
+    /// Up to `limit` items with ids above `after`, by id (for walking every item).
+    pub fn items_after(&self, after: i64, limit: i64) -> Result<Vec<ItemRow>, StoreError> {
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id > ?1 ORDER BY id LIMIT ?2");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([after, limit], item_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// How many items are stored.
@@ -206,6 +220,7 @@ mod tests {
                     items,
                     ..Default::default()
                 },
+                tags: vec![],
                 etag: Some("\"e1\"".into()),
                 last_modified: None,
                 moved_to: None,

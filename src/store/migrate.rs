@@ -7,8 +7,13 @@ use super::StoreError;
 
 /// Every migration, in order. The files are embedded so that the binary
 /// alone can create and upgrade a database.
-const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_init", include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/0001_init.sql")),
+    (
+        "0002_topics",
+        include_str!("../../migrations/0002_topics.sql"),
+    ),
+];
 
 /// Applies the migrations this database has not seen yet.
 pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {

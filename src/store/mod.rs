@@ -9,6 +9,7 @@ mod error;
 mod feeds;
 mod items;
 mod migrate;
+mod topics;
 
 use std::path::Path;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use rusqlite::Connection;
 pub use error::StoreError;
 pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
 pub use items::{ItemRow, StoreReport};
+pub use topics::StoredTopic;
 
 /// How long a statement waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

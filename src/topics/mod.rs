@@ -18,6 +18,7 @@
 
 mod config;
 mod explain;
+mod item;
 mod lexicon;
 mod matcher;
 mod normalize;
@@ -32,6 +33,7 @@ mod tests;
 
 pub use config::{RuleError, TermGroupDef, TopicDef, Weights, MAX_WITHIN_WORDS};
 pub use explain::{ExplainNode, Explanation, TopicExplanation};
+pub use item::tag_item;
 pub use normalize::normalize_text;
 pub use rules::FieldKind;
 pub use slug::TopicSlug;

@@ -60,7 +60,7 @@ impl Folded {
         self.text.push(c);
         // Offsets are u32: fields are capped far below 4 GiB by the fetch stage.
         let o = orig as u32;
-        self.map.extend(std::iter::repeat(o).take(c.len_utf8()));
+        self.map.extend(std::iter::repeat_n(o, c.len_utf8()));
     }
 
     /// Appends a separator that does not come from any source text.

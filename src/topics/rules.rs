@@ -108,7 +108,7 @@ impl Ctx<'_> {
                             .binary_search(group)
                             .is_ok()
                             && self.weight(h) > 0
-                            && fields.as_ref().map_or(true, |f| f.contains(&kind))
+                            && fields.as_ref().is_none_or(|f| f.contains(&kind))
                     })
                     .collect();
                 self.with_min(true, evidence, *min)

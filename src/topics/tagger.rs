@@ -30,6 +30,15 @@ pub struct Tagger {
     fingerprint: String,
 }
 
+impl std::fmt::Debug for Tagger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tagger")
+            .field("topics", &self.info)
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Tagger {
     /// The built-in `russia-north-korea` topic (from `default.toml`).
     pub fn builtin() -> Tagger {

@@ -1,0 +1,26 @@
+//! Tagging a whole item: the glue between stored/normalised items and the
+//! tagger, so that polling and retagging judge the same text.
+
+use super::{TagInput, Tagger, TopicHit};
+use crate::model::SanitizedHtml;
+use crate::normalize::html_to_text;
+
+/// The topics of an item given its title, summary, sanitised content and
+/// the outlet's categories. The content is reduced to plain text first.
+pub fn tag_item(
+    tagger: &Tagger,
+    title: &str,
+    summary: Option<&str>,
+    content: Option<&SanitizedHtml>,
+    categories: &[String],
+) -> Vec<TopicHit> {
+    let content = content
+        .map(|c| html_to_text(c.as_str()))
+        .unwrap_or_default();
+    tagger.tag(&TagInput {
+        title,
+        summary: summary.unwrap_or_default(),
+        content: &content,
+        categories,
+    })
+}
