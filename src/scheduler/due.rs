@@ -12,6 +12,9 @@ use crate::store::FeedState;
 /// smaller `max_interval` lowers it).
 pub const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 
+/// How far back a document's item dates are read to measure its cadence.
+const CADENCE_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Jitter spreads due times by ± this fraction of the wait, so thousands of
 /// feeds added at once do not keep firing in the same second.
 const JITTER_FRACTION: f64 = 0.1;
@@ -25,6 +28,8 @@ pub enum Observed {
         feed_hint: Option<Duration>,
         /// Cache-Control max-age.
         max_age: Option<Duration>,
+        /// The average gap between its recent items ([`publishing_cadence`]).
+        cadence: Option<Duration>,
     },
     /// 304 Not Modified.
     NotModified {
@@ -42,6 +47,10 @@ pub enum Observed {
 
 /// The feed's next state. `interval` is the feed's own interval or the
 /// configured one; `jitter` is a number in `[0, 1)` fixed per feed.
+///
+/// A success waits the interval, shortened to the feed's publishing cadence
+/// when it publishes more often (never below `min_interval`), then stretched
+/// by the feed's own hints (ttl, max-age), within the configured bounds.
 pub fn next_due(
     prev: &FeedState,
     interval: Duration,
@@ -54,22 +63,24 @@ pub fn next_due(
     let spread = |d: Duration| {
         d.mul_f64(1.0 - JITTER_FRACTION + 2.0 * JITTER_FRACTION * jitter.clamp(0.0, 1.0))
     };
+    let success = |hint: Option<Duration>, cadence: Option<Duration>| {
+        let base = cadence.map_or(interval, |c| interval.min(c));
+        spread(clamp(base.max(hint.unwrap_or_default())))
+    };
+    let mut cadence = prev.cadence;
     let (wait, error_count, hint) = match observed {
-        Observed::Fetched { feed_hint, max_age } => {
+        Observed::Fetched {
+            feed_hint,
+            max_age,
+            cadence: seen,
+        } => {
             let hint = feed_hint.max(max_age);
-            (
-                spread(clamp(interval.max(hint.unwrap_or_default()))),
-                0,
-                hint,
-            )
+            cadence = seen;
+            (success(hint, cadence), 0, hint)
         }
         Observed::NotModified { max_age } => {
             let hint = max_age.or(prev.hint);
-            (
-                spread(clamp(interval.max(hint.unwrap_or_default()))),
-                0,
-                hint,
-            )
+            (success(hint, cadence), 0, hint)
         }
         Observed::Failed { retry_after } => {
             let errors = prev.error_count.saturating_add(1);
@@ -92,7 +103,30 @@ pub fn next_due(
         next_due: now.checked_add_signed(wait).unwrap_or(now),
         error_count,
         hint,
+        cadence,
     }
+}
+
+/// The average gap between a document's items dated within the last week:
+/// the time since the oldest of them divided by their number. `None` with
+/// fewer than two such items (nothing to measure).
+pub fn publishing_cadence(
+    dates: impl IntoIterator<Item = DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<Duration> {
+    let window = chrono::Duration::from_std(CADENCE_WINDOW).unwrap_or(chrono::Duration::MAX);
+    let recent: Vec<_> = dates
+        .into_iter()
+        .filter(|d| *d <= now && now - *d <= window)
+        .collect();
+    let oldest = recent.iter().min()?;
+    if recent.len() < 2 {
+        return None;
+    }
+    (now - *oldest)
+        .to_std()
+        .ok()
+        .map(|span| span / recent.len() as u32)
 }
 
 /// A feed's fixed jitter in `[0, 1)`, derived from its id.
@@ -130,6 +164,7 @@ mod tests {
             next_due: now(),
             error_count: errors,
             hint: None,
+            cadence: None,
         }
     }
 
@@ -147,6 +182,7 @@ mod tests {
                 Observed::Fetched {
                     feed_hint: None,
                     max_age: None,
+                    cadence: None,
                 },
                 1800,
             ),
@@ -156,6 +192,7 @@ mod tests {
                 Observed::Fetched {
                     feed_hint: Some(Duration::from_secs(120 * MIN)),
                     max_age: None,
+                    cadence: None,
                 },
                 7200,
             ),
@@ -165,6 +202,7 @@ mod tests {
                 Observed::Fetched {
                     feed_hint: None,
                     max_age: Some(Duration::from_secs(60)),
+                    cadence: None,
                 },
                 1800,
             ),
@@ -206,6 +244,76 @@ mod tests {
         for (name, prev, observed, want) in cases {
             let next = next_due(prev, i30, *observed, &bounds(), 0.5, now());
             assert_eq!(wait_secs(&next), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_feed_that_publishes_often_is_polled_more_often_within_bounds() {
+        let i30 = Duration::from_secs(30 * MIN);
+        let fetched = |cadence: u64, ttl: Option<u64>| Observed::Fetched {
+            feed_hint: ttl.map(|m| Duration::from_secs(m * MIN)),
+            max_age: None,
+            cadence: Some(Duration::from_secs(cadence * MIN)),
+        };
+        let cases = [
+            ("every 10 min → 10 min", fetched(10, None), 600),
+            ("every minute → min_interval", fetched(1, None), 300),
+            (
+                "daily → the interval, not longer",
+                fetched(24 * 60, None),
+                1800,
+            ),
+            (
+                "the feed's own ttl still stretches",
+                fetched(10, Some(60)),
+                3600,
+            ),
+        ];
+        for (name, observed, want) in cases {
+            let next = next_due(&state(0), i30, observed, &bounds(), 0.5, now());
+            assert_eq!(wait_secs(&next), want, "{name}");
+        }
+        let fast = next_due(&state(0), i30, fetched(10, None), &bounds(), 0.5, now());
+        let after_304 = next_due(
+            &fast,
+            i30,
+            Observed::NotModified { max_age: None },
+            &bounds(),
+            0.5,
+            now(),
+        );
+        assert_eq!(
+            wait_secs(&after_304),
+            600,
+            "a 304 keeps the measured cadence"
+        );
+    }
+
+    #[test]
+    fn cadence_is_measured_from_the_last_week_of_item_dates() {
+        let at = |h: i64| now() - chrono::Duration::hours(h);
+        type Case = (&'static str, Vec<DateTime<Utc>>, Option<u64>);
+        let cases: &[Case] = &[
+            (
+                "four items over 8 h → 2 h",
+                vec![at(1), at(3), at(5), at(8)],
+                Some(7200),
+            ),
+            ("one item → nothing to measure", vec![at(1)], None),
+            (
+                "old items are ignored",
+                vec![at(2), at(24 * 30), at(24 * 40)],
+                None,
+            ),
+            (
+                "future dates are ignored",
+                vec![now() + chrono::Duration::hours(5), at(4), at(2)],
+                Some(7200),
+            ),
+        ];
+        for (name, dates, want) in cases {
+            let got = publishing_cadence(dates.clone(), now()).map(|d| d.as_secs());
+            assert_eq!(got, *want, "{name}");
         }
     }
 

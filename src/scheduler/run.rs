@@ -12,7 +12,7 @@ use indicatif::ProgressBar;
 use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
-use super::due::{jitter_for, next_due, Observed};
+use super::due::{jitter_for, next_due, publishing_cadence, Observed};
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
 use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
@@ -220,7 +220,14 @@ async fn digest_outcome(
                 .await
                 .unwrap_or_else(|e| Err((None, format!("parser crashed: {e}"))));
             match parsed {
-                Ok((result, feed_hint)) => (result, Observed::Fetched { feed_hint, max_age }),
+                Ok((result, feed_hint, cadence)) => (
+                    result,
+                    Observed::Fetched {
+                        feed_hint,
+                        max_age,
+                        cadence,
+                    },
+                ),
                 Err((http_status, error)) => (
                     PollResult::Failed { http_status, error },
                     Observed::Failed { retry_after: None },
@@ -230,7 +237,7 @@ async fn digest_outcome(
     }
 }
 
-type Parsed = Result<(PollResult, Option<Duration>), (Option<u16>, String)>;
+type Parsed = Result<(PollResult, Option<Duration>, Option<Duration>), (Option<u16>, String)>;
 
 fn parse_fetched(fetched: FetchedFeed, tagger: &Tagger, now: DateTime<Utc>) -> Parsed {
     let parsed =
@@ -242,6 +249,7 @@ fn parse_fetched(fetched: FetchedFeed, tagger: &Tagger, now: DateTime<Utc>) -> P
         })?;
     let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now);
     let hint = feed.meta.ttl;
+    let cadence = publishing_cadence(feed.items.iter().filter_map(|i| i.published), now);
     let tags = feed
         .items
         .iter()
@@ -266,6 +274,7 @@ fn parse_fetched(fetched: FetchedFeed, tagger: &Tagger, now: DateTime<Utc>) -> P
             moved_to: fetched.moved_permanently.map(String::from),
         },
         hint,
+        cadence,
     ))
 }
 

@@ -79,6 +79,8 @@ pub struct FeedState {
     pub error_count: u32,
     /// The feed's own polling hint (ttl, Cache-Control max-age).
     pub hint: Option<Duration>,
+    /// The average gap between the feed's recent items.
+    pub cadence: Option<Duration>,
 }
 
 /// What happened to one feed in one poll.
@@ -142,7 +144,7 @@ pub enum AddFeed {
 }
 
 const FEED_COLUMNS: &str = "id, url, title, site_url, language, etag, last_modified, status, \
-     interval_secs, hint_secs, next_due, error_count, last_error, last_polled";
+     interval_secs, hint_secs, next_due, error_count, last_error, last_polled, cadence_secs";
 
 fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
     let secs = |v: Option<i64>| v.map(|s| Duration::from_secs(s.max(0) as u64));
@@ -161,6 +163,7 @@ fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
         interval: secs(r.get(8)?),
         state: FeedState {
             hint: secs(r.get(9)?),
+            cadence: secs(r.get(14)?),
             next_due: from_unix(r.get(10)?),
             error_count: r.get(11)?,
         },
@@ -256,6 +259,7 @@ impl Store {
 fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, StoreError> {
     let at = to_unix(rec.at);
     let hint = rec.next.hint.map(|d| d.as_secs() as i64);
+    let cadence = rec.next.cadence.map(|d| d.as_secs() as i64);
     let (report, outcome, status, error) = match &rec.result {
         PollResult::Fetched {
             feed,
@@ -301,7 +305,7 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
     };
     tx.prepare_cached(
         "UPDATE feeds SET next_due = ?2, error_count = ?3, hint_secs = ?4, last_error = ?5,
-             last_polled = ?6, status = coalesce(?7, status)
+             last_polled = ?6, status = coalesce(?7, status), cadence_secs = ?8
          WHERE id = ?1",
     )?
     .execute(params![
@@ -311,7 +315,8 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
         hint,
         error,
         at,
-        status
+        status,
+        cadence
     ])?;
     let (http_status, bytes) = match &rec.result {
         PollResult::Fetched {

@@ -229,6 +229,7 @@ mod tests {
                 next_due: at,
                 error_count: 0,
                 hint: None,
+                cadence: None,
             },
         }
     }
@@ -316,6 +317,7 @@ mod tests {
                 next_due: at,
                 error_count: 1,
                 hint: None,
+                cadence: None,
             },
             ..poll(id, at, vec![])
         };

@@ -13,6 +13,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_topics",
         include_str!("../../migrations/0002_topics.sql"),
     ),
+    (
+        "0004_feed_cadence",
+        include_str!("../../migrations/0004_feed_cadence.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.
