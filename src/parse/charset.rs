@@ -20,6 +20,9 @@ pub fn decode<'a>(body: &'a [u8], http_content_type: Option<&str>) -> Cow<'a, st
     if let Ok(text) = std::str::from_utf8(body) {
         return Cow::Borrowed(text);
     }
+    if mostly_utf8(body) {
+        return String::from_utf8_lossy(body);
+    }
     let declared = http_content_type
         .and_then(charset_param)
         .and_then(|label| Encoding::for_label(label.as_bytes()))
@@ -31,6 +34,33 @@ pub fn decode<'a>(body: &'a [u8], http_content_type: Option<&str>) -> Cow<'a, st
     };
     encoding.decode_without_bom_handling(body).0
 }
+
+/// Whether a body that is not valid UTF-8 is still UTF-8 with damage: a
+/// sequence cut off at the end (a truncated download) or a few stray bytes
+/// among many valid multi-byte characters. Legacy 8-bit text (windows-1252,
+/// KOI8-R) almost never forms valid multi-byte sequences, so it fails this.
+fn mostly_utf8(body: &[u8]) -> bool {
+    let (mut multibyte, mut invalid) = (0usize, 0usize);
+    let mut chunks = body.utf8_chunks().peekable();
+    while let Some(chunk) = chunks.next() {
+        multibyte += chunk.valid().chars().filter(|c| c.len_utf8() > 1).count();
+        let truncated_tail = chunks.peek().is_none()
+            && chunk.invalid().len() < 4
+            && !chunk.invalid().is_empty()
+            && {
+                let lead = chunk.invalid()[0];
+                lead >= 0xC2 && (lead as u32).leading_ones() as usize > chunk.invalid().len()
+            };
+        if !chunk.invalid().is_empty() && !truncated_tail {
+            invalid += 1;
+        }
+    }
+    multibyte > 0 && invalid * MAX_INVALID_PER_MULTIBYTE <= multibyte
+}
+
+/// [`mostly_utf8`] tolerates one invalid sequence per this many valid
+/// multi-byte characters.
+const MAX_INVALID_PER_MULTIBYTE: usize = 4;
 
 /// A BOM wins over every label (WHATWG "decode"). UTF-32 is handled here by
 /// hand because the Encoding Standard (and encoding_rs) leave it out.
@@ -176,6 +206,29 @@ mod tests {
                 "{name}: got {got:?}, want it to contain {want:?}"
             );
         }
+    }
+
+    #[test]
+    fn damaged_utf8_is_still_read_as_utf8() {
+        let text = "<rss><title>लावरोव वोनसान पहुंचे</title>";
+        let cases: &[(&str, Vec<u8>, &str)] = &[
+            (
+                "cut mid-character",
+                text.as_bytes()[..text.len() - 10].to_vec(),
+                "लावरोव वोनसान",
+            ),
+            (
+                "a stray byte",
+                [&text.as_bytes()[..20], b"\xff", &text.as_bytes()[20..]].concat(),
+                "वोनसान पहुंचे",
+            ),
+        ];
+        for (name, body, want) in cases {
+            let got = decode(body, Some("text/xml; charset=utf-8"));
+            assert!(got.contains(want), "{name}: {got}");
+        }
+        let cp1252 = b"<rss><title>\x93Sergue\xef\x94 \x96 caf\xe9</title>";
+        assert!(decode(cp1252, Some("text/xml; charset=windows-1252")).contains("“Sergueï” – café"));
     }
 
     #[test]

@@ -173,8 +173,20 @@ fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
 }
 
 impl Store {
-    /// Subscribes to a feed URL; an existing URL is left as it is.
+    /// Subscribes to a feed URL; an existing URL, or one a feed was
+    /// permanently redirected away from, is left as it is.
     pub fn add_feed(&self, url: &str, origin: FeedOrigin) -> Result<AddFeed, StoreError> {
+        let moved: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT feed_id FROM feed_redirects WHERE from_url = ?1",
+                [url],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = moved {
+            return Ok(AddFeed::Exists(id));
+        }
         let inserted = self.conn.execute(
             "INSERT INTO feeds (url, origin, created_at) VALUES (?1, ?2, unixepoch())
              ON CONFLICT (url) DO NOTHING",
@@ -288,6 +300,11 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
             if let Some(url) = moved_to {
                 // A URL already subscribed under another row keeps both rows
                 // as they are rather than failing the whole batch.
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO feed_redirects (from_url, feed_id)
+                     SELECT url, id FROM feeds WHERE id = ?1 AND url != ?2",
+                )?
+                .execute(params![rec.feed_id, url])?;
                 tx.prepare_cached("UPDATE OR IGNORE feeds SET url = ?2 WHERE id = ?1")?
                     .execute(params![rec.feed_id, url])?;
             }

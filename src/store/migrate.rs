@@ -14,8 +14,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0002_topics.sql"),
     ),
     (
-        "0004_feed_cadence",
-        include_str!("../../migrations/0004_feed_cadence.sql"),
+        "0004_feed_moves",
+        include_str!("../../migrations/0004_feed_moves.sql"),
     ),
 ];
 
