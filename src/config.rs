@@ -222,7 +222,12 @@ pub struct FetchConfig {
 
 impl Default for FetchConfig {
     fn default() -> Self {
-        let raw = RawFetch::default();
+        RawFetch::default().into()
+    }
+}
+
+impl From<RawFetch> for FetchConfig {
+    fn from(raw: RawFetch) -> Self {
         FetchConfig {
             concurrency: raw.concurrency,
             per_host: raw.per_host,
@@ -359,14 +364,7 @@ impl Validator {
         if raw.max_body_bytes < 1024 {
             return Err(self.invalid("fetch.max_body_bytes", "expected at least 1024"));
         }
-        Ok(FetchConfig {
-            concurrency: raw.concurrency,
-            per_host: raw.per_host,
-            connect_timeout: raw.connect_timeout,
-            timeout: raw.timeout,
-            max_body_bytes: raw.max_body_bytes,
-            max_redirects: raw.max_redirects,
-        })
+        Ok(raw.into())
     }
 
     fn schedule(&self, raw: RawSchedule) -> Result<ScheduleConfig, ConfigError> {

@@ -20,6 +20,8 @@ pub mod opml;
 pub mod parse;
 /// When each feed is due, and the polling pass.
 pub mod scheduler;
+/// Story grouping: the same event told by several outlets.
+pub mod stories;
 /// SQLite: schema, migrations and all SQL.
 pub mod store;
 /// Logging setup.
