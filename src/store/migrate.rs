@@ -13,6 +13,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_topics",
         include_str!("../../migrations/0002_topics.sql"),
     ),
+    (
+        "0003_digest",
+        include_str!("../../migrations/0003_digest.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.
