@@ -6,6 +6,8 @@
 pub mod cli;
 /// `khabar.toml` → validated [`config::Config`].
 pub mod config;
+/// Daily digests: compose, render (askama), deliver exactly once (lettre).
+pub mod digest;
 /// The offline tour: bundled outlets on loopback.
 pub mod demo;
 /// Polite, bounded HTTP fetching.
