@@ -546,14 +546,19 @@ fn subscribers_command(config: &Config, command: SubscribersCommand) -> Result<E
             at,
         } => {
             let email = SubscriberEmail::parse(&email).map_err(anyhow::Error::msg)?;
-            let known: Vec<_> = config.tagger.topics().iter().map(|t| t.slug.as_str()).collect();
+            let known: Vec<_> = config
+                .tagger
+                .topics()
+                .iter()
+                .map(|t| t.slug.as_str())
+                .collect();
             if let Some(bad) = topics.iter().find(|t| !known.contains(&t.as_str())) {
                 bail!("unknown topic {bad:?}; known topics: {}", known.join(", "));
             }
             let timezone = tz.unwrap_or_else(|| config.digest.timezone.name().to_string());
-            timezone
-                .parse::<chrono_tz::Tz>()
-                .map_err(|_| anyhow::anyhow!("unknown time zone {timezone:?} (e.g. Asia/Kolkata)"))?;
+            timezone.parse::<chrono_tz::Tz>().map_err(|_| {
+                anyhow::anyhow!("unknown time zone {timezone:?} (e.g. Asia/Kolkata)")
+            })?;
             let schedule = match at {
                 Some(at) => daily_cron(&at)?,
                 None => config.digest.schedule.clone(),
@@ -566,7 +571,9 @@ fn subscribers_command(config: &Config, command: SubscribersCommand) -> Result<E
             };
             match store.add_subscriber(&new, Utc::now())? {
                 AddSubscriber::Added(id) => println!("added subscriber {id}: {email}"),
-                AddSubscriber::Exists(_) => bail!("{email} is already subscribed; see `khabar subscribers list`"),
+                AddSubscriber::Exists(_) => {
+                    bail!("{email} is already subscribed; see `khabar subscribers list`")
+                }
             }
         }
         SubscribersCommand::List => {
@@ -603,6 +610,9 @@ fn digest_command(config: &Config, command: DigestCommand) -> Result<ExitCode> {
     use crate::digest::{ledger, Mailer, PassOptions, Sender};
     use crate::model::{DigestPeriod, SubscriberEmail};
     let mut store = open_store(config)?;
+    // lettre's connection pool spawns onto the runtime when built and dropped.
+    let rt = runtime()?;
+    let _inside = rt.enter();
     let secret = match &config.digest.secret {
         Some(s) => s.clone(),
         None => store.digest_secret()?,
@@ -629,17 +639,22 @@ fn digest_command(config: &Config, command: DigestCommand) -> Result<ExitCode> {
                 .map(|d| d.period.start())
                 .or(store.last_digest_end(sub.id)?)
                 .unwrap_or(now - chrono::Duration::hours(24));
-            let period = DigestPeriod::new(start, now).context("the last digest ends in the future")?;
+            let period =
+                DigestPeriod::new(start, now).context("the last digest ends in the future")?;
             let (_, rendered) = ledger::prepare(&store, &sender, &sub, period)?;
             match (html, text) {
                 (true, _) => print!("{}", rendered.html),
                 (_, true) => print!("{}", rendered.text),
-                _ => print!("Subject: {}\n\n{}\n\n{}", rendered.subject, rendered.text, rendered.html),
+                _ => print!(
+                    "Subject: {}\n\n{}\n\n{}",
+                    rendered.subject, rendered.text, rendered.html
+                ),
             }
         }
         DigestCommand::Send { dry_run, all } => {
             let options = PassOptions { all, dry_run };
-            let summary = runtime()?.block_on(crate::digest::send_due(&mut store, &sender, now, options))?;
+            let summary =
+                rt.block_on(crate::digest::send_due(&mut store, &sender, now, options))?;
             println!("{summary}");
             if summary.failed > 0 {
                 return Ok(ExitCode::FAILURE);

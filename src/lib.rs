@@ -6,10 +6,10 @@
 pub mod cli;
 /// `khabar.toml` → validated [`config::Config`].
 pub mod config;
-/// Daily digests: compose, render (askama), deliver exactly once (lettre).
-pub mod digest;
 /// The offline tour: bundled outlets on loopback.
 pub mod demo;
+/// Daily digests: compose, render (askama), deliver exactly once (lettre).
+pub mod digest;
 /// Polite, bounded HTTP fetching.
 pub mod fetch;
 /// Types that cross stages.

@@ -175,8 +175,20 @@ mod tests {
     #[test]
     fn same_title_or_link_is_shown_once_with_also_reported_by() {
         let items = [
-            row("rk", "पुतिन का उत्तर कोरिया दौरा!", "https://a/1", "Outlet A", 30),
-            row("rk", "पुतिन का उत्तर  कोरिया दौरा", "https://b/1", "Outlet B", 20),
+            row(
+                "rk",
+                "पुतिन का उत्तर कोरिया दौरा!",
+                "https://a/1",
+                "Outlet A",
+                30,
+            ),
+            row(
+                "rk",
+                "पुतिन का उत्तर  कोरिया दौरा",
+                "https://b/1",
+                "Outlet B",
+                20,
+            ),
             row("rk", "Different", "https://a/1", "Outlet C", 10),
             row("rk", "Another story", "https://d/1", "Outlet D", 5),
         ];

@@ -157,7 +157,12 @@ fn next_period(
 }
 
 /// Whether the subscriber's cron schedule fired in `(anchor, now]`.
-pub fn is_due(sub: &SubscriberRow, config: &Config, anchor: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+pub fn is_due(
+    sub: &SubscriberRow,
+    config: &Config,
+    anchor: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> bool {
     let tz = timezone(sub, config);
     let schedule = cron::Schedule::from_str(&sub.schedule)
         .or_else(|_| cron::Schedule::from_str(&config.digest.schedule));
@@ -248,7 +253,12 @@ async fn deliver(
         to: &sub.email,
         message_id: &row.message_id,
     };
-    let message = build_message(&envelope, rendered, &links(sender, sub.id), SystemTime::now())?;
+    let message = build_message(
+        &envelope,
+        rendered,
+        &links(sender, sub.id),
+        SystemTime::now(),
+    )?;
     let file_name = format!("digest-{}-{}", sub.id, row.period.start().timestamp());
     let mut wait = config.digest.retry_backoff;
     let max = config.digest.max_attempts;

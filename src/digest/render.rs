@@ -153,7 +153,9 @@ mod tests {
         assert!(r.text.contains("<b>पुतिन</b> और किम"));
         assert!(r.html.contains("Noto Sans Devanagari"));
         assert!(r.text.contains("also reported by Outlet B"));
-        assert!(r.text.contains("Unsubscribe: https://k.example/unsubscribe?token=1.ab"));
+        assert!(r
+            .text
+            .contains("Unsubscribe: https://k.example/unsubscribe?token=1.ab"));
     }
 
     #[test]

@@ -87,7 +87,11 @@ impl Mailer {
     /// file is written and synced).
     pub async fn deliver(&self, message: &Message, name: &str) -> Result<(), SendError> {
         match self {
-            Mailer::Smtp(transport) => transport.send(message.clone()).await.map(|_| ()).map_err(Into::into),
+            Mailer::Smtp(transport) => transport
+                .send(message.clone())
+                .await
+                .map(|_| ())
+                .map_err(Into::into),
             Mailer::Outbox(dir) => write_eml(dir, name, &message.formatted()),
         }
     }
@@ -144,7 +148,10 @@ pub fn build_message(
         .subject(rendered.subject.clone())
         .date(date)
         .message_id(Some(envelope.message_id.to_string()))
-        .raw_header(header("List-Id", format!("khabar digest <digest.{domain}>")))
+        .raw_header(header(
+            "List-Id",
+            format!("khabar digest <digest.{domain}>"),
+        ))
         .raw_header(header(
             "List-Unsubscribe",
             format!("<{}>", links.unsubscribe),

@@ -101,7 +101,10 @@ mod tests {
                 verify("s3cret", &t.replacen("42", "43", 1), Purpose::Unsubscribe),
             ),
             ("garbage", verify("s3cret", "x.y", Purpose::Unsubscribe)),
-            ("truncated", verify("s3cret", &t[..10], Purpose::Unsubscribe)),
+            (
+                "truncated",
+                verify("s3cret", &t[..10], Purpose::Unsubscribe),
+            ),
         ];
         for (what, got) in cases {
             assert_eq!(got, None, "{what}");
