@@ -7,8 +7,9 @@ use chrono_tz::Tz;
 use crate::model::DigestPeriod;
 use crate::store::DigestItemRow;
 
-/// Longest summary shown, in characters.
-const SUMMARY_CHARS: usize = 240;
+/// Longest summary shown, in characters: keeps 100 stories of Devanagari
+/// (3 bytes a letter) under 100 KB of HTML.
+pub(crate) const SUMMARY_CHARS: usize = 160;
 
 /// A digest ready to render.
 #[derive(Debug, Clone, PartialEq)]

@@ -111,11 +111,16 @@ mod tests {
     fn plan(n: usize) -> DigestPlan {
         let t = DateTime::from_timestamp(1_795_400_000, 0).unwrap();
         let story = |i: usize| Story {
-            title: format!("<b>पुतिन</b> और किम जोंग उन की मुलाकात {i}"),
+            title: format!("<b>पुतिन</b> और किम जोंग उन की मुलाकात {i} ").repeat(3),
             url: Some(format!("https://example.org/a?x={i}&y=\"q\"")),
             outlet: "दैनिक समाचार".into(),
             time: "23 Nov, 06:40".into(),
-            summary: "रूस और उत्तर कोरिया के बीच सैन्य सहयोग पर नई जानकारी सामने आई है। ".repeat(4),
+            // The longest summary compose lets through.
+            summary: "रूस और उत्तर कोरिया के बीच सैन्य सहयोग पर नई जानकारी "
+                .repeat(4)
+                .chars()
+                .take(super::super::compose::SUMMARY_CHARS)
+                .collect(),
             also_reported_by: vec!["Outlet B".into()],
         };
         DigestPlan {
