@@ -290,3 +290,118 @@ async fn deliver(
     }
     Ok(Delivery::Retry("no attempts allowed".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SubscriberEmail;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn subscriber(schedule: &str, tz: &str) -> SubscriberRow {
+        SubscriberRow {
+            id: 1,
+            email: SubscriberEmail::parse("a@example.org").unwrap(),
+            topics: None,
+            timezone: tz.into(),
+            schedule: schedule.into(),
+            status: "active".into(),
+            created_at: at("2026-11-20T00:00:00Z"),
+        }
+    }
+
+    #[test]
+    fn due_when_the_schedule_fired_in_the_subscribers_zone() {
+        let config = Config::from_toml("", None).unwrap();
+        let sub = subscriber("0 0 7 * * *", "Asia/Kolkata");
+        // 07:00 IST is 01:30 UTC.
+        let cases = [
+            (
+                "2026-11-22T01:30:00Z",
+                "2026-11-22T01:29:59Z",
+                false,
+                "a second before 07:00 IST",
+            ),
+            (
+                "2026-11-22T01:30:00Z",
+                "2026-11-22T01:30:00Z",
+                false,
+                "anchor is the firing itself",
+            ),
+            (
+                "2026-11-21T01:30:00Z",
+                "2026-11-22T01:30:00Z",
+                true,
+                "07:00 IST next day",
+            ),
+            (
+                "2026-11-18T01:30:00Z",
+                "2026-11-22T09:00:00Z",
+                true,
+                "after four days down: due once",
+            ),
+        ];
+        for (anchor, now, due, what) in cases {
+            assert_eq!(is_due(&sub, &config, at(anchor), at(now)), due, "{what}");
+        }
+    }
+
+    #[test]
+    fn message_id_depends_only_on_subscriber_and_period() {
+        let config = Config::from_toml("", None).unwrap();
+        let p = DigestPeriod::new(at("2026-11-21T01:30:00Z"), at("2026-11-22T01:30:00Z")).unwrap();
+        let q = DigestPeriod::new(at("2026-11-21T01:30:00Z"), at("2026-11-22T01:31:00Z")).unwrap();
+        assert_eq!(message_id(&config, 1, p), message_id(&config, 1, p));
+        assert_ne!(message_id(&config, 1, p), message_id(&config, 2, p));
+        assert_ne!(message_id(&config, 1, p), message_id(&config, 1, q));
+        assert!(message_id(&config, 1, p).ends_with("@example.org>"));
+    }
+
+    #[tokio::test]
+    async fn catch_up_after_downtime_is_one_digest_covering_the_gap() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!("[digest]\noutbox = {:?}", dir.path().display().to_string());
+        let config = Config::from_toml(&toml, None).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let email = SubscriberEmail::parse("a@example.org").unwrap();
+        let new = crate::store::NewSubscriber {
+            email: &email,
+            topics: None,
+            timezone: "Asia/Kolkata",
+            schedule: "0 0 7 * * *",
+        };
+        store
+            .add_subscriber(&new, at("2026-11-20T00:00:00Z"))
+            .unwrap();
+        let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox).unwrap();
+        let sender = Sender {
+            config: &config,
+            mailer: &mailer,
+            secret: "k",
+        };
+        let opts = PassOptions::default();
+        let first = send_due(&mut store, &sender, at("2026-11-21T02:00:00Z"), opts)
+            .await
+            .unwrap();
+        assert_eq!(first.skipped_empty, 1, "{first}");
+        // Down for three days: one period from the last end to now.
+        let later = send_due(&mut store, &sender, at("2026-11-24T09:00:00Z"), opts)
+            .await
+            .unwrap();
+        assert_eq!(later.skipped_empty, 1, "{later}");
+        let again = send_due(&mut store, &sender, at("2026-11-24T09:05:00Z"), opts)
+            .await
+            .unwrap();
+        assert_eq!(again.not_due, 1, "{again}");
+        let rows = store.digests_of(1).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].period.end(),
+            rows[1].period.start(),
+            "no gap, no overlap"
+        );
+        assert_eq!(rows[1].period.end(), at("2026-11-24T09:00:00Z"));
+    }
+}
