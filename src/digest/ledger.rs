@@ -8,7 +8,7 @@
 use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
@@ -106,6 +106,9 @@ pub async fn send_due(
     now: DateTime<Utc>,
     options: PassOptions,
 ) -> Result<SendSummary, DigestError> {
+    // Periods are stored in whole seconds: a sub-second `now` would make a
+    // period that ends where the previous one did look non-empty.
+    let now = now.trunc_subsecs(0);
     let mut summary = SendSummary::default();
     for sub in store.active_subscribers()? {
         let Some(period) = next_period(store, &sub, sender.config, now, options.all)? else {

@@ -263,6 +263,28 @@ fn without_smtp_digests_are_written_to_the_outbox() {
         .all(|m| m["parts"]["text/html"].as_str().unwrap().contains("पुतिन")));
 }
 
+#[test]
+fn a_permanently_refused_address_is_marked_bouncing_after_max_attempts() {
+    let sink = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(sink.path(), &["--reject", "reader1@example.org"]);
+    let env = Env::new(2, Some(smtp.port));
+    for run in 1..=5 {
+        let out = env.khabar(&["digest", "send", "--all"]);
+        assert!(
+            stdout(&out).contains("1 failed"),
+            "run {run}: {}{}",
+            stdout(&out),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let list = stdout(&env.khabar(&["subscribers", "list"]));
+    assert!(list.contains("reader1@example.org\tbouncing"), "{list}");
+    assert!(list.contains("reader0@example.org\tactive"), "{list}");
+    let after = env.khabar(&["digest", "send", "--all"]);
+    assert!(stdout(&after).contains("0 failed"), "{}", stdout(&after));
+    assert_eq!(by_recipient(&parse_mime(&smtp.files())).len(), 1);
+}
+
 // See: issue #5 (exactly once across kill -9).
 #[test]
 fn digest_is_sent_once_after_kill_during_send() {
