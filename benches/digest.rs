@@ -75,7 +75,13 @@ fn seed(path: &std::path::Path, now: DateTime<Utc>) {
         conn.execute(
             "INSERT INTO items (id, feed_id, key, url, title, summary, published, first_seen,
                  last_changed, content_hash) VALUES (?1, 1, ?1, ?2, ?3, ?4, ?5, ?5, ?5, '')",
-            rusqlite::params![i as i64, format!("https://o.example/{i}"), title(i), summary(), seen],
+            rusqlite::params![
+                i as i64,
+                format!("https://o.example/{i}"),
+                title(i),
+                summary(),
+                seen
+            ],
         )
         .expect("item");
         conn.execute(
@@ -92,7 +98,10 @@ fn main() {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let mut sink = Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/digest/smtp_sink.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/digest/smtp_sink.py"
+        ))
         .arg(dir.path().join("sink"))
         .stdout(Stdio::piped())
         .spawn()
@@ -112,7 +121,9 @@ fn main() {
             timezone: "Asia/Kolkata",
             schedule: "0 0 7 * * *",
         };
-        store.add_subscriber(&new, now - Duration::days(2)).expect("add");
+        store
+            .add_subscriber(&new, now - Duration::days(2))
+            .expect("add");
     }
     let toml = format!("[smtp]\nurl = \"smtp://127.0.0.1:{}\"\n", port.trim());
     let config = Config::from_toml(&toml, None).expect("config");
