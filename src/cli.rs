@@ -72,6 +72,16 @@ enum Command {
         #[command(subcommand)]
         command: FeedsCommand,
     },
+    /// Manage digest subscribers (issue #5).
+    Subscribers {
+        #[command(subcommand)]
+        command: SubscribersCommand,
+    },
+    /// Preview or send digests (issue #5).
+    Digest {
+        #[command(subcommand)]
+        command: DigestCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +139,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Tag { topic } => tag_command(&config()?, topic.as_deref()),
         Command::Topics { command } => topics_command(&config()?, command),
         Command::Feeds { command } => feeds_command(&config()?, command),
+        Command::Subscribers { command } => subscribers_command(&config()?, command),
+        Command::Digest { command } => digest_command(&config()?, command),
     }
 }
 
@@ -470,4 +482,184 @@ fn explain(store: &Store, config: &Config, target: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+enum SubscribersCommand {
+    /// Add an active subscriber.
+    Add {
+        /// Their email address.
+        email: String,
+        /// Topic slugs, comma-separated (default: every topic).
+        #[arg(long, value_delimiter = ',')]
+        topics: Vec<String>,
+        /// IANA time zone (default: `[digest] timezone`).
+        #[arg(long)]
+        tz: Option<String>,
+        /// Daily send time HH:MM in their zone (default: `[digest] schedule`).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// List subscribers with their topics, schedule and status.
+    List,
+    /// Remove a subscriber and their digest history.
+    Remove {
+        /// Their email address.
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DigestCommand {
+    /// Print the digest a subscriber would get now.
+    Preview {
+        /// The subscriber's email address.
+        #[arg(long)]
+        subscriber: String,
+        /// Print only the HTML part.
+        #[arg(long, conflicts_with = "text")]
+        html: bool,
+        /// Print only the plain-text part.
+        #[arg(long)]
+        text: bool,
+    },
+    /// Send the due digests now, then print a summary.
+    Send {
+        /// Compose and count, but record and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Every active subscriber, for the period ending now.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+fn subscribers_command(config: &Config, command: SubscribersCommand) -> Result<ExitCode> {
+    use crate::model::SubscriberEmail;
+    use crate::store::{AddSubscriber, NewSubscriber};
+    let mut store = open_store(config)?;
+    match command {
+        SubscribersCommand::Add {
+            email,
+            topics,
+            tz,
+            at,
+        } => {
+            let email = SubscriberEmail::parse(&email).map_err(anyhow::Error::msg)?;
+            let known: Vec<_> = config
+                .tagger
+                .topics()
+                .iter()
+                .map(|t| t.slug.as_str())
+                .collect();
+            if let Some(bad) = topics.iter().find(|t| !known.contains(&t.as_str())) {
+                bail!("unknown topic {bad:?}; known topics: {}", known.join(", "));
+            }
+            let timezone = tz.unwrap_or_else(|| config.digest.timezone.name().to_string());
+            timezone.parse::<chrono_tz::Tz>().map_err(|_| {
+                anyhow::anyhow!("unknown time zone {timezone:?} (e.g. Asia/Kolkata)")
+            })?;
+            let schedule = match at {
+                Some(at) => daily_cron(&at)?,
+                None => config.digest.schedule.clone(),
+            };
+            let new = NewSubscriber {
+                email: &email,
+                topics: (!topics.is_empty()).then_some(topics.as_slice()),
+                timezone: &timezone,
+                schedule: &schedule,
+            };
+            match store.add_subscriber(&new, Utc::now())? {
+                AddSubscriber::Added(id) => println!("added subscriber {id}: {email}"),
+                AddSubscriber::Exists(_) => {
+                    bail!("{email} is already subscribed; see `khabar subscribers list`")
+                }
+            }
+        }
+        SubscribersCommand::List => {
+            for s in store.subscribers()? {
+                let topics = s.topics.map_or("all topics".to_string(), |t| t.join(","));
+                println!(
+                    "{}\t{}\t{}\t{}\t{} {}",
+                    s.id, s.email, s.status, topics, s.schedule, s.timezone
+                );
+            }
+        }
+        SubscribersCommand::Remove { email } => {
+            let email = SubscriberEmail::parse(&email).map_err(anyhow::Error::msg)?;
+            if !store.remove_subscriber(&email)? {
+                bail!("no subscriber {email}; see `khabar subscribers list`");
+            }
+            println!("removed {email}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `07:00` → the cron expression `0 0 7 * * *`.
+fn daily_cron(at: &str) -> Result<String> {
+    let (h, m) = at
+        .split_once(':')
+        .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
+        .filter(|(h, m)| *h < 24 && *m < 60)
+        .with_context(|| format!("--at {at:?}: expected HH:MM, e.g. 07:00"))?;
+    Ok(format!("0 {m} {h} * * *"))
+}
+
+fn digest_command(config: &Config, command: DigestCommand) -> Result<ExitCode> {
+    use crate::digest::{ledger, Mailer, PassOptions, Sender};
+    use crate::model::{DigestPeriod, SubscriberEmail};
+    let mut store = open_store(config)?;
+    // lettre's connection pool spawns onto the runtime when built and dropped.
+    let rt = runtime()?;
+    let _inside = rt.enter();
+    let secret = match &config.digest.secret {
+        Some(s) => s.clone(),
+        None => store.digest_secret()?,
+    };
+    let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox)?;
+    let sender = Sender {
+        config,
+        mailer: &mailer,
+        secret: &secret,
+    };
+    let now = Utc::now();
+    match command {
+        DigestCommand::Preview {
+            subscriber,
+            html,
+            text,
+        } => {
+            let email = SubscriberEmail::parse(&subscriber).map_err(anyhow::Error::msg)?;
+            let sub = store
+                .subscriber_by_email(&email)?
+                .with_context(|| format!("no subscriber {email}; see `khabar subscribers list`"))?;
+            let start = store
+                .pending_digest(sub.id)?
+                .map(|d| d.period.start())
+                .or(store.last_digest_end(sub.id)?)
+                .unwrap_or(now - chrono::Duration::hours(24));
+            let period =
+                DigestPeriod::new(start, now).context("the last digest ends in the future")?;
+            let (_, rendered) = ledger::prepare(&store, &sender, &sub, period)?;
+            match (html, text) {
+                (true, _) => print!("{}", rendered.html),
+                (_, true) => print!("{}", rendered.text),
+                _ => print!(
+                    "Subject: {}\n\n{}\n\n{}",
+                    rendered.subject, rendered.text, rendered.html
+                ),
+            }
+        }
+        DigestCommand::Send { dry_run, all } => {
+            let options = PassOptions { all, dry_run };
+            let summary =
+                rt.block_on(crate::digest::send_due(&mut store, &sender, now, options))?;
+            println!("{summary}");
+            if summary.failed > 0 {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

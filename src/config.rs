@@ -147,6 +147,9 @@ impl Default for RawServer {
 struct RawSmtp {
     url: Option<String>,
     from: String,
+    reply_to: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
 }
 
 impl Default for RawSmtp {
@@ -154,6 +157,9 @@ impl Default for RawSmtp {
         RawSmtp {
             url: None,
             from: "khabar <digest@example.org>".into(),
+            reply_to: None,
+            username: None,
+            password: None,
         }
     }
 }
@@ -163,6 +169,12 @@ impl Default for RawSmtp {
 struct RawDigest {
     schedule: String,
     timezone: String,
+    outbox: PathBuf,
+    send_empty: bool,
+    max_attempts: u32,
+    #[serde(with = "humantime_serde")]
+    retry_backoff: Duration,
+    secret: Option<String>,
 }
 
 impl Default for RawDigest {
@@ -170,6 +182,11 @@ impl Default for RawDigest {
         RawDigest {
             schedule: "0 0 7 * * *".into(),
             timezone: "Asia/Kolkata".into(),
+            outbox: "outbox".into(),
+            send_empty: false,
+            max_attempts: 5,
+            retry_backoff: Duration::from_secs(1),
+            secret: None,
         }
     }
 }
@@ -201,6 +218,69 @@ pub struct Config {
     pub feeds: Vec<FeedConfig>,
     /// The compiled topics (the built-in ones when the file defines none).
     pub tagger: Arc<Tagger>,
+    /// Mail delivery (issue #5).
+    pub smtp: SmtpConfig,
+    /// Digest defaults and delivery policy (issue #5).
+    pub digest: DigestConfig,
+}
+
+/// Where and as whom digests are mailed.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    /// `smtp://` or `smtps://` relay; `None` writes `.eml` files to the outbox.
+    pub url: Option<url::Url>,
+    /// The `From` mailbox.
+    pub from: lettre::message::Mailbox,
+    /// The `Reply-To` mailbox (defaults to `from`).
+    pub reply_to: Option<lettre::message::Mailbox>,
+    /// SMTP AUTH user.
+    pub username: Option<String>,
+    /// SMTP AUTH password (`smtp.password` or env `KHABAR_SMTP_PASSWORD`); never logged.
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("url", &self.url.as_ref().map(url::Url::as_str))
+            .field("from", &self.from.to_string())
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Digest schedule defaults and delivery policy.
+#[derive(Clone)]
+pub struct DigestConfig {
+    /// Default cron schedule (with seconds) for new subscribers.
+    pub schedule: String,
+    /// Default time zone for new subscribers.
+    pub timezone: chrono_tz::Tz,
+    /// Where `.eml` files go when no SMTP relay is configured.
+    pub outbox: PathBuf,
+    /// Send a digest even when nothing is new.
+    pub send_empty: bool,
+    /// Attempts before a permanently failing subscriber is marked bouncing,
+    /// and transient retries within one run.
+    pub max_attempts: u32,
+    /// First wait between transient retries (doubles each time).
+    pub retry_backoff: Duration,
+    /// HMAC key for unsubscribe links (`digest.secret` or env `KHABAR_SECRET`).
+    pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for DigestConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DigestConfig")
+            .field("schedule", &self.schedule)
+            .field("timezone", &self.timezone)
+            .field("outbox", &self.outbox)
+            .field("send_empty", &self.send_empty)
+            .field("max_attempts", &self.max_attempts)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// Limits of the fetch stage.
@@ -323,6 +403,8 @@ impl Validator {
         let schedule = self.schedule(raw.schedule)?;
         self.digest(&raw.digest)?;
         self.smtp(&raw.smtp)?;
+        let digest = self.digest_config(raw.digest)?;
+        let smtp = self.smtp_config(raw.smtp)?;
         let feeds = raw
             .feeds
             .into_iter()
@@ -351,6 +433,46 @@ impl Validator {
             listen,
             public_url,
             feeds,
+            smtp,
+            digest,
+        })
+    }
+
+    fn digest_config(&self, raw: RawDigest) -> Result<DigestConfig, ConfigError> {
+        if raw.max_attempts == 0 {
+            return Err(self.invalid("digest.max_attempts", "expected at least 1"));
+        }
+        Ok(DigestConfig {
+            timezone: raw.timezone.parse().map_err(|_| {
+                self.invalid(
+                    "digest.timezone",
+                    format!("unknown time zone {:?}", raw.timezone),
+                )
+            })?,
+            schedule: raw.schedule,
+            outbox: raw.outbox,
+            send_empty: raw.send_empty,
+            max_attempts: raw.max_attempts,
+            retry_backoff: raw.retry_backoff,
+            secret: std::env::var("KHABAR_SECRET").ok().or(raw.secret),
+        })
+    }
+
+    fn smtp_config(&self, raw: RawSmtp) -> Result<SmtpConfig, ConfigError> {
+        let mailbox = |key: &str, text: &str| {
+            text.parse::<lettre::message::Mailbox>()
+                .map_err(|e| self.invalid(key, format!("expected `Name <address>`: {e}")))
+        };
+        Ok(SmtpConfig {
+            url: raw.url.as_deref().and_then(|u| url::Url::parse(u).ok()),
+            from: mailbox("smtp.from", &raw.from)?,
+            reply_to: raw
+                .reply_to
+                .as_deref()
+                .map(|r| mailbox("smtp.reply_to", r))
+                .transpose()?,
+            username: raw.username,
+            password: std::env::var("KHABAR_SMTP_PASSWORD").ok().or(raw.password),
         })
     }
 

@@ -8,6 +8,8 @@ pub mod cli;
 pub mod config;
 /// The offline tour: bundled outlets on loopback.
 pub mod demo;
+/// Daily digests: compose, render (askama), deliver exactly once (lettre).
+pub mod digest;
 /// Polite, bounded HTTP fetching.
 pub mod fetch;
 /// Types that cross stages.

@@ -6,3 +6,5 @@ pub mod item;
 
 pub use feed::{FeedMeta, FeedUrl, NormalizedFeed};
 pub use item::{ItemKey, NewItem, SanitizedHtml};
+pub mod subscriber;
+pub use subscriber::{DigestPeriod, SubscriberEmail};

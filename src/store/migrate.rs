@@ -14,6 +14,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0002_topics.sql"),
     ),
     (
+        "0003_digest",
+        include_str!("../../migrations/0003_digest.sql"),
+    ),
+    (
         "0004_feed_moves",
         include_str!("../../migrations/0004_feed_moves.sql"),
     ),

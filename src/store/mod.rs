@@ -5,10 +5,12 @@
 //! transaction (see [`Store::write_poll_results`]); readers open their own
 //! `Store` on the same file, which WAL makes safe.
 
+mod digests;
 mod error;
 mod feeds;
 mod items;
 mod migrate;
+mod subscribers;
 mod topics;
 
 use std::path::Path;
@@ -16,9 +18,11 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use digests::{DigestItemRow, DigestRow};
 pub use error::StoreError;
 pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
 pub use items::{ItemRow, StoreReport};
+pub use subscribers::{AddSubscriber, NewSubscriber, SubscriberRow};
 pub use topics::StoredTopic;
 
 /// How long a statement waits for another connection's write lock.

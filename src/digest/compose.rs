@@ -1,0 +1,215 @@
+//! What a subscriber's digest contains (issue #5): their topics' items of
+//! the period, grouped by topic, newest first, exact duplicates merged.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::model::DigestPeriod;
+use crate::store::DigestItemRow;
+
+/// Longest summary shown, in characters: keeps 100 stories of Devanagari
+/// (3 bytes a letter) under 100 KB of HTML.
+pub(crate) const SUMMARY_CHARS: usize = 160;
+
+/// A digest ready to render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestPlan {
+    /// The span of first-seen times covered.
+    pub period: DigestPeriod,
+    /// The subscriber's time zone.
+    pub timezone: Tz,
+    /// One section per topic with news, in config order.
+    pub sections: Vec<Section>,
+}
+
+impl DigestPlan {
+    /// Stories across all sections.
+    pub fn story_count(&self) -> usize {
+        self.sections.iter().map(|s| s.stories.len()).sum()
+    }
+}
+
+/// One topic's stories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// Topic slug.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// Newest first.
+    pub stories: Vec<Story>,
+}
+
+/// One story: the newest report, with the other outlets that told it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Story {
+    /// Plain-text title.
+    pub title: String,
+    /// Link to the original.
+    pub url: Option<String>,
+    /// The outlet shown.
+    pub outlet: String,
+    /// When khabar first saw it, in the subscriber's zone ("23 Nov, 06:40").
+    pub time: String,
+    /// A short plain-text summary.
+    pub summary: String,
+    /// Other outlets with the same title or link.
+    pub also_reported_by: Vec<String>,
+}
+
+/// Groups `items` (newest first) into sections for `topics` (slug, name),
+/// keeping config order and skipping topics with nothing new.
+pub fn compose(
+    period: DigestPeriod,
+    timezone: Tz,
+    topics: &[(String, String)],
+    items: &[DigestItemRow],
+) -> DigestPlan {
+    let sections = topics
+        .iter()
+        .filter_map(|(slug, name)| {
+            let stories = stories(items.iter().filter(|i| &i.topic == slug), timezone);
+            (!stories.is_empty()).then(|| Section {
+                slug: slug.clone(),
+                name: name.clone(),
+                stories,
+            })
+        })
+        .collect();
+    DigestPlan {
+        period,
+        timezone,
+        sections,
+    }
+}
+
+fn stories<'a>(items: impl Iterator<Item = &'a DigestItemRow>, tz: Tz) -> Vec<Story> {
+    let mut out: Vec<(String, Option<String>, Story)> = Vec::new();
+    for item in items {
+        let key = title_key(&item.title);
+        let same = out
+            .iter_mut()
+            .find(|(k, url, _)| *k == key || (url.is_some() && *url == item.url));
+        match same {
+            Some((_, _, story)) => {
+                if story.outlet != item.outlet && !story.also_reported_by.contains(&item.outlet) {
+                    story.also_reported_by.push(item.outlet.clone());
+                }
+            }
+            None => out.push((key, item.url.clone(), story(item, tz))),
+        }
+    }
+    out.into_iter().map(|(_, _, s)| s).collect()
+}
+
+fn story(item: &DigestItemRow, tz: Tz) -> Story {
+    Story {
+        title: item.title.clone(),
+        url: item.url.clone(),
+        outlet: item.outlet.clone(),
+        time: local_time(item.first_seen, tz),
+        summary: shorten(item.summary.as_deref().unwrap_or(""), SUMMARY_CHARS),
+        also_reported_by: Vec::new(),
+    }
+}
+
+fn local_time(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%-d %b, %H:%M").to_string()
+}
+
+/// Lower case, letters and digits only, single spaces: what makes two
+/// outlets' titles "the same".
+fn title_key(title: &str) -> String {
+    title
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || is_mark(c) {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Devanagari vowel signs and viramas are marks, not punctuation.
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{0900}'..='\u{0903}' | '\u{093A}'..='\u{094F}' | '\u{0951}'..='\u{0957}' | '\u{0962}'..='\u{0963}')
+}
+
+/// At most `max` characters, cut at a word boundary with an ellipsis.
+fn shorten(text: &str, max: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        return text;
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(topic: &str, title: &str, url: &str, outlet: &str, secs: i64) -> DigestItemRow {
+        DigestItemRow {
+            topic: topic.into(),
+            item_id: secs,
+            title: title.into(),
+            url: Some(url.into()),
+            summary: Some("सार ".repeat(200)),
+            outlet: outlet.into(),
+            first_seen: DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap(),
+        }
+    }
+
+    fn period() -> DigestPeriod {
+        let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        DigestPeriod::new(t, t + chrono::Duration::days(1)).unwrap()
+    }
+
+    #[test]
+    fn same_title_or_link_is_shown_once_with_also_reported_by() {
+        let items = [
+            row(
+                "rk",
+                "पुतिन का उत्तर कोरिया दौरा!",
+                "https://a/1",
+                "Outlet A",
+                30,
+            ),
+            row(
+                "rk",
+                "पुतिन का उत्तर  कोरिया दौरा",
+                "https://b/1",
+                "Outlet B",
+                20,
+            ),
+            row("rk", "Different", "https://a/1", "Outlet C", 10),
+            row("rk", "Another story", "https://d/1", "Outlet D", 5),
+        ];
+        let topics = [("rk".to_string(), "Russia–North Korea ties".to_string())];
+        let plan = compose(period(), chrono_tz::Asia::Kolkata, &topics, &items);
+        let stories = &plan.sections[0].stories;
+        assert_eq!(stories.len(), 2, "{stories:#?}");
+        assert_eq!(stories[0].outlet, "Outlet A");
+        assert_eq!(stories[0].also_reported_by, ["Outlet B", "Outlet C"]);
+        assert!(stories[0].summary.chars().count() <= SUMMARY_CHARS + 1);
+    }
+
+    #[test]
+    fn topics_without_news_get_no_section_and_times_are_local() {
+        let items = [row("b", "x", "https://x", "O", 0)];
+        let topics = [("a".into(), "A".into()), ("b".into(), "B".into())];
+        let plan = compose(period(), chrono_tz::Asia::Kolkata, &topics, &items);
+        assert_eq!(plan.sections.len(), 1);
+        assert_eq!(plan.sections[0].slug, "b");
+        // 1_700_000_000 = 2023-11-14 22:13:20 UTC = 15 Nov 03:43 IST
+        assert_eq!(plan.sections[0].stories[0].time, "15 Nov, 03:43");
+    }
+}

@@ -1,0 +1,410 @@
+//! The exactly-once step (issue #5): for each subscriber, decide the
+//! period, claim (subscriber, period) in the ledger, send, and only then
+//! mark it sent. A run that dies between the claim and the mark leaves a
+//! `pending` row that the next run resumes with the same period and
+//! Message-ID, so no subscriber is skipped and a repeat can only be the one
+//! message in flight, recognisable by its Message-ID.
+
+use std::str::FromStr;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use chrono_tz::Tz;
+use sha2::{Digest, Sha256};
+
+use super::compose::{compose, DigestPlan};
+use super::render::{render, Links, Rendered};
+use super::send::{build_message, Envelope, Mailer, SendError};
+use super::tokens::{sign, Purpose};
+use crate::config::Config;
+use crate::model::DigestPeriod;
+use crate::store::{DigestRow, Store, StoreError, SubscriberRow};
+
+/// What a first digest covers: the last day.
+const FIRST_PERIOD: chrono::Duration = chrono::Duration::hours(24);
+
+/// Why a digest pass stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A template failed to render.
+    #[error("render digest: {0}")]
+    Render(#[from] askama::Error),
+    /// The mailer could not be set up or a message could not be built.
+    #[error(transparent)]
+    Send(#[from] SendError),
+}
+
+/// Which subscribers a pass covers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PassOptions {
+    /// Every active subscriber, due or not, for the period ending now.
+    pub all: bool,
+    /// Compose and render, but claim and send nothing.
+    pub dry_run: bool,
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendSummary {
+    /// Accepted by the relay (or written to the outbox).
+    pub sent: u32,
+    /// Nothing new: no message.
+    pub skipped_empty: u32,
+    /// Not due yet.
+    pub not_due: u32,
+    /// Given up for this run (left pending or marked bouncing).
+    pub failed: u32,
+    /// Would be sent (dry run).
+    pub would_send: u32,
+}
+
+impl std::fmt::Display for SendSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "digests: {} sent, {} skipped empty, {} failed, {} not due",
+            self.sent, self.skipped_empty, self.failed, self.not_due
+        )?;
+        if self.would_send > 0 {
+            write!(f, ", {} would be sent (dry run)", self.would_send)?;
+        }
+        Ok(())
+    }
+}
+
+/// How one subscriber's digest went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Accepted.
+    Sent,
+    /// Nothing to send.
+    Empty,
+    /// A temporary failure; the row stays pending for the next run.
+    Retry(String),
+    /// Permanent failures reached the limit; the subscriber is bouncing.
+    Bounced(String),
+}
+
+/// Everything a pass needs besides the store.
+pub struct Sender<'a> {
+    /// The validated config.
+    pub config: &'a Config,
+    /// Where messages go.
+    pub mailer: &'a Mailer,
+    /// HMAC key for links.
+    pub secret: &'a str,
+}
+
+/// Sends every due digest (every active subscriber's with `all`) as of
+/// `now`; one subscriber's failure is recorded and the pass goes on.
+pub async fn send_due(
+    store: &mut Store,
+    sender: &Sender<'_>,
+    now: DateTime<Utc>,
+    options: PassOptions,
+) -> Result<SendSummary, DigestError> {
+    // Periods are stored in whole seconds: a sub-second `now` would make a
+    // period that ends where the previous one did look non-empty.
+    let now = now.trunc_subsecs(0);
+    let mut summary = SendSummary::default();
+    for sub in store.active_subscribers()? {
+        let Some(period) = next_period(store, &sub, sender.config, now, options.all)? else {
+            summary.not_due += 1;
+            continue;
+        };
+        let (plan, rendered) = prepare(store, sender, &sub, period)?;
+        if plan.story_count() == 0 && !sender.config.digest.send_empty {
+            if !options.dry_run {
+                let row = claim(store, sender.config, &sub, period, now)?;
+                store.finish_digest(row.id, "empty", 0, now)?;
+            }
+            summary.skipped_empty += 1;
+            continue;
+        }
+        if options.dry_run {
+            summary.would_send += 1;
+            continue;
+        }
+        let row = claim(store, sender.config, &sub, period, now)?;
+        match deliver(store, sender, &sub, &row, &plan, &rendered).await? {
+            Delivery::Sent => summary.sent += 1,
+            Delivery::Empty => summary.skipped_empty += 1,
+            Delivery::Retry(_) | Delivery::Bounced(_) => summary.failed += 1,
+        }
+    }
+    tracing::info!(%summary, "digest pass done");
+    Ok(summary)
+}
+
+/// The period to send now: a pending one resumes; otherwise from the last
+/// finished period's end (first digest: the last day) to `now`, when the
+/// subscriber's schedule has fired since (one digest covers any downtime).
+fn next_period(
+    store: &Store,
+    sub: &SubscriberRow,
+    config: &Config,
+    now: DateTime<Utc>,
+    all: bool,
+) -> Result<Option<DigestPeriod>, StoreError> {
+    if let Some(pending) = store.pending_digest(sub.id)? {
+        return Ok(Some(pending.period));
+    }
+    let last = store.last_digest_end(sub.id)?;
+    if !all && !is_due(sub, config, last.unwrap_or(sub.created_at), now) {
+        return Ok(None);
+    }
+    Ok(DigestPeriod::new(last.unwrap_or(now - FIRST_PERIOD), now))
+}
+
+/// Whether the subscriber's cron schedule fired in `(anchor, now]`.
+pub fn is_due(
+    sub: &SubscriberRow,
+    config: &Config,
+    anchor: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> bool {
+    let tz = timezone(sub, config);
+    let schedule = cron::Schedule::from_str(&sub.schedule)
+        .or_else(|_| cron::Schedule::from_str(&config.digest.schedule));
+    let Ok(schedule) = schedule else {
+        return false;
+    };
+    schedule
+        .after(&anchor.with_timezone(&tz))
+        .next()
+        .is_some_and(|fire| fire.with_timezone(&Utc) <= now)
+}
+
+fn timezone(sub: &SubscriberRow, config: &Config) -> Tz {
+    sub.timezone.parse().unwrap_or(config.digest.timezone)
+}
+
+/// The Message-ID of (subscriber, period): the same on every attempt.
+pub fn message_id(config: &Config, subscriber_id: i64, period: DigestPeriod) -> String {
+    let hash = Sha256::digest(format!(
+        "{subscriber_id}:{}:{}",
+        period.start().timestamp(),
+        period.end().timestamp()
+    ));
+    format!(
+        "<digest.{subscriber_id}.{}.{}@{}>",
+        period.start().timestamp(),
+        &hex::encode(hash)[..16],
+        config.smtp.from.email.domain()
+    )
+}
+
+fn claim(
+    store: &mut Store,
+    config: &Config,
+    sub: &SubscriberRow,
+    period: DigestPeriod,
+    now: DateTime<Utc>,
+) -> Result<DigestRow, StoreError> {
+    store.claim_digest(sub.id, period, &message_id(config, sub.id, period), now)
+}
+
+/// Composes and renders one subscriber's digest for `period`.
+pub fn prepare(
+    store: &Store,
+    sender: &Sender<'_>,
+    sub: &SubscriberRow,
+    period: DigestPeriod,
+) -> Result<(DigestPlan, Rendered), DigestError> {
+    let topics: Vec<(String, String)> = sender
+        .config
+        .tagger
+        .topics()
+        .iter()
+        .map(|t| (t.slug.as_str().to_string(), t.name.clone()))
+        .filter(|(slug, _)| sub.topics.as_ref().is_none_or(|mine| mine.contains(slug)))
+        .collect();
+    let items = store.digest_items(sub.topics.as_deref(), period)?;
+    let plan = compose(period, timezone(sub, sender.config), &topics, &items);
+    let rendered = render(&plan, sub.email.as_str(), &links(sender, sub.id))?;
+    Ok((plan, rendered))
+}
+
+/// The unsubscribe and preferences links of a subscriber.
+pub fn links(sender: &Sender<'_>, subscriber_id: i64) -> Links {
+    let base = sender.config.public_url.as_str().trim_end_matches('/');
+    let token = |p| sign(sender.secret, subscriber_id, p);
+    Links {
+        unsubscribe: format!("{base}/unsubscribe?token={}", token(Purpose::Unsubscribe)),
+        preferences: format!("{base}/preferences?token={}", token(Purpose::Preferences)),
+    }
+}
+
+/// Tries to hand the message over, retrying temporary failures with
+/// doubling waits; marks the row sent only after acceptance.
+async fn deliver(
+    store: &mut Store,
+    sender: &Sender<'_>,
+    sub: &SubscriberRow,
+    row: &DigestRow,
+    plan: &DigestPlan,
+    rendered: &Rendered,
+) -> Result<Delivery, DigestError> {
+    let config = sender.config;
+    let reply_to = config.smtp.reply_to.as_ref().unwrap_or(&config.smtp.from);
+    let envelope = Envelope {
+        from: &config.smtp.from,
+        reply_to,
+        to: &sub.email,
+        message_id: &row.message_id,
+    };
+    let message = build_message(
+        &envelope,
+        rendered,
+        &links(sender, sub.id),
+        SystemTime::now(),
+    )?;
+    let file_name = format!("digest-{}-{}", sub.id, row.period.start().timestamp());
+    let mut wait = config.digest.retry_backoff;
+    let max = config.digest.max_attempts;
+    for attempt in 1..=max {
+        let error = match sender.mailer.deliver(&message, &file_name).await {
+            Ok(()) => {
+                store.finish_digest(row.id, "sent", plan.story_count(), Utc::now())?;
+                tracing::debug!(subscriber_id = sub.id, "digest sent");
+                return Ok(Delivery::Sent);
+            }
+            Err(e) => e,
+        };
+        let attempts = store.record_digest_attempt(row.id, &error.to_string())?;
+        tracing::warn!(subscriber_id = sub.id, attempt, error = %error, "digest not accepted");
+        if error.is_permanent() {
+            if attempts >= max {
+                store.mark_bouncing(sub.id)?;
+                store.finish_digest(row.id, "failed", 0, Utc::now())?;
+                return Ok(Delivery::Bounced(error.to_string()));
+            }
+            return Ok(Delivery::Retry(error.to_string()));
+        }
+        if attempt < max {
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(300));
+        } else {
+            return Ok(Delivery::Retry(error.to_string()));
+        }
+    }
+    Ok(Delivery::Retry("no attempts allowed".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SubscriberEmail;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn subscriber(schedule: &str, tz: &str) -> SubscriberRow {
+        SubscriberRow {
+            id: 1,
+            email: SubscriberEmail::parse("a@example.org").unwrap(),
+            topics: None,
+            timezone: tz.into(),
+            schedule: schedule.into(),
+            status: "active".into(),
+            created_at: at("2026-11-20T00:00:00Z"),
+        }
+    }
+
+    #[test]
+    fn due_when_the_schedule_fired_in_the_subscribers_zone() {
+        let config = Config::from_toml("", None).unwrap();
+        let sub = subscriber("0 0 7 * * *", "Asia/Kolkata");
+        // 07:00 IST is 01:30 UTC.
+        let cases = [
+            (
+                "2026-11-22T01:30:00Z",
+                "2026-11-22T01:29:59Z",
+                false,
+                "a second before 07:00 IST",
+            ),
+            (
+                "2026-11-22T01:30:00Z",
+                "2026-11-22T01:30:00Z",
+                false,
+                "anchor is the firing itself",
+            ),
+            (
+                "2026-11-21T01:30:00Z",
+                "2026-11-22T01:30:00Z",
+                true,
+                "07:00 IST next day",
+            ),
+            (
+                "2026-11-18T01:30:00Z",
+                "2026-11-22T09:00:00Z",
+                true,
+                "after four days down: due once",
+            ),
+        ];
+        for (anchor, now, due, what) in cases {
+            assert_eq!(is_due(&sub, &config, at(anchor), at(now)), due, "{what}");
+        }
+    }
+
+    #[test]
+    fn message_id_depends_only_on_subscriber_and_period() {
+        let config = Config::from_toml("", None).unwrap();
+        let p = DigestPeriod::new(at("2026-11-21T01:30:00Z"), at("2026-11-22T01:30:00Z")).unwrap();
+        let q = DigestPeriod::new(at("2026-11-21T01:30:00Z"), at("2026-11-22T01:31:00Z")).unwrap();
+        assert_eq!(message_id(&config, 1, p), message_id(&config, 1, p));
+        assert_ne!(message_id(&config, 1, p), message_id(&config, 2, p));
+        assert_ne!(message_id(&config, 1, p), message_id(&config, 1, q));
+        assert!(message_id(&config, 1, p).ends_with("@example.org>"));
+    }
+
+    #[tokio::test]
+    async fn catch_up_after_downtime_is_one_digest_covering_the_gap() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!("[digest]\noutbox = {:?}", dir.path().display().to_string());
+        let config = Config::from_toml(&toml, None).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let email = SubscriberEmail::parse("a@example.org").unwrap();
+        let new = crate::store::NewSubscriber {
+            email: &email,
+            topics: None,
+            timezone: "Asia/Kolkata",
+            schedule: "0 0 7 * * *",
+        };
+        store
+            .add_subscriber(&new, at("2026-11-20T00:00:00Z"))
+            .unwrap();
+        let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox).unwrap();
+        let sender = Sender {
+            config: &config,
+            mailer: &mailer,
+            secret: "k",
+        };
+        let opts = PassOptions::default();
+        let first = send_due(&mut store, &sender, at("2026-11-21T02:00:00Z"), opts)
+            .await
+            .unwrap();
+        assert_eq!(first.skipped_empty, 1, "{first}");
+        // Down for three days: one period from the last end to now.
+        let later = send_due(&mut store, &sender, at("2026-11-24T09:00:00Z"), opts)
+            .await
+            .unwrap();
+        assert_eq!(later.skipped_empty, 1, "{later}");
+        let again = send_due(&mut store, &sender, at("2026-11-24T09:05:00Z"), opts)
+            .await
+            .unwrap();
+        assert_eq!(again.not_due, 1, "{again}");
+        let rows = store.digests_of(1).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].period.end(),
+            rows[1].period.start(),
+            "no gap, no overlap"
+        );
+        assert_eq!(rows[1].period.end(), at("2026-11-24T09:00:00Z"));
+    }
+}

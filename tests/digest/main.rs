@@ -1,0 +1,335 @@
+//! Digest integration tests (issue #5): the real `khabar` binary against a
+//! real SMTP server (aiosmtpd, `smtp_sink.py`), on a database built by
+//! `khabar demo --once`. Needs `pip install -r tests/requirements.txt`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const HERE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/digest");
+
+/// A fresh directory with the demo database and a config file.
+struct Env {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+    config: PathBuf,
+}
+
+impl Env {
+    /// The demo's 74 items, then `subscribers` added from the CLI.
+    fn new(subscribers: usize, smtp_port: Option<u16>) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = dir.path().join("demo");
+        let out = Command::new(env!("CARGO_BIN_EXE_khabar"))
+            .args(["demo", "--once", "--dir"])
+            .arg(&demo)
+            .env_remove("KHABAR_CONFIG")
+            .env_remove("KHABAR_DATABASE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "demo: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Periods are half-open at whole seconds: let the demo's second pass.
+        std::thread::sleep(Duration::from_millis(1100));
+        let config = dir.path().join("khabar.toml");
+        let smtp = smtp_port.map_or(String::new(), |p| {
+            format!("url = \"smtp://127.0.0.1:{p}\"\n")
+        });
+        std::fs::write(
+            &config,
+            format!(
+                "[smtp]\n{smtp}from = \"khabar <digest@khabar.test>\"\nreply_to = \"desk <desk@khabar.test>\"\n\
+                 [server]\npublic_url = \"https://khabar.test\"\n\
+                 [digest]\nretry_backoff = \"100ms\"\nmax_attempts = 5\nsecret = \"test-secret\"\noutbox = {:?}\n",
+                dir.path().join("outbox").display().to_string()
+            ),
+        )
+        .unwrap();
+        let env = Env {
+            db: demo.join("khabar.db"),
+            dir,
+            config,
+        };
+        for i in 0..subscribers {
+            let out = env.khabar(&["subscribers", "add", &format!("reader{i}@example.org")]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        env
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_khabar"));
+        c.args(args)
+            .env("KHABAR_DATABASE", &self.db)
+            .env("KHABAR_CONFIG", &self.config)
+            .env_remove("KHABAR_SECRET")
+            .env_remove("KHABAR_SMTP_PASSWORD");
+        c
+    }
+
+    fn khabar(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+}
+
+/// aiosmtpd writing each accepted message into `out`; killed on drop.
+struct Smtp {
+    child: Child,
+    port: u16,
+    out: PathBuf,
+}
+
+impl Smtp {
+    fn start(out: &Path, extra: &[&str]) -> Smtp {
+        let mut child = Command::new("python3")
+            .arg(format!("{HERE}/smtp_sink.py"))
+            .arg(out)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (tests/requirements.txt)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().expect("smtp_sink.py prints its port");
+        Smtp {
+            child,
+            port,
+            out: out.to_path_buf(),
+        }
+    }
+
+    fn files(&self) -> Vec<PathBuf> {
+        eml_files(&self.out)
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn eml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| Some(e.ok()?.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    files.sort();
+    files
+}
+
+/// Each message as Python's `email` parser sees it.
+fn parse_mime(files: &[PathBuf]) -> Vec<Value> {
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let out = Command::new("python3")
+        .arg(format!("{HERE}/check_mime.py"))
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn header<'a>(m: &'a Value, name: &str) -> &'a str {
+    m["headers"][name]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} missing: {}", m["headers"]))
+}
+
+/// Message-IDs received per recipient.
+fn by_recipient(messages: &[Value]) -> BTreeMap<String, Vec<String>> {
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for m in messages {
+        map.entry(header(m, "To").to_string())
+            .or_default()
+            .push(header(m, "Message-ID").to_string());
+    }
+    map
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn digest_arrives_once_as_valid_multipart_despite_451_to_first_attempts() {
+    let sink = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(sink.path(), &["--fail-first", "2"]);
+    let env = Env::new(3, Some(smtp.port));
+
+    let out = env.khabar(&["digest", "send", "--all"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains("3 sent"), "{}", stdout(&out));
+
+    let messages = parse_mime(&smtp.files());
+    let per = by_recipient(&messages);
+    assert_eq!(per.len(), 3, "{per:?}");
+    assert!(per.values().all(|ids| ids.len() == 1), "{per:?}");
+    for m in &messages {
+        assert_eq!(m["content_type"], "multipart/alternative");
+        assert_eq!(m["defects"], serde_json::json!([]), "{}", m["path"]);
+        assert!(
+            header(m, "Subject").starts_with("khabar · "),
+            "{}",
+            header(m, "Subject")
+        );
+        assert!(header(m, "Subject").contains("new on Russia–North Korea ties"));
+        assert!(header(m, "From").contains("digest@khabar.test"));
+        assert!(header(m, "Reply-To").contains("desk@khabar.test"));
+        assert!(header(m, "Message-ID").ends_with("@khabar.test>"));
+        assert!(!header(m, "Date").is_empty());
+        assert!(header(m, "List-Id").contains("digest.khabar.test"));
+        assert!(
+            header(m, "List-Unsubscribe").starts_with("<https://khabar.test/unsubscribe?token=")
+        );
+        assert_eq!(
+            header(m, "List-Unsubscribe-Post"),
+            "List-Unsubscribe=One-Click"
+        );
+        let html = m["parts"]["text/html"].as_str().unwrap();
+        let text = m["parts"]["text/plain"].as_str().unwrap();
+        for part in [html, text] {
+            assert!(part.contains("उत्तर कोरिया"), "Devanagari lost");
+            assert!(part.contains("unsubscribe?token="));
+        }
+    }
+
+    // A second run right away has nothing new for anyone.
+    let again = env.khabar(&["digest", "send", "--all"]);
+    assert!(
+        stdout(&again).contains("0 sent, 3 skipped empty"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(smtp.files().len(), 3);
+}
+
+#[test]
+fn nothing_is_sent_before_the_schedule_fires() {
+    let sink = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(sink.path(), &[]);
+    let env = Env::new(2, Some(smtp.port));
+    // Added just now with a daily 07:00 schedule: not due until then.
+    let out = env.khabar(&["digest", "send"]);
+    assert!(
+        stdout(&out).contains("0 sent") && stdout(&out).contains("2 not due"),
+        "{}",
+        stdout(&out)
+    );
+    let dry = env.khabar(&["digest", "send", "--all", "--dry-run"]);
+    assert!(stdout(&dry).contains("2 would be sent"), "{}", stdout(&dry));
+    assert!(smtp.files().is_empty());
+}
+
+#[test]
+fn without_smtp_digests_are_written_to_the_outbox() {
+    let env = Env::new(2, None);
+    let out = env.khabar(&["digest", "send", "--all"]);
+    assert!(stdout(&out).contains("2 sent"), "{}", stdout(&out));
+    let files = eml_files(&env.dir.path().join("outbox"));
+    assert_eq!(files.len(), 2);
+    let messages = parse_mime(&files);
+    assert!(messages
+        .iter()
+        .all(|m| m["parts"]["text/html"].as_str().unwrap().contains("पुतिन")));
+}
+
+#[test]
+fn a_permanently_refused_address_is_marked_bouncing_after_max_attempts() {
+    let sink = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(sink.path(), &["--reject", "reader1@example.org"]);
+    let env = Env::new(2, Some(smtp.port));
+    for run in 1..=5 {
+        let out = env.khabar(&["digest", "send", "--all"]);
+        assert!(
+            stdout(&out).contains("1 failed"),
+            "run {run}: {}{}",
+            stdout(&out),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let list = stdout(&env.khabar(&["subscribers", "list"]));
+    assert!(list.contains("reader1@example.org\tbouncing"), "{list}");
+    assert!(list.contains("reader0@example.org\tactive"), "{list}");
+    let after = env.khabar(&["digest", "send", "--all"]);
+    assert!(stdout(&after).contains("0 failed"), "{}", stdout(&after));
+    assert_eq!(by_recipient(&parse_mime(&smtp.files())).len(), 1);
+}
+
+// See: issue #5 (exactly once across kill -9).
+#[test]
+fn digest_is_sent_once_after_kill_during_send() {
+    let sink = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(sink.path(), &["--delay", "1.5"]);
+    let env = Env::new(5, Some(smtp.port));
+
+    let mut run = env
+        .command(&["digest", "send", "--all"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while smtp.files().len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Mid-run: two accepted, a third waiting for its answer to DATA.
+    run.kill().unwrap(); // SIGKILL
+    run.wait().unwrap();
+    std::thread::sleep(Duration::from_secs(2)); // let the in-flight one land
+    let before = by_recipient(&parse_mime(&smtp.files())).len();
+    assert!(
+        before < 5,
+        "the kill came after the run ended ({before} delivered)"
+    );
+
+    let out = env.khabar(&["digest", "send", "--all"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let per = by_recipient(&parse_mime(&smtp.files()));
+    assert_eq!(per.len(), 5, "every subscriber got a digest: {per:?}");
+    let mut repeated = 0;
+    for (to, ids) in &per {
+        let distinct: BTreeSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), 1, "{to} got two different digests: {ids:?}");
+        repeated += ids.len() - 1;
+    }
+    assert!(
+        repeated <= 1,
+        "only the in-flight message may repeat: {per:?}"
+    );
+    eprintln!("kill -9 after {before} delivered; repeated in-flight messages: {repeated}");
+}
