@@ -67,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         command: TopicsCommand,
     },
+    /// Stories: the same event told by several outlets.
+    Stories {
+        #[command(subcommand)]
+        command: StoriesCommand,
+    },
     /// Manage subscriptions.
     Feeds {
         #[command(subcommand)]
@@ -81,6 +86,20 @@ enum Command {
     Digest {
         #[command(subcommand)]
         command: DigestCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StoriesCommand {
+    /// Group the items of a JSON Lines file (`id`, `outlet`, `title`,
+    /// `summary`, `content`, `published`, `event`) and print pairwise
+    /// precision, recall and F1 against the `event` labels.
+    Eval {
+        /// The JSON Lines file.
+        file: PathBuf,
+        /// Print one `{"id", "story"}` line per item instead, in input order.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -121,6 +140,14 @@ enum FeedsCommand {
     Export,
 }
 
+impl Args {
+    /// Whether the command keeps running (daemon, demo) rather than
+    /// printing a result and exiting.
+    pub fn is_long_running(&self) -> bool {
+        matches!(self.command, Command::Demo { .. })
+    }
+}
+
 /// Runs one command line.
 pub fn run(args: Args) -> Result<ExitCode> {
     let daemon_like = matches!(args.command, Command::Demo { .. });
@@ -139,6 +166,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Tag { topic } => tag_command(&config()?, topic.as_deref()),
         Command::Topics { command } => topics_command(&config()?, command),
         Command::Feeds { command } => feeds_command(&config()?, command),
+        Command::Stories {
+            command: StoriesCommand::Eval { file, json },
+        } => stories_eval(&config()?, &file, json),
         Command::Subscribers { command } => subscribers_command(&config()?, command),
         Command::Digest { command } => digest_command(&config()?, command),
     }
@@ -660,6 +690,99 @@ fn digest_command(config: &Config, command: DigestCommand) -> Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line of `khabar stories eval`'s input.
+#[derive(Debug, serde::Deserialize)]
+struct StoryLine {
+    #[serde(default)]
+    id: serde_json::Value,
+    #[serde(default)]
+    outlet: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    published: Option<String>,
+    #[serde(default)]
+    event: Option<String>,
+}
+
+fn stories_eval(config: &Config, file: &Path, json: bool) -> Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut items = Vec::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let item: StoryLine = serde_json::from_str(line)
+            .with_context(|| format!("{}: line {}: not a JSON item", file.display(), n + 1))?;
+        let at = match &item.published {
+            Some(p) => chrono::DateTime::parse_from_rfc3339(p)
+                .with_context(|| {
+                    format!(
+                        "{}: line {}: published {p:?} is not RFC 3339",
+                        file.display(),
+                        n + 1
+                    )
+                })?
+                .with_timezone(&Utc),
+            None => Utc::now(),
+        };
+        let key = match &item.id {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        items.push((key, at, item));
+    }
+    // Items reach the grouper in the order khabar would see them.
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| items[i].1);
+    let mut grouper =
+        crate::stories::StoryGrouper::new(config.tagger.clone(), crate::stories::DEFAULT_WINDOW);
+    let mut story = vec![0; items.len()];
+    for i in order {
+        let (key, at, item) = &items[i];
+        let content = normalize::html_to_text(&item.content);
+        story[i] = grouper
+            .assign(&crate::stories::StoryInput {
+                key,
+                outlet: &item.outlet,
+                title: &item.title,
+                summary: &item.summary,
+                content: &content,
+                at: *at,
+            })
+            .story;
+    }
+    if json {
+        for ((_, _, item), story) in items.iter().zip(&story) {
+            println!(
+                "{}",
+                serde_json::json!({"id": item.id, "story": story.to_string()})
+            );
+        }
+    } else {
+        let gold: Vec<Option<String>> = items.iter().map(|(_, _, i)| i.event.clone()).collect();
+        let score = crate::stories::evaluate(&gold, &story);
+        println!(
+            "{} items, {} stories: pairwise precision {:.3}, recall {:.3}, F1 {:.3} ({} right pairs, {} wrong, {} missed)",
+            items.len(),
+            story.iter().collect::<std::collections::HashSet<_>>().len(),
+            score.precision,
+            score.recall,
+            score.f1,
+            score.true_pairs,
+            score.false_pairs,
+            score.missed_pairs
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -22,10 +22,10 @@ pub mod opml;
 pub mod parse;
 /// When each feed is due, and the polling pass.
 pub mod scheduler;
-/// Story grouping: the same event told by several outlets.
-pub mod stories;
 /// SQLite: schema, migrations and all SQL.
 pub mod store;
+/// Story grouping: the same event told by several outlets.
+pub mod stories;
 /// Logging setup.
 pub mod telemetry;
 /// Topic tagging: term groups, rules, one automaton for all topics.

@@ -189,3 +189,38 @@ fn changing_the_rules_retags_stored_items() {
         "tags of the old rules are gone after the rules changed"
     );
 }
+
+#[test]
+fn stories_eval_groups_the_dev_set_exactly() {
+    if !dev_set().exists() {
+        eprintln!("skipped: {} not beside this checkout", dev_set().display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dev_set().display().to_string();
+    let out = khabar(dir.path(), &["stories", "eval", &file], b"");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("precision 1.000, recall 1.000"), "{text}");
+
+    let out = khabar(dir.path(), &["stories", "eval", &file, "--json"], b"");
+    let got = lines(&out);
+    let story = |id: &str| {
+        got.iter()
+            .find(|o| o["id"] == id)
+            .map(|o| o["story"].clone())
+            .unwrap()
+    };
+    assert_eq!(got.len(), 43, "one line per item");
+    assert_eq!(
+        story("d04"),
+        story("d06"),
+        "Lavrov in Wonsan, Hindi and English"
+    );
+    assert_eq!(story("d04"), story("d08"));
+    assert_ne!(story("d04"), story("d01"), "different events stay apart");
+}
