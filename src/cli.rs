@@ -72,6 +72,10 @@ enum Command {
         #[command(subcommand)]
         command: FeedsCommand,
     },
+    /// Write the merged feed, or one topic's, for static hosting.
+    Export(crate::publish::ExportArgs),
+    /// The daemon: serve the published feeds over HTTP and poll due feeds.
+    Run,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,7 +117,7 @@ enum FeedsCommand {
 
 /// Runs one command line.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let daemon_like = matches!(args.command, Command::Demo { .. });
+    let daemon_like = matches!(args.command, Command::Demo { .. } | Command::Run);
     telemetry::init(if daemon_like { "info" } else { "warn" }, args.log_json);
     let config = || Config::load(args.config.as_deref()).context("loading configuration");
     match args.command {
@@ -129,6 +133,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Tag { topic } => tag_command(&config()?, topic.as_deref()),
         Command::Topics { command } => topics_command(&config()?, command),
         Command::Feeds { command } => feeds_command(&config()?, command),
+        Command::Export(export) => Ok(crate::publish::export_command(&config()?, export)?),
+        Command::Run => runtime()?
+            .block_on(crate::server::run(config()?))
+            .map(|()| ExitCode::SUCCESS),
     }
 }
 

@@ -9,6 +9,7 @@ mod error;
 mod feeds;
 mod items;
 mod migrate;
+mod publish;
 mod topics;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ use rusqlite::Connection;
 pub use error::StoreError;
 pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
 pub use items::{ItemRow, StoreReport};
+pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats};
 pub use topics::StoredTopic;
 
 /// How long a statement waits for another connection's write lock.
