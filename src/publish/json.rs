@@ -68,7 +68,7 @@ pub fn render(page: &Page<'_>) -> Result<Vec<u8>, PublishError> {
         authors: [Author {
             name: super::GENERATOR.into(),
         }],
-        items: page.entries.iter().map(to_item).collect(),
+        items: page.entries.iter().map(|e| to_item(page, e)).collect(),
     };
     serde_json::to_vec_pretty(&feed).map_err(|e| PublishError::Render {
         format: "json",
@@ -76,7 +76,7 @@ pub fn render(page: &Page<'_>) -> Result<Vec<u8>, PublishError> {
     })
 }
 
-fn to_item(e: &EntryRow) -> JsonItem {
+fn to_item(page: &Page<'_>, e: &EntryRow) -> JsonItem {
     let content_html = entry::content(e).map(|c| c.as_str().to_string());
     let summary = entry::summary(e).map(str::to_string);
     JsonItem {
@@ -95,7 +95,12 @@ fn to_item(e: &EntryRow) -> JsonItem {
             .into_iter()
             .map(|name| Author { name })
             .collect(),
-        tags: e.topics.clone(),
+        tags: e
+            .topics
+            .iter()
+            .filter(|slug| page.site.topic(slug).is_some())
+            .cloned()
+            .collect(),
         language: entry::language(&e.outlet).map(str::to_string),
         _source: JsonSource {
             title: entry::outlet_name(&e.outlet),
