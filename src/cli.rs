@@ -77,6 +77,10 @@ enum Command {
         #[command(subcommand)]
         command: FeedsCommand,
     },
+    /// Write the merged feed, or one topic's, for static hosting.
+    Export(crate::publish::ExportArgs),
+    /// The daemon: serve the published feeds over HTTP and poll due feeds.
+    Run,
     /// Manage digest subscribers (issue #5).
     Subscribers {
         #[command(subcommand)]
@@ -144,14 +148,20 @@ impl Args {
     /// Whether the command keeps running (daemon, demo) rather than
     /// printing a result and exiting.
     pub fn is_long_running(&self) -> bool {
-        matches!(self.command, Command::Demo { .. })
+        matches!(self.command, Command::Demo { .. } | Command::Run)
     }
 }
 
 /// Runs one command line.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let daemon_like = matches!(args.command, Command::Demo { .. });
-    telemetry::init(if daemon_like { "info" } else { "warn" }, args.log_json);
+    telemetry::init(
+        if args.is_long_running() {
+            "info"
+        } else {
+            "warn"
+        },
+        args.log_json,
+    );
     let config = || Config::load(args.config.as_deref()).context("loading configuration");
     match args.command {
         Command::Demo { once, dir } => runtime()?
@@ -166,6 +176,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Tag { topic } => tag_command(&config()?, topic.as_deref()),
         Command::Topics { command } => topics_command(&config()?, command),
         Command::Feeds { command } => feeds_command(&config()?, command),
+        Command::Export(export) => Ok(crate::publish::export_command(&config()?, export)?),
+        Command::Run => runtime()?
+            .block_on(crate::server::run(config()?))
+            .map(|()| ExitCode::SUCCESS),
         Command::Stories {
             command: StoriesCommand::Eval { file, json },
         } => stories_eval(&config()?, &file, json),

@@ -20,8 +20,12 @@ pub mod normalize;
 pub mod opml;
 /// Feed bytes → parsed feed (charset, RSS/Atom/JSON Feed).
 pub mod parse;
+/// Stored items → Atom/RSS/JSON feeds, the front page and OPML (issue #4).
+pub mod publish;
 /// When each feed is due, and the polling pass.
 pub mod scheduler;
+/// HTTP: the published feeds, front page, OPML, health and metrics; `khabar run`.
+pub mod server;
 /// SQLite: schema, migrations and all SQL.
 pub mod store;
 /// Story grouping: the same event told by several outlets.

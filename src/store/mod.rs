@@ -10,6 +10,7 @@ mod error;
 mod feeds;
 mod items;
 mod migrate;
+mod publish;
 mod subscribers;
 mod topics;
 
@@ -22,6 +23,7 @@ pub use digests::{DigestItemRow, DigestRow};
 pub use error::StoreError;
 pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
 pub use items::{ItemRow, StoreReport};
+pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats};
 pub use subscribers::{AddSubscriber, NewSubscriber, SubscriberRow};
 pub use topics::StoredTopic;
 

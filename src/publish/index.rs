@@ -1,0 +1,132 @@
+//! The human front page: the topics with their feed links and the latest
+//! items (askama, `templates/index.html`), readable in Devanagari on a phone.
+
+use askama::Template;
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::{entry, Document, Format, PublishError, Site};
+use crate::store::{EntryQuery, EntryRow, Store};
+
+/// Items listed on the page.
+const LATEST: usize = 30;
+
+/// Dates on the page are shown in India's time zone, where most of the
+/// outlets and their readers are.
+const DISPLAY_ZONE: chrono_tz::Tz = chrono_tz::Asia::Kolkata;
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    feeds: Vec<FeedLinks>,
+    entries: Vec<PageEntry>,
+    opml: String,
+    version: &'static str,
+}
+
+struct FeedLinks {
+    name: String,
+    count: u64,
+    atom: String,
+    rss: String,
+    json: String,
+}
+
+struct PageEntry {
+    title: String,
+    url: Option<String>,
+    outlet: String,
+    iso: String,
+    when: String,
+    lang: Option<String>,
+    topics: Vec<String>,
+}
+
+/// The front page as HTML.
+pub fn index_document(store: &Store, site: &Site) -> Result<Document, PublishError> {
+    let entries = store.publish_entries(&EntryQuery {
+        topic: None,
+        before: None,
+        limit: LATEST,
+    })?;
+    let counts = store.topic_counts()?;
+    let links = |path: &str| {
+        let [atom, rss, json] = Format::ALL.map(|f| site.url(&format!("{path}.{f}")));
+        (atom, rss, json)
+    };
+    let (atom, rss, json) = links("feed");
+    let mut feeds = vec![FeedLinks {
+        name: "सभी ख़बरें · All outlets".into(),
+        count: store.count_items()?,
+        atom,
+        rss,
+        json,
+    }];
+    for topic in site.topics() {
+        let (atom, rss, json) = links(&format!("topics/{}", topic.slug));
+        feeds.push(FeedLinks {
+            name: topic.name.clone(),
+            count: counts
+                .iter()
+                .find(|(slug, _)| slug == topic.slug.as_str())
+                .map_or(0, |(_, n)| *n),
+            atom,
+            rss,
+            json,
+        });
+    }
+    let page = IndexPage {
+        feeds,
+        entries: entries.iter().map(|e| page_entry(site, e)).collect(),
+        opml: site.url("opml"),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let html = page.render().map_err(|e| PublishError::Render {
+        format: "html",
+        message: e.to_string(),
+    })?;
+    let last_modified = entries.iter().map(|e| e.last_changed).max();
+    Ok(Document::new(
+        html.into_bytes(),
+        "text/html; charset=utf-8",
+        last_modified,
+    ))
+}
+
+fn page_entry(site: &Site, e: &EntryRow) -> PageEntry {
+    PageEntry {
+        title: e.item.title.clone(),
+        // Only web links become hrefs; askama escapes the rest of the text.
+        url: e
+            .item
+            .url
+            .clone()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        outlet: entry::outlet_name(&e.outlet),
+        iso: e.item.published.to_rfc3339_opts(SecondsFormat::Secs, true),
+        when: display_time(e.item.published),
+        lang: entry::language(&e.outlet).map(str::to_string),
+        topics: e
+            .topics
+            .iter()
+            .filter_map(|slug| site.topic(slug))
+            .map(|t| t.name.clone())
+            .collect(),
+    }
+}
+
+fn display_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&DISPLAY_ZONE)
+        .format("%-d %b %Y, %H:%M IST")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_india() {
+        let t = DateTime::from_timestamp(1_755_060_000, 0).unwrap();
+        assert_eq!(display_time(t), "13 Aug 2025, 10:10 IST");
+    }
+}

@@ -1,0 +1,115 @@
+//! JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/). JSON Feed has no
+//! source element, so each item names its outlet in a `_source` extension
+//! object (extension keys start with `_`, §"Extensions").
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use super::{entry, Page, PublishError};
+use crate::store::EntryRow;
+
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: String,
+    feed_url: &'a str,
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<&'a str>,
+    authors: [Author; 1],
+    items: Vec<JsonItem>,
+}
+
+#[derive(Serialize)]
+struct Author {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct JsonItem {
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<String>,
+    date_published: String,
+    date_modified: String,
+    authors: Vec<Author>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<String>,
+    _source: JsonSource,
+}
+
+#[derive(Serialize)]
+struct JsonSource {
+    title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    home_page_url: Option<String>,
+    feed_url: String,
+}
+
+/// The feed as JSON Feed 1.1.
+pub fn render(page: &Page<'_>) -> Result<Vec<u8>, PublishError> {
+    let feed = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &page.title,
+        home_page_url: page.site.home(),
+        feed_url: &page.self_url,
+        description: &page.subtitle,
+        next_url: page.next_url.as_deref(),
+        authors: [Author {
+            name: super::GENERATOR.into(),
+        }],
+        items: page.entries.iter().map(|e| to_item(page, e)).collect(),
+    };
+    serde_json::to_vec_pretty(&feed).map_err(|e| PublishError::Render {
+        format: "json",
+        message: e.to_string(),
+    })
+}
+
+fn to_item(page: &Page<'_>, e: &EntryRow) -> JsonItem {
+    let content_html = entry::content(e).map(|c| c.as_str().to_string());
+    let summary = entry::summary(e).map(str::to_string);
+    JsonItem {
+        id: entry::id(e),
+        url: e.item.url.clone(),
+        title: e.item.title.clone(),
+        // JSON Feed requires one of the two; the summary stands in.
+        content_text: content_html
+            .is_none()
+            .then(|| summary.clone().unwrap_or_else(|| e.item.title.clone())),
+        content_html,
+        summary,
+        date_published: rfc3339(e.item.published),
+        date_modified: rfc3339(entry::updated(e)),
+        authors: entry::authors(e)
+            .into_iter()
+            .map(|name| Author { name })
+            .collect(),
+        tags: e
+            .topics
+            .iter()
+            .filter(|slug| page.site.topic(slug).is_some())
+            .cloned()
+            .collect(),
+        language: entry::language(&e.outlet).map(str::to_string),
+        _source: JsonSource {
+            title: entry::outlet_name(&e.outlet),
+            home_page_url: e.outlet.site_url.clone(),
+            feed_url: e.outlet.feed_url.clone(),
+        },
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}

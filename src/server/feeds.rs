@@ -1,0 +1,165 @@
+//! The handlers. Each checks its input, asks [`AppState::document`] and
+//! answers through [`conditional::respond`]; error bodies are short fixed
+//! texts that never repeat the request.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::cache::DocKey;
+use super::{conditional, AppState};
+use crate::publish::{FeedRequest, Format, PageQuery, PublishError};
+use crate::topics::TopicSlug;
+
+/// Feeds may be a minute old; readers revalidate with ETags after that.
+const FEED_CACHE_CONTROL: &str = "public, max-age=60";
+
+/// The outlet list changes rarely.
+const OPML_CACHE_CONTROL: &str = "public, max-age=300";
+
+/// The front page loads nothing but itself; inline styles only.
+const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// `/feed.atom`, `/feed.rss`, `/feed.json`: every outlet merged.
+pub async fn merged_feed(
+    State(state): State<Arc<AppState>>,
+    file: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let format = file.ok().and_then(|Path(file)| {
+        let ext = file.strip_prefix("feed.")?;
+        Format::from_extension(ext)
+    });
+    match format {
+        Some(format) => feed(&state, format, None, query.as_deref(), &headers).await,
+        None => not_found().await,
+    }
+}
+
+/// `/topics/{slug}.atom|rss|json`: one topic's items.
+pub async fn topic_feed(
+    State(state): State<Arc<AppState>>,
+    file: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let Ok(Path(file)) = file else {
+        return not_found().await;
+    };
+    let Some((slug, format)) = file
+        .rsplit_once('.')
+        .and_then(|(slug, ext)| Some((slug, Format::from_extension(ext)?)))
+    else {
+        return not_found().await;
+    };
+    let known = state.site.topic(slug).map(|t| t.slug.clone());
+    match known {
+        Some(slug) => feed(&state, format, Some(slug), query.as_deref(), &headers).await,
+        None => text(
+            StatusCode::NOT_FOUND,
+            "unknown topic; the topics are listed at /\n",
+        ),
+    }
+}
+
+async fn feed(
+    state: &Arc<AppState>,
+    format: Format,
+    topic: Option<TopicSlug>,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Response {
+    let page = match PageQuery::parse(query) {
+        Ok(page) => page,
+        Err(e) => return text(StatusCode::BAD_REQUEST, &format!("{e}\n")),
+    };
+    let key = DocKey::Feed(FeedRequest {
+        format,
+        topic,
+        page,
+    });
+    serve_document(state, key, headers, FEED_CACHE_CONTROL).await
+}
+
+/// `/`: the human page.
+pub async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let mut response = serve_document(&state, DocKey::Index, &headers, FEED_CACHE_CONTROL).await;
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    response
+}
+
+/// `/opml`: the outlets, for readers that want to follow them directly.
+pub async fn opml(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    serve_document(&state, DocKey::Opml, &headers, OPML_CACHE_CONTROL).await
+}
+
+/// `/healthz`: the process answers.
+pub async fn healthz() -> Response {
+    no_store(text(StatusCode::OK, "ok\n"))
+}
+
+/// `/metrics`: Prometheus text.
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    match state.stats().await {
+        Ok(stats) => no_store(
+            (
+                [(
+                    header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )],
+                state.metrics.render(&stats),
+            )
+                .into_response(),
+        ),
+        Err(e) => internal_error(&e),
+    }
+}
+
+/// Anything else.
+pub async fn not_found() -> Response {
+    text(StatusCode::NOT_FOUND, "not found\n")
+}
+
+async fn serve_document(
+    state: &Arc<AppState>,
+    key: DocKey,
+    headers: &HeaderMap,
+    cache_control: &'static str,
+) -> Response {
+    match state.document(key).await {
+        Ok(doc) => conditional::respond(&doc, headers, cache_control),
+        Err(e) => internal_error(&e),
+    }
+}
+
+fn internal_error(e: &PublishError) -> Response {
+    tracing::error!(error = %e, "building a document failed");
+    text(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error; see the server log\n",
+    )
+}
+
+fn text(status: StatusCode, body: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

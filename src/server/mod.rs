@@ -1,0 +1,226 @@
+//! The HTTP server (issue #4): the published feeds, the front page, OPML,
+//! health and metrics, for feed readers and people.
+//!
+//! [`router`] maps URLs to small handlers ([`feeds`]); documents come from
+//! [`AppState::document`], which serves them from memory ([`cache`]) until
+//! the database changes, and builds at most [`MAX_BUILDS`] at once on the
+//! blocking pool. [`serve`] runs the accept loop with bounded connections
+//! and timeouts; [`run`] is `khabar run`.
+//!
+//! ```no_run
+//! # async fn demo(config: khabar::config::Config) -> anyhow::Result<()> {
+//! use khabar::server::{self, AppState};
+//! let state = AppState::new(&config)?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! server::serve(listener, state, std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+
+mod cache;
+mod conditional;
+mod feeds;
+mod metrics;
+mod run;
+mod serve;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use tokio::sync::Semaphore;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::config::Config;
+use crate::publish::{self, Paging, PublishError, Site};
+use crate::store::{Store, StoreError};
+
+pub use cache::{DocKey, Served};
+pub use metrics::Metrics;
+pub use run::run;
+pub use serve::serve;
+
+/// Documents built from SQLite at once; more requests for stale documents
+/// wait (and then find the fresh copy another request built).
+pub const MAX_BUILDS: usize = 2;
+
+/// Longest time one request may take before it is answered 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What every handler shares.
+pub struct AppState {
+    site: Site,
+    db: Db,
+    cache: cache::DocCache,
+    builds: Semaphore,
+    metrics: Metrics,
+}
+
+impl AppState {
+    /// The state for serving `config`'s database and site.
+    pub fn new(config: &Config) -> Result<Arc<AppState>, StoreError> {
+        AppState::with_site(config.database.clone(), Site::from_config(config))
+    }
+
+    /// The state for serving the database at `path` as `site`.
+    pub fn with_site(path: PathBuf, site: Site) -> Result<Arc<AppState>, StoreError> {
+        let watch = Store::open(&path)?;
+        let version = watch.data_version()?;
+        Ok(Arc::new(AppState {
+            site,
+            db: Db {
+                path,
+                idle: Mutex::new(Vec::new()),
+                watch: Mutex::new(watch),
+                version: AtomicI64::new(version),
+            },
+            cache: cache::DocCache::default(),
+            builds: Semaphore::new(MAX_BUILDS),
+            metrics: Metrics::default(),
+        }))
+    }
+
+    /// The in-memory counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Forgets every cached document (after this process wrote the database).
+    pub fn invalidate(&self) {
+        self.cache.invalidate();
+    }
+
+    /// Invalidates the cache if another connection committed since the last
+    /// look (`PRAGMA data_version`); cheap enough to call every second.
+    pub async fn check_for_changes(self: &Arc<Self>) -> Result<(), StoreError> {
+        let state = Arc::clone(self);
+        let version = tokio::task::spawn_blocking(move || {
+            let watch = state.db.watch.lock().unwrap_or_else(|e| e.into_inner());
+            watch.data_version()
+        })
+        .await;
+        match version {
+            Ok(version) => {
+                let version = version?;
+                if self.db.version.swap(version, Ordering::AcqRel) != version {
+                    self.invalidate();
+                }
+            }
+            // The check panicked: assume a change rather than serve stale data.
+            Err(_) => self.invalidate(),
+        }
+        Ok(())
+    }
+
+    /// The document for `key`: from memory when nothing changed since it
+    /// was built, else built now on the blocking pool.
+    pub async fn document(self: &Arc<Self>, key: DocKey) -> Result<Arc<Served>, PublishError> {
+        if let Some(hit) = self.cache.get(&key) {
+            self.metrics.cache_hit();
+            return Ok(hit);
+        }
+        // The semaphore is never closed, so acquiring only waits.
+        let _permit = self.builds.acquire().await;
+        if let Some(hit) = self.cache.get(&key) {
+            self.metrics.cache_hit();
+            return Ok(hit);
+        }
+        let generation = self.cache.generation();
+        let state = Arc::clone(self);
+        let build_key = key.clone();
+        let served = tokio::task::spawn_blocking(move || state.build(&build_key))
+            .await
+            .map_err(|e| PublishError::Render {
+                format: "document",
+                message: e.to_string(),
+            })??;
+        let served = Arc::new(served);
+        self.cache.insert(key, generation, Arc::clone(&served));
+        Ok(served)
+    }
+
+    fn build(&self, key: &DocKey) -> Result<Served, PublishError> {
+        let doc = self.db.with_store(|store| match key {
+            DocKey::Feed(request) => {
+                publish::feed_document(store, &self.site, request, Paging::Linked)
+            }
+            DocKey::Index => publish::index::index_document(store, &self.site),
+            DocKey::Opml => publish::outlets_opml(store),
+        })?;
+        self.metrics.document_built();
+        Ok(Served::new(doc))
+    }
+
+    /// The database's totals for `/metrics`.
+    async fn stats(self: &Arc<Self>) -> Result<crate::store::PublishStats, PublishError> {
+        let state = Arc::clone(self);
+        tokio::task::spawn_blocking(move || state.db.with_store(|s| Ok(s.publish_stats()?)))
+            .await
+            .map_err(|e| PublishError::Render {
+                format: "metrics",
+                message: e.to_string(),
+            })?
+    }
+}
+
+/// Reader connections, reused across builds (at most [`MAX_BUILDS`] plus
+/// the metrics reader are ever open), and the one that watches for changes.
+struct Db {
+    path: PathBuf,
+    idle: Mutex<Vec<Store>>,
+    watch: Mutex<Store>,
+    version: AtomicI64,
+}
+
+impl Db {
+    fn with_store<T>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, PublishError>,
+    ) -> Result<T, PublishError> {
+        let pooled = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let store = match pooled {
+            Some(store) => store,
+            None => Store::open(&self.path)?,
+        };
+        let result = f(&store);
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(store);
+        result
+    }
+}
+
+/// Every route khabar serves.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(feeds::index))
+        .route("/:file", get(feeds::merged_feed))
+        .route("/topics/:file", get(feeds::topic_feed))
+        .route("/opml", get(feeds::opml))
+        .route("/healthz", get(feeds::healthz))
+        .route("/metrics", get(feeds::metrics))
+        .fallback(feeds::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            metrics::track,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(axum::middleware::map_response(nosniff))
+        .with_state(state)
+}
+
+/// Tells browsers to trust our Content-Types, never to guess them.
+async fn nosniff(mut response: axum::response::Response) -> axum::response::Response {
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}

@@ -1,0 +1,340 @@
+//! SQL for the publish stage (issue #4): the newest items with their outlet
+//! and topics, page by page, and the counts `/metrics` reports.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Row};
+
+use super::{from_unix, to_unix, ItemRow, Store, StoreError};
+use crate::model::SanitizedHtml;
+
+/// Which items to publish: newest first (by publication date, then row id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryQuery<'a> {
+    /// Only items tagged with this topic slug.
+    pub topic: Option<&'a str>,
+    /// Only items strictly older than this (published, row id) position.
+    pub before: Option<(DateTime<Utc>, i64)>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// The outlet an item came from, as its feed describes itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutletRow {
+    /// The feed's row id.
+    pub id: i64,
+    /// The feed's current URL.
+    pub feed_url: String,
+    /// The feed's title.
+    pub title: Option<String>,
+    /// The outlet's site.
+    pub site_url: Option<String>,
+    /// The feed's declared language (`hi`, `hi-IN`, `en`).
+    pub language: Option<String>,
+}
+
+/// One item to publish, with where it came from and what it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryRow {
+    /// The stored item.
+    pub item: ItemRow,
+    /// When khabar last stored a change to it.
+    pub last_changed: DateTime<Utc>,
+    /// Its outlet.
+    pub outlet: OutletRow,
+    /// Slugs of its topics, sorted.
+    pub topics: Vec<String>,
+}
+
+/// Totals for `/metrics`, read from the database.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishStats {
+    /// Stored items.
+    pub items: u64,
+    /// Items per topic slug.
+    pub items_by_topic: Vec<(String, u64)>,
+    /// Feeds per status (`active`, `gone`).
+    pub feeds_by_status: Vec<(String, u64)>,
+    /// Logged polls per outcome (`ok`, `not_modified`, `failed`, `gone`).
+    pub polls_by_outcome: Vec<(String, u64)>,
+    /// Failed polls per feed URL, for feeds that ever failed.
+    pub failures_by_feed: Vec<(String, u64)>,
+    /// Consecutive failures per feed URL, for feeds failing now.
+    pub failing_feeds: Vec<(String, u64)>,
+}
+
+const ENTRY_SELECT: &str = "SELECT i.id, i.feed_id, i.key, i.url, i.title, i.summary,
+        i.content_html, i.authors, i.categories, i.published, i.updated, i.first_seen,
+        i.last_changed, f.url, f.title, f.site_url, f.language,
+        (SELECT json_group_array(topic) FROM
+            (SELECT topic FROM item_topics WHERE item_id = i.id ORDER BY topic))
+     FROM items i JOIN feeds f ON f.id = i.feed_id";
+
+fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
+    let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
+    Ok(EntryRow {
+        item: ItemRow {
+            id: r.get(0)?,
+            feed_id: r.get(1)?,
+            key: r.get(2)?,
+            url: r.get(3)?,
+            title: r.get(4)?,
+            summary: r.get(5)?,
+            content: r
+                .get::<_, Option<String>>(6)?
+                .map(SanitizedHtml::from_store_dangerous),
+            authors: list(r.get(7)?),
+            categories: list(r.get(8)?),
+            published: from_unix(r.get(9)?),
+            updated: r.get::<_, Option<i64>>(10)?.map(from_unix),
+            first_seen: from_unix(r.get(11)?),
+        },
+        last_changed: from_unix(r.get(12)?),
+        outlet: OutletRow {
+            id: r.get(1)?,
+            feed_url: r.get(13)?,
+            title: r.get(14)?,
+            site_url: r.get(15)?,
+            language: r.get(16)?,
+        },
+        topics: list(r.get(17)?),
+    })
+}
+
+impl Store {
+    /// The items `query` selects, newest first.
+    pub fn publish_entries(&self, query: &EntryQuery<'_>) -> Result<Vec<EntryRow>, StoreError> {
+        let topic_filter = if query.topic.is_some() {
+            "EXISTS (SELECT 1 FROM item_topics t WHERE t.item_id = i.id AND t.topic = ?1)"
+        } else {
+            "?1 IS NULL"
+        };
+        let sql = format!(
+            "{ENTRY_SELECT}
+             WHERE {topic_filter}
+               AND (?2 IS NULL OR i.published < ?2 OR (i.published = ?2 AND i.id < ?3))
+             ORDER BY i.published DESC, i.id DESC
+             LIMIT ?4"
+        );
+        let (before_date, before_id) = match query.before {
+            Some((date, id)) => (Some(to_unix(date)), id),
+            None => (None, 0),
+        };
+        let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(
+            params![query.topic, before_date, before_id, limit],
+            entry_from_row,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every feed as an outlet, ordered by id (for OPML).
+    pub fn publish_outlets(&self) -> Result<Vec<OutletRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, url, title, site_url, language FROM feeds ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(OutletRow {
+                id: r.get(0)?,
+                feed_url: r.get(1)?,
+                title: r.get(2)?,
+                site_url: r.get(3)?,
+                language: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A number that changes whenever another connection commits to the
+    /// database (SQLite's `PRAGMA data_version`): a cheap "has anything
+    /// changed since I last looked" for caches held beside this connection.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// The totals `/metrics` reports.
+    pub fn publish_stats(&self) -> Result<PublishStats, StoreError> {
+        Ok(PublishStats {
+            items: self
+                .conn
+                .query_row("SELECT count(*) FROM items", [], |r| r.get(0))?,
+            items_by_topic: self
+                .pairs("SELECT topic, count(*) FROM item_topics GROUP BY topic ORDER BY topic")?,
+            feeds_by_status: self
+                .pairs("SELECT status, count(*) FROM feeds GROUP BY status ORDER BY status")?,
+            polls_by_outcome: self.pairs(
+                "SELECT outcome, count(*) FROM fetch_log GROUP BY outcome ORDER BY outcome",
+            )?,
+            failures_by_feed: self.pairs(
+                "SELECT f.url, count(*) FROM fetch_log l JOIN feeds f ON f.id = l.feed_id
+                 WHERE l.outcome = 'failed' GROUP BY f.id ORDER BY f.id",
+            )?,
+            failing_feeds: self
+                .pairs("SELECT url, error_count FROM feeds WHERE error_count > 0 ORDER BY id")?,
+        })
+    }
+
+    fn pairs(&self, sql: &str) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::model::{ItemKey, NewItem, NormalizedFeed};
+    use crate::store::{AddFeed, FeedOrigin, FeedState, PollRecord, PollResult};
+    use crate::topics::{TopicHit, TopicSlug};
+
+    fn t(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(secs, 0).unwrap()
+    }
+
+    fn item(n: i64) -> NewItem {
+        NewItem {
+            key: ItemKey::Guid(format!("g{n}")),
+            guid: Some(format!("g{n}")),
+            link: Some(format!("https://a.example/{n}")),
+            title: format!("ख़बर {n}"),
+            summary: None,
+            content: None,
+            authors: vec![],
+            categories: vec![],
+            // Items 0 and 1 share a date: the row id breaks the tie.
+            published: Some(t(1_000 + n.max(1) * 10)),
+            updated: None,
+            content_hash: format!("h{n}"),
+        }
+    }
+
+    /// A store with one feed of `n` items; the even ones are tagged `rnk`.
+    fn store_with(n: i64) -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        let AddFeed::Added(feed_id) = store
+            .add_feed("https://a.example/rss", FeedOrigin::Cli)
+            .unwrap()
+        else {
+            panic!("feed exists")
+        };
+        let items: Vec<_> = (0..n).map(item).collect();
+        let tags = (0..n)
+            .map(|i| {
+                (i % 2 == 0)
+                    .then(|| TopicHit {
+                        slug: TopicSlug::parse("rnk").unwrap(),
+                        why: vec![],
+                        matches: vec![],
+                    })
+                    .into_iter()
+                    .collect()
+            })
+            .collect();
+        let record = PollRecord {
+            feed_id,
+            at: t(5_000),
+            duration: Duration::ZERO,
+            result: PollResult::Fetched {
+                http_status: 200,
+                bytes: 1,
+                feed: NormalizedFeed {
+                    items,
+                    ..Default::default()
+                },
+                tags,
+                etag: None,
+                last_modified: None,
+                moved_to: None,
+            },
+            next: FeedState {
+                next_due: t(5_000),
+                error_count: 0,
+                hint: None,
+                cadence: None,
+            },
+        };
+        store.write_polls(&[record]).unwrap();
+        store
+    }
+
+    fn titles(rows: &[EntryRow]) -> Vec<&str> {
+        rows.iter().map(|r| r.item.title.as_str()).collect()
+    }
+
+    #[test]
+    fn entries_come_newest_first_with_outlet_and_topics() {
+        let store = store_with(3);
+        let rows = store
+            .publish_entries(&EntryQuery {
+                topic: None,
+                before: None,
+                limit: 10,
+            })
+            .unwrap();
+        assert_eq!(titles(&rows), ["ख़बर 2", "ख़बर 1", "ख़बर 0"]);
+        assert_eq!(rows[0].outlet.feed_url, "https://a.example/rss");
+        assert_eq!(rows[0].topics, ["rnk"]);
+        assert!(rows[1].topics.is_empty());
+    }
+
+    #[test]
+    fn paging_by_position_walks_every_item_once_even_on_equal_dates() {
+        let store = store_with(5);
+        let mut seen = vec![];
+        let mut before = None;
+        loop {
+            let page = store
+                .publish_entries(&EntryQuery {
+                    topic: None,
+                    before,
+                    limit: 2,
+                })
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            before = Some((last.item.published, last.item.id));
+            seen.extend(page.iter().map(|r| r.item.title.clone()));
+        }
+        assert_eq!(seen, ["ख़बर 4", "ख़बर 3", "ख़बर 2", "ख़बर 1", "ख़बर 0"]);
+    }
+
+    #[test]
+    fn a_topic_selects_only_its_items() {
+        let store = store_with(5);
+        let rows = store
+            .publish_entries(&EntryQuery {
+                topic: Some("rnk"),
+                before: None,
+                limit: 10,
+            })
+            .unwrap();
+        assert_eq!(titles(&rows), ["ख़बर 4", "ख़बर 2", "ख़बर 0"]);
+    }
+
+    #[test]
+    fn data_version_moves_when_another_connection_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db");
+        let watcher = Store::open(&path).unwrap();
+        let before = watcher.data_version().unwrap();
+        let writer = Store::open(&path).unwrap();
+        writer
+            .add_feed("https://b.example/rss", FeedOrigin::Cli)
+            .unwrap();
+        assert_ne!(watcher.data_version().unwrap(), before);
+    }
+
+    #[test]
+    fn stats_count_items_topics_and_polls() {
+        let stats = store_with(3).publish_stats().unwrap();
+        assert_eq!(stats.items, 3);
+        assert_eq!(stats.items_by_topic, [("rnk".to_string(), 2)]);
+        assert_eq!(stats.polls_by_outcome, [("ok".to_string(), 1)]);
+        assert!(stats.failing_feeds.is_empty());
+    }
+}

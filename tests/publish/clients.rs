@@ -1,0 +1,167 @@
+//! Real clients read what khabar publishes: Python's feedparser (as feed
+//! readers do) and headless Chromium (as a person on a phone does).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use khabar::store::{EntryQuery, EntryRow, Store};
+use serde_json::{json, Value};
+
+use crate::support::{artifacts_dir, spawn_khabar, which, Khabar, PUBLIC_URL};
+
+const TOPIC: &str = "russia-north-korea";
+
+/// What the database says a document holds, in feedcheck.py's shape.
+fn expected(k: &Khabar, path: &str, format: &str, topic: Option<&str>) -> Value {
+    let store = Store::open(&k.fixture.db).unwrap();
+    let rows = store
+        .publish_entries(&EntryQuery {
+            topic,
+            before: None,
+            limit: 50,
+        })
+        .unwrap();
+    let entries: Vec<Value> = rows.iter().map(entry).collect();
+    json!({"path": path, "format": format, "topic": topic, "entries": entries})
+}
+
+fn entry(e: &EntryRow) -> Value {
+    let updated = e
+        .item
+        .updated
+        .unwrap_or(e.item.published)
+        .max(e.item.published);
+    json!({
+        "title": e.item.title,
+        "link": e.item.url,
+        "published": e.item.published.timestamp(),
+        "updated": updated.timestamp(),
+        "source_title": e.outlet.title,
+        "source_url": e.outlet.feed_url,
+    })
+}
+
+fn python_with_feedparser() -> bool {
+    Command::new("python3")
+        .args(["-c", "import feedparser"])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn feedparser_reads_every_format_as_the_database_has_it() {
+    assert!(
+        python_with_feedparser(),
+        "python3 with feedparser is required: pip install -r tests/requirements.txt"
+    );
+    let k = spawn_khabar();
+    let store = Store::open(&k.fixture.db).unwrap();
+    let total = store.count_items().unwrap();
+    assert_eq!(total, 74, "the demo database");
+    let topic_path = format!("/topics/{TOPIC}.atom");
+    let spec = json!({
+        "base": k.base,
+        "public_url": PUBLIC_URL,
+        "documents": [
+            expected(&k, "/feed.atom", "atom", None),
+            expected(&k, &topic_path, "atom", Some(TOPIC)),
+            expected(&k, "/feed.rss", "rss", None),
+            expected(&k, &format!("/topics/{TOPIC}.rss"), "rss", Some(TOPIC)),
+            expected(&k, "/feed.json", "json", None),
+            expected(&k, &format!("/topics/{TOPIC}.json"), "json", Some(TOPIC)),
+        ],
+        "walk": {"path": "/feed.atom?limit=20", "total": total},
+    });
+    assert_eq!(
+        spec["documents"][1]["entries"].as_array().unwrap().len(),
+        32
+    );
+    let spec_file = k.fixture.dir.path().join("expected.json");
+    std::fs::write(&spec_file, spec.to_string()).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/publish/feedcheck.py");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .arg(script)
+            .arg(&spec_file)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "feedcheck.py failed:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(report.contains("ok walk"), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_front_page_renders_devanagari_in_headless_chromium() {
+    let chromium = which(&["chromium", "chromium-browser", "google-chrome"])
+        .expect("chromium is required: apt-get install -y chromium fonts-noto-core");
+    let fonts = Command::new("fc-list").arg(":lang=hi").output().unwrap();
+    assert!(
+        !fonts.stdout.is_empty(),
+        "no Devanagari font installed: apt-get install -y fonts-noto-core"
+    );
+    let k = spawn_khabar();
+    let page = k.get("/").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("ताज़ा ख़बरें"), "{html}");
+    assert!(html.contains(TOPIC), "topic feed links are listed");
+
+    let shot = artifacts_dir().join("front-page-412x900.png");
+    let _ = std::fs::remove_file(&shot);
+    let profile = tempfile::tempdir().unwrap();
+    let url = k.url("/");
+    let mut browser = Command::new(chromium);
+    browser
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=412,900",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let status = run_with_timeout(browser, Duration::from_secs(90)).await;
+    assert!(status, "chromium did not finish the screenshot");
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+    assert!(
+        png.len() > 10_000,
+        "a {} byte screenshot is blank",
+        png.len()
+    );
+    eprintln!("screenshot: {}", shot.display());
+}
+
+async fn run_with_timeout(mut cmd: Command, limit: Duration) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        false
+    })
+    .await
+    .unwrap()
+}

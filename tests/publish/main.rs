@@ -1,0 +1,13 @@
+//! The publish stage end to end (issue #4): `khabar run` started for real
+//! on port 0 over a demo database, driven over HTTP by reqwest, Python's
+//! feedparser and headless Chromium.
+
+/// Starting khabar over a demo database.
+mod support;
+
+/// feedparser and Chromium read what khabar publishes.
+mod clients;
+/// The daemon as a process: connection crowds, SIGTERM; `khabar export`.
+mod daemon;
+/// Validators, gzip, the cache, bad input, small endpoints.
+mod http;

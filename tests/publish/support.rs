@@ -1,0 +1,162 @@
+//! `spawn_khabar()`: the real `khabar run` on port 0 over a fresh demo
+//! database (74 items from 7 outlets, 32 tagged `russia-north-korea`).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The public URL the test config publishes under; links in feeds start here.
+pub const PUBLIC_URL: &str = "https://khabar.example/news/";
+
+/// The binary under test.
+pub fn khabar() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_khabar"))
+}
+
+/// Where tests leave files worth looking at (screenshots): `target/test-artifacts/`.
+pub fn artifacts_dir() -> PathBuf {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let dir = tmp.parent().unwrap_or(tmp).join("test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A temp dir with a demo database and a config file pointing at it.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+    pub config: PathBuf,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = dir.path().join("demo");
+        let out = khabar()
+            .args(["demo", "--once", "--dir"])
+            .arg(&demo)
+            .current_dir(dir.path())
+            .env("RUST_LOG", "error")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "khabar demo failed: {out:?}");
+        let config = dir.path().join("khabar.toml");
+        std::fs::write(
+            &config,
+            format!("[server]\npublic_url = \"{PUBLIC_URL}\"\n"),
+        )
+        .unwrap();
+        Fixture {
+            db: demo.join("khabar.db"),
+            dir,
+            config,
+        }
+    }
+
+    /// A `khabar` command with this fixture's config and database.
+    pub fn command(&self) -> Command {
+        let mut cmd = khabar();
+        cmd.current_dir(self.dir.path())
+            .env("KHABAR_CONFIG", &self.config)
+            .env("KHABAR_DATABASE", &self.db)
+            .env("KHABAR_LISTEN", "127.0.0.1:0");
+        if std::env::var_os("TEST_LOG").is_none() {
+            cmd.env("RUST_LOG", "error");
+        }
+        cmd
+    }
+}
+
+/// A running `khabar run`, killed when dropped.
+pub struct Khabar {
+    pub fixture: Fixture,
+    child: Child,
+    /// `http://127.0.0.1:PORT`, as the daemon printed it.
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+/// Starts `khabar run` on port 0 and waits for its `listening on` line.
+pub fn spawn_khabar() -> Khabar {
+    let fixture = Fixture::new();
+    let mut child = fixture
+        .command()
+        .arg("run")
+        .stdout(Stdio::piped())
+        .stderr(if std::env::var_os("TEST_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("khabar run printed {line:?}, not `listening on …`"))
+        .to_string();
+    Khabar {
+        fixture,
+        child,
+        base,
+        http: reqwest::Client::builder()
+            .no_gzip()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap(),
+    }
+}
+
+impl Khabar {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Sends SIGTERM and waits (at most `limit`) for the exit status.
+    pub fn terminate(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// The process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Khabar {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Finds a program on PATH.
+pub fn which(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
