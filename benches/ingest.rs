@@ -160,10 +160,8 @@ fn main() {
         return run_feed_server();
     }
     let (mut server, addr, served_mb) = start_feed_server();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    // The runtime `khabar poll` and `khabar run` use.
+    let runtime = khabar::cli::runtime().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("bench.db");
     // Every feed shares one host here, so the per-host limit is raised as

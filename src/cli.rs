@@ -188,9 +188,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+/// Threads for blocking work (parsing, SQLite). Parsing is CPU-bound, so
+/// more threads than this buy nothing on a small machine, while each extra
+/// thread gets its own malloc arena and raises peak memory.
+const MAX_BLOCKING_THREADS: usize = 4;
+
+/// The async runtime every khabar command runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
         .build()
         .context("starting the async runtime")
 }
