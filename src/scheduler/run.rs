@@ -125,10 +125,12 @@ pub async fn poll_pass(
         let span = tracing::info_span!("feed", feed_id = feed.id, feed_url = %feed.url);
         tasks.spawn(
             async move {
-                let record = poll_feed(&poller, feed).await;
-                // The writer only stops early on a database error, which
-                // the pass reports below.
-                let _ = tx.send(record).await;
+                // Reserve the writer's queue slot before fetching, so that at
+                // most WRITE_QUEUE parsed feeds wait for the writer and memory
+                // does not grow with the number of feeds. The queue only
+                // closes early on a database error, which the pass reports.
+                let Ok(slot) = tx.reserve().await else { return };
+                slot.send(poll_feed(&poller, feed).await);
             }
             .instrument(span),
         );
