@@ -51,7 +51,8 @@ pub struct ItemRow {
 const ITEM_COLUMNS: &str = "id, feed_id, key, url, title, summary, content_html, authors, \
      categories, published, updated, first_seen";
 
-fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
+/// An item from the first twelve columns of a row, in [`ITEM_COLUMNS`] order.
+pub(super) fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
     let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
     Ok(ItemRow {
         id: r.get(0)?,

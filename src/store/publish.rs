@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Row};
 
+use super::items::item_from_row;
 use super::{from_unix, to_unix, ItemRow, Store, StoreError};
-use crate::model::SanitizedHtml;
 
 /// Which items to publish: newest first (by publication date, then row id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,22 +73,8 @@ const ENTRY_SELECT: &str = "SELECT i.id, i.feed_id, i.key, i.url, i.title, i.sum
 fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
     let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
     Ok(EntryRow {
-        item: ItemRow {
-            id: r.get(0)?,
-            feed_id: r.get(1)?,
-            key: r.get(2)?,
-            url: r.get(3)?,
-            title: r.get(4)?,
-            summary: r.get(5)?,
-            content: r
-                .get::<_, Option<String>>(6)?
-                .map(SanitizedHtml::from_store_dangerous),
-            authors: list(r.get(7)?),
-            categories: list(r.get(8)?),
-            published: from_unix(r.get(9)?),
-            updated: r.get::<_, Option<i64>>(10)?.map(from_unix),
-            first_seen: from_unix(r.get(11)?),
-        },
+        // The first twelve columns are the items table's, in ITEM_COLUMNS order.
+        item: item_from_row(r)?,
         last_changed: from_unix(r.get(12)?),
         outlet: OutletRow {
             id: r.get(1)?,
