@@ -1,0 +1,13 @@
+//! khabar's integration tests: one binary. Each test starts the real
+//! `khabar` executable with a fresh temp dir and SQLite file, against feed
+//! servers on 127.0.0.1 (see `support/`).
+
+mod support;
+
+/// `feeds add|list|remove|import|export`, `parse URL --json`, config errors
+/// and the demo, driven through the binary.
+mod cli;
+/// Hostile and broken feeds: each costs only its own poll (issue #2).
+mod ingest;
+/// What a second poll does: conditional GET, no loss, no duplicates.
+mod repoll;

@@ -1,0 +1,357 @@
+//! A handle on the real `khabar` binary: a temp dir holding its config and
+//! a fresh SQLite file, a method per user action, and reads of the database
+//! as a user's SQL would see it.
+
+use std::cell::Cell;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OptionalExtension};
+
+/// How long one command may run before the test calls it hung. Generous:
+/// it only catches hangs, it does not time anything.
+pub const HANG: Duration = Duration::from_secs(120);
+
+/// Fetch limits of the test config: short, so the suite stays fast.
+const FETCH: &str = r#"[fetch]
+concurrency = 32
+per_host = 32
+connect_timeout = "2s"
+timeout = "3s"
+max_body_bytes = 1048576
+max_redirects = 5
+
+[schedule]
+interval = "30m"
+min_interval = "5m"
+max_interval = "24h"
+"#;
+
+/// The body cap above, for assertions on error messages.
+pub const BODY_CAP: u64 = 1_048_576;
+
+/// khabar with its own temp dir, config file and database.
+pub struct Khabar {
+    dir: tempfile::TempDir,
+    config: PathBuf,
+    database: PathBuf,
+    /// The largest peak RSS of any command run so far.
+    peak_rss: Cell<u64>,
+}
+
+/// What one command did.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit status.
+    pub status: ExitStatus,
+    /// Everything printed on stdout.
+    pub stdout: String,
+    /// Everything printed on stderr.
+    pub stderr: String,
+    /// The process's peak resident set size, in bytes.
+    pub peak_rss: u64,
+}
+
+/// The numbers of `poll`'s summary line, in its order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub feeds: u32,
+    pub ok: u32,
+    pub not_modified: u32,
+    pub failed: u32,
+    pub gone: u32,
+    pub new_items: u32,
+    pub updated_items: u32,
+    /// The pass's wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// A `feeds` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feed {
+    pub id: i64,
+    pub url: String,
+    pub status: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub next_due: i64,
+    pub error_count: i64,
+    pub last_error: Option<String>,
+    pub last_polled: Option<i64>,
+}
+
+/// An `items` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub id: i64,
+    pub key: String,
+    pub url: Option<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub content_html: Option<String>,
+    pub first_seen: i64,
+}
+
+impl Khabar {
+    /// khabar subscribed (in its config file) to `feeds`.
+    pub fn new(feeds: &[String]) -> Khabar {
+        let listed: String = feeds
+            .iter()
+            .map(|url| format!("\n[[feeds]]\nurl = {url:?}\n"))
+            .collect();
+        Khabar::with_config(&format!("{FETCH}{listed}"))
+    }
+
+    /// khabar with `toml` as its config (the `[database]` section is added).
+    pub fn with_config(toml: &str) -> Khabar {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = dir.path().join("khabar.db");
+        let config = dir.path().join("khabar.toml");
+        let text = format!("[database]\npath = {:?}\n\n{toml}", database.display());
+        std::fs::write(&config, text).expect("write test config");
+        Khabar {
+            dir,
+            config,
+            database,
+            peak_rss: Cell::new(0),
+        }
+    }
+
+    /// The temp dir khabar runs in.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `khabar --config FILE args…` to completion.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut all = vec!["--config", self.config.to_str().expect("utf-8 temp path")];
+        all.extend_from_slice(args);
+        let run = run_binary(self.dir.path(), &all);
+        self.peak_rss.set(self.peak_rss.get().max(run.peak_rss));
+        run
+    }
+
+    /// The largest peak resident set of the commands run so far, in bytes.
+    pub fn peak_rss(&self) -> u64 {
+        self.peak_rss.get()
+    }
+
+    /// Runs a command that must succeed, returning its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let run = self.run(args);
+        assert!(
+            run.status.success(),
+            "khabar {args:?} failed with {}:\n{}",
+            run.status,
+            run.stderr
+        );
+        run.stdout
+    }
+
+    /// `khabar poll --all`, which must exit 0; its summary line.
+    pub fn poll_all(&self) -> Summary {
+        let stdout = self.ok(&["poll", "--all"]);
+        Summary::parse(&stdout)
+    }
+
+    /// Every feed row, by id.
+    pub fn feeds(&self) -> Vec<Feed> {
+        let db = self.db();
+        let mut stmt = db
+            .prepare(
+                "SELECT id, url, status, etag, last_modified, next_due, error_count, last_error,
+                        last_polled
+                 FROM feeds ORDER BY id",
+            )
+            .expect("query feeds");
+        let rows = stmt.query_map([], |r| {
+            Ok(Feed {
+                id: r.get(0)?,
+                url: r.get(1)?,
+                status: r.get(2)?,
+                etag: r.get(3)?,
+                last_modified: r.get(4)?,
+                next_due: r.get(5)?,
+                error_count: r.get(6)?,
+                last_error: r.get(7)?,
+                last_polled: r.get(8)?,
+            })
+        });
+        rows.expect("read feeds")
+            .collect::<Result<_, _>>()
+            .expect("read feeds")
+    }
+
+    /// The feed row with this URL; panics listing the feeds when absent.
+    pub fn feed(&self, url: &str) -> Feed {
+        let feeds = self.feeds();
+        feeds
+            .iter()
+            .find(|f| f.url == url)
+            .cloned()
+            .unwrap_or_else(|| panic!("no feed {url} among {feeds:#?}"))
+    }
+
+    /// The items of the feed with this URL, in insertion order.
+    pub fn items_of(&self, url: &str) -> Vec<Item> {
+        let db = self.db();
+        let feed_id: Option<i64> = db
+            .query_row("SELECT id FROM feeds WHERE url = ?1", [url], |r| r.get(0))
+            .optional()
+            .expect("find feed");
+        let Some(feed_id) = feed_id else {
+            panic!("no feed {url} among {:#?}", self.feeds());
+        };
+        let mut stmt = db
+            .prepare(
+                "SELECT id, key, url, title, summary, content_html, first_seen
+                 FROM items WHERE feed_id = ?1 ORDER BY id",
+            )
+            .expect("query items");
+        let rows = stmt.query_map([feed_id], |r| {
+            Ok(Item {
+                id: r.get(0)?,
+                key: r.get(1)?,
+                url: r.get(2)?,
+                title: r.get(3)?,
+                summary: r.get(4)?,
+                content_html: r.get(5)?,
+                first_seen: r.get(6)?,
+            })
+        });
+        rows.expect("read items")
+            .collect::<Result<_, _>>()
+            .expect("read items")
+    }
+
+    /// Every item of every feed, by id.
+    pub fn all_items(&self) -> Vec<Item> {
+        self.feeds()
+            .iter()
+            .flat_map(|f| self.items_of(&f.url))
+            .collect()
+    }
+
+    /// The number of rows in `items`.
+    pub fn count_items(&self) -> i64 {
+        self.db()
+            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+            .expect("count items")
+    }
+
+    fn db(&self) -> Connection {
+        Connection::open(&self.database).expect("open the test database")
+    }
+}
+
+impl Summary {
+    /// Reads `N feeds: N ok, N not modified, N failed, N gone; N new items, N updated; S.Ss`.
+    pub fn parse(stdout: &str) -> Summary {
+        let line = stdout
+            .lines()
+            .find(|l| l.contains(" feeds: "))
+            .unwrap_or_else(|| panic!("no summary line in {stdout:?}"));
+        let n: Vec<u32> = line
+            .split(|c: char| !c.is_ascii_digit() && c != '.')
+            .filter(|w| !w.is_empty() && !w.contains('.'))
+            .map(|w| w.parse().expect("a count"))
+            .collect();
+        assert!(n.len() >= 7, "summary {line:?}");
+        Summary {
+            feeds: n[0],
+            ok: n[1],
+            not_modified: n[2],
+            failed: n[3],
+            gone: n[4],
+            new_items: n[5],
+            updated_items: n[6],
+            seconds: line
+                .rsplit(' ')
+                .next()
+                .and_then(|w| w.trim_end_matches('s').parse().ok())
+                .unwrap_or_else(|| panic!("seconds in {line:?}")),
+        }
+    }
+}
+
+/// Runs the binary with `args` in `dir`, with khabar's environment
+/// overrides removed, killing it if it hangs.
+pub fn run_binary(dir: &Path, args: &[&str]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_khabar"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KHABAR_CONFIG")
+        .env_remove("KHABAR_DATABASE")
+        .env_remove("KHABAR_LISTEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start khabar");
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut p) = pipe {
+                p.read_to_string(&mut text).expect("read khabar output");
+            }
+            text
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let (status, peak_rss) = wait_sampling_peak_rss(&mut child, args);
+    let run = Run {
+        status,
+        peak_rss,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    };
+    if std::env::var_os("TEST_LOG").is_some() {
+        eprintln!(
+            "$ khabar {args:?} → {} (peak RSS {} MiB)\n{}{}",
+            run.status,
+            run.peak_rss >> 20,
+            run.stdout,
+            run.stderr
+        );
+    }
+    run
+}
+
+/// Waits for `child`, sampling its peak resident set (VmHWM) every few
+/// milliseconds; kills it if it runs longer than [`HANG`]. (getrusage's
+/// ru_maxrss is no use here: at exec the kernel carries over the parent's
+/// peak, and the parent is this many-threaded test binary.)
+fn wait_sampling_peak_rss(child: &mut std::process::Child, args: &[&str]) -> (ExitStatus, u64) {
+    let status_file = format!("/proc/{}/status", child.id());
+    let started = Instant::now();
+    let mut peak_kib = 0;
+    loop {
+        // VmHWM only grows, so the last sample is the peak up to a few ms
+        // before exit.
+        if let Some(kib) = std::fs::read_to_string(&status_file)
+            .ok()
+            .and_then(|s| vm_hwm_kib(&s))
+        {
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("wait for khabar") {
+            return (status, peak_kib * 1024);
+        }
+        if started.elapsed() > HANG {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("khabar {args:?} still running after {HANG:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn vm_hwm_kib(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
