@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 use crate::fetch::{FetchOutcome, FetchRequest, Fetcher};
 use crate::model::FeedUrl;
-use crate::scheduler::{poll_pass, PassSummary, Poller};
+use crate::scheduler::{poll_due, PassSummary, Poller};
 use crate::store::{AddFeed, FeedOrigin, FeedStatus, Store};
 use crate::{demo, normalize, opml, parse, telemetry, topics};
 
@@ -223,17 +223,9 @@ pub fn open_store(config: &Config) -> Result<Store> {
 /// One pass over the due feeds (every active feed with `all`), with a
 /// progress bar when stderr is a terminal.
 pub async fn poll_once(config: &Config, all: bool) -> Result<PassSummary> {
-    let store = open_store(config)?;
-    let feeds = store.due_feeds(Utc::now(), all)?;
-    drop(store);
-    let poller = Arc::new(Poller::new(
-        &config.fetch,
-        config.schedule,
-        config.database.clone(),
-        config.tagger.clone(),
-    )?);
+    drop(open_store(config)?);
     let progress = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(feeds.len() as u64);
+        let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} polling [{bar:30}] {pos}/{len} feeds {elapsed}",
@@ -242,7 +234,18 @@ pub async fn poll_once(config: &Config, all: bool) -> Result<PassSummary> {
         );
         bar
     });
-    Ok(poll_pass(poller, feeds, progress).await?)
+    Ok(poll_due(new_poller(config)?, all, progress).await?)
+}
+
+/// The poller for `config`: one HTTP client and its per-host limits, to be
+/// kept for as long as the process polls.
+pub fn new_poller(config: &Config) -> Result<Arc<Poller>> {
+    Ok(Arc::new(Poller::new(
+        &config.fetch,
+        config.schedule,
+        config.database.clone(),
+        config.tagger.clone(),
+    )?))
 }
 
 fn parse_command(config: &Config, target: &str, json: bool) -> Result<ExitCode> {

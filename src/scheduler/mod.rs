@@ -6,4 +6,4 @@ pub mod due;
 pub mod run;
 
 pub use due::{next_due, Observed};
-pub use run::{poll_pass, PassSummary, Poller};
+pub use run::{poll_due, poll_pass, PassSummary, Poller};

@@ -107,6 +107,23 @@ impl Poller {
     }
 }
 
+/// Polls the feeds due now (every active feed with `all`). Nothing due is
+/// an empty summary, without a pass or a log line.
+pub async fn poll_due(
+    poller: Arc<Poller>,
+    all: bool,
+    progress: Option<ProgressBar>,
+) -> Result<PassSummary, StoreError> {
+    let feeds = Store::open(&poller.database)?.due_feeds(Utc::now(), all)?;
+    if feeds.is_empty() {
+        return Ok(PassSummary::default());
+    }
+    if let Some(bar) = &progress {
+        bar.set_length(feeds.len() as u64);
+    }
+    poll_pass(poller, feeds, progress).await
+}
+
 /// Polls `feeds` once and writes the results. Only a database failure
 /// ends the pass early; a feed's failure is recorded on the feed.
 pub async fn poll_pass(

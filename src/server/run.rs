@@ -11,8 +11,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::{serve, AppState};
-use crate::cli::{open_store, poll_once};
+use crate::cli::{new_poller, open_store};
 use crate::config::Config;
+use crate::scheduler::{poll_due, Poller};
 
 /// How often the daemon looks for due feeds.
 const POLL_EVERY: Duration = Duration::from_secs(30);
@@ -38,7 +39,7 @@ pub async fn run(config: Config) -> Result<()> {
         Arc::clone(&state),
         wait_for(stopped.clone()),
     ));
-    let poller = tokio::spawn(poll_loop(config, state, stopped));
+    let poller = tokio::spawn(poll_loop(new_poller(&config)?, state, stopped));
     shutdown_signal().await?;
     tracing::info!("shutting down");
     let _ = stop.send(true);
@@ -52,7 +53,7 @@ pub async fn run(config: Config) -> Result<()> {
 
 /// Polls due feeds every [`POLL_EVERY`]; a failed pass is logged and the
 /// next one runs as usual.
-async fn poll_loop(config: Config, state: Arc<AppState>, mut stopped: watch::Receiver<bool>) {
+async fn poll_loop(poller: Arc<Poller>, state: Arc<AppState>, mut stopped: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(POLL_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -61,7 +62,7 @@ async fn poll_loop(config: Config, state: Arc<AppState>, mut stopped: watch::Rec
             _ = stopped.wait_for(|s| *s) => return,
         }
         tokio::select! {
-            result = poll_once(&config, false) => match result {
+            result = poll_due(poller.clone(), false, None) => match result {
                 Ok(summary) if summary.feeds > 0 => {
                     state.invalidate();
                 }
