@@ -614,7 +614,9 @@ fn subscribers_command(config: &Config, command: SubscribersCommand) -> Result<E
                 anyhow::anyhow!("unknown time zone {timezone:?} (e.g. Asia/Kolkata)")
             })?;
             let schedule = match at {
-                Some(at) => daily_cron(&at)?,
+                Some(at) => {
+                    crate::model::daily_cron(&at).map_err(|e| anyhow::anyhow!("--at {e}"))?
+                }
                 None => config.digest.schedule.clone(),
             };
             let new = NewSubscriber {
@@ -650,16 +652,6 @@ fn subscribers_command(config: &Config, command: SubscribersCommand) -> Result<E
     Ok(ExitCode::SUCCESS)
 }
 
-/// `07:00` → the cron expression `0 0 7 * * *`.
-fn daily_cron(at: &str) -> Result<String> {
-    let (h, m) = at
-        .split_once(':')
-        .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
-        .filter(|(h, m)| *h < 24 && *m < 60)
-        .with_context(|| format!("--at {at:?}: expected HH:MM, e.g. 07:00"))?;
-    Ok(format!("0 {m} {h} * * *"))
-}
-
 fn digest_command(config: &Config, command: DigestCommand) -> Result<ExitCode> {
     use crate::digest::{ledger, Mailer, PassOptions, Sender};
     use crate::model::{DigestPeriod, SubscriberEmail};
@@ -667,10 +659,7 @@ fn digest_command(config: &Config, command: DigestCommand) -> Result<ExitCode> {
     // lettre's connection pool spawns onto the runtime when built and dropped.
     let rt = runtime()?;
     let _inside = rt.enter();
-    let secret = match &config.digest.secret {
-        Some(s) => s.clone(),
-        None => store.digest_secret()?,
-    };
+    let secret = ledger::link_secret(config, &mut store)?;
     let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox)?;
     let sender = Sender {
         config,

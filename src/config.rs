@@ -131,6 +131,7 @@ impl Default for RawSchedule {
 struct RawServer {
     listen: String,
     public_url: String,
+    behind_proxy: bool,
 }
 
 impl Default for RawServer {
@@ -138,6 +139,7 @@ impl Default for RawServer {
         RawServer {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            behind_proxy: false,
         }
     }
 }
@@ -150,6 +152,7 @@ struct RawSmtp {
     reply_to: Option<String>,
     username: Option<String>,
     password: Option<String>,
+    connections: u32,
 }
 
 impl Default for RawSmtp {
@@ -160,6 +163,7 @@ impl Default for RawSmtp {
             reply_to: None,
             username: None,
             password: None,
+            connections: 8,
         }
     }
 }
@@ -175,6 +179,9 @@ struct RawDigest {
     #[serde(with = "humantime_serde")]
     retry_backoff: Duration,
     secret: Option<String>,
+    subscribe_form: bool,
+    #[serde(with = "humantime_serde")]
+    confirm_within: Duration,
 }
 
 impl Default for RawDigest {
@@ -187,6 +194,8 @@ impl Default for RawDigest {
             max_attempts: 5,
             retry_backoff: Duration::from_secs(1),
             secret: None,
+            subscribe_form: false,
+            confirm_within: Duration::from_secs(48 * 3600),
         }
     }
 }
@@ -198,6 +207,10 @@ struct RawFeed {
     #[serde(default, with = "humantime_serde")]
     interval: Option<Duration>,
 }
+
+/// Shortest accepted HMAC secret: a guessable key would let anyone sign
+/// unsubscribe and confirmation links.
+const MIN_SECRET_LEN: usize = 16;
 
 /// Validated configuration.
 #[derive(Debug, Clone)]
@@ -214,6 +227,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Base of links in published feeds and emails.
     pub public_url: url::Url,
+    /// Trust the last `X-Forwarded-For` address as the client's (only
+    /// behind a reverse proxy that sets it), for the form's rate limit.
+    pub behind_proxy: bool,
     /// Feeds listed in the file.
     pub feeds: Vec<FeedConfig>,
     /// The compiled topics (the built-in ones when the file defines none).
@@ -237,6 +253,10 @@ pub struct SmtpConfig {
     pub username: Option<String>,
     /// SMTP AUTH password (`smtp.password` or env `KHABAR_SMTP_PASSWORD`); never logged.
     pub password: Option<String>,
+    /// Connections to the relay, and so digests handed over at once. After
+    /// a crash, at most this many accepted digests can be sent again (each
+    /// with its original Message-ID, which mail clients deduplicate).
+    pub connections: u32,
 }
 
 impl std::fmt::Debug for SmtpConfig {
@@ -246,6 +266,7 @@ impl std::fmt::Debug for SmtpConfig {
             .field("from", &self.from.to_string())
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -268,6 +289,10 @@ pub struct DigestConfig {
     pub retry_backoff: Duration,
     /// HMAC key for unsubscribe links (`digest.secret` or env `KHABAR_SECRET`).
     pub secret: Option<String>,
+    /// Serve the public subscribe form at `/subscribe` (needs `secret`).
+    pub subscribe_form: bool,
+    /// How long a confirmation link from the form stays valid.
+    pub confirm_within: Duration,
 }
 
 impl std::fmt::Debug for DigestConfig {
@@ -279,6 +304,8 @@ impl std::fmt::Debug for DigestConfig {
             .field("send_empty", &self.send_empty)
             .field("max_attempts", &self.max_attempts)
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("subscribe_form", &self.subscribe_form)
+            .field("confirm_within", &self.confirm_within)
             .finish()
     }
 }
@@ -432,6 +459,7 @@ impl Validator {
             schedule,
             listen,
             public_url,
+            behind_proxy: raw.server.behind_proxy,
             feeds,
             smtp,
             digest,
@@ -441,6 +469,26 @@ impl Validator {
     fn digest_config(&self, raw: RawDigest) -> Result<DigestConfig, ConfigError> {
         if raw.max_attempts == 0 {
             return Err(self.invalid("digest.max_attempts", "expected at least 1"));
+        }
+        let secret = std::env::var("KHABAR_SECRET").ok().or(raw.secret);
+        if let Some(short) = secret.as_ref().filter(|s| s.len() < MIN_SECRET_LEN) {
+            return Err(self.invalid(
+                "digest.secret",
+                format!(
+                    "expected at least {MIN_SECRET_LEN} characters (got {}); \
+                     e.g. `openssl rand -hex 32`",
+                    short.len()
+                ),
+            ));
+        }
+        if raw.subscribe_form && secret.is_none() {
+            return Err(self.invalid(
+                "digest.subscribe_form",
+                "the public form signs its links: set digest.secret or KHABAR_SECRET first",
+            ));
+        }
+        if raw.confirm_within < Duration::from_secs(60) {
+            return Err(self.invalid("digest.confirm_within", "expected at least 1m"));
         }
         Ok(DigestConfig {
             timezone: raw.timezone.parse().map_err(|_| {
@@ -454,7 +502,9 @@ impl Validator {
             send_empty: raw.send_empty,
             max_attempts: raw.max_attempts,
             retry_backoff: raw.retry_backoff,
-            secret: std::env::var("KHABAR_SECRET").ok().or(raw.secret),
+            secret,
+            subscribe_form: raw.subscribe_form,
+            confirm_within: raw.confirm_within,
         })
     }
 
@@ -473,6 +523,10 @@ impl Validator {
                 .transpose()?,
             username: raw.username,
             password: std::env::var("KHABAR_SMTP_PASSWORD").ok().or(raw.password),
+            connections: match raw.connections {
+                1..=64 => raw.connections,
+                _ => return Err(self.invalid("smtp.connections", "expected 1 to 64")),
+            },
         })
     }
 
@@ -560,6 +614,8 @@ mod tests {
             ("[schedule]\ninterval = \"soon\"", "interval"),
             ("[digest]\ntimezone = \"Mars/Olympus\"", "digest.timezone"),
             ("[digest]\nschedule = \"every day\"", "digest.schedule"),
+            ("[digest]\nsubscribe_form = true", "digest.subscribe_form"),
+            ("[digest]\nsecret = \"short\"", "digest.secret"),
             ("[[feeds]]\nurl = \"ftp://x.example/f\"", "feeds[0].url"),
             ("[fetch]\nconcurency = 3", "concurency"),
             ("[smtp]\nurl = \"http://x\"", "smtp.url"),

@@ -75,19 +75,6 @@ impl std::fmt::Display for SendSummary {
     }
 }
 
-/// How one subscriber's digest went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
-    /// Accepted.
-    Sent,
-    /// Nothing to send.
-    Empty,
-    /// A temporary failure; the row stays pending for the next run.
-    Retry(String),
-    /// Permanent failures reached the limit; the subscriber is bouncing.
-    Bounced(String),
-}
-
 /// Everything a pass needs besides the store.
 pub struct Sender<'a> {
     /// The validated config.
@@ -100,6 +87,11 @@ pub struct Sender<'a> {
 
 /// Sends every due digest (every active subscriber's with `all`) as of
 /// `now`; one subscriber's failure is recorded and the pass goes on.
+///
+/// Digests are composed and claimed one by one here, and handed to the
+/// relay [`SmtpConfig::connections`](crate::config::SmtpConfig) at a time
+/// by tasks of their own; each is marked sent only when its task reports
+/// the relay's acceptance.
 pub async fn send_due(
     store: &mut Store,
     sender: &Sender<'_>,
@@ -109,7 +101,9 @@ pub async fn send_due(
     // Periods are stored in whole seconds: a sub-second `now` would make a
     // period that ends where the previous one did look non-empty.
     let now = now.trunc_subsecs(0);
+    let in_flight = sender.config.smtp.connections as usize;
     let mut summary = SendSummary::default();
+    let mut handovers = tokio::task::JoinSet::new();
     for sub in store.active_subscribers()? {
         let Some(period) = next_period(store, &sub, sender.config, now, options.all)? else {
             summary.not_due += 1;
@@ -129,11 +123,22 @@ pub async fn send_due(
             continue;
         }
         let row = claim(store, sender.config, &sub, period, now)?;
-        match deliver(store, sender, &sub, &row, &plan, &rendered).await? {
-            Delivery::Sent => summary.sent += 1,
-            Delivery::Empty => summary.skipped_empty += 1,
-            Delivery::Retry(_) | Delivery::Bounced(_) => summary.failed += 1,
+        let job = Handover {
+            subscriber_id: sub.id,
+            digest_id: row.id,
+            stories: plan.story_count(),
+            message: message_for(sender, &sub, &row, &rendered)?,
+            file_name: format!("digest-{}-{}", sub.id, row.period.start().timestamp()),
+        };
+        handovers.spawn(hand_over(sender.mailer.clone(), job, retry_policy(sender)));
+        while handovers.len() >= in_flight {
+            if let Some(done) = handovers.join_next().await {
+                record(store, sender, joined(done), &mut summary)?;
+            }
         }
+    }
+    while let Some(done) = handovers.join_next().await {
+        record(store, sender, joined(done), &mut summary)?;
     }
     tracing::info!(%summary, "digest pass done");
     Ok(summary)
@@ -152,7 +157,11 @@ fn next_period(
     if let Some(pending) = store.pending_digest(sub.id)? {
         return Ok(Some(pending.period));
     }
-    let last = store.last_digest_end(sub.id)?;
+    // A subscriber who came back after unsubscribing starts afresh rather
+    // than with everything since their old last digest.
+    let last = store
+        .last_digest_end(sub.id)?
+        .filter(|end| *end >= sub.created_at - FIRST_PERIOD);
     if !all && !is_due(sub, config, last.unwrap_or(sub.created_at), now) {
         return Ok(None);
     }
@@ -228,6 +237,15 @@ pub fn prepare(
     Ok((plan, rendered))
 }
 
+/// The key that signs links: the configured one, else one generated once
+/// and kept in the database (so links keep working across restarts).
+pub fn link_secret(config: &Config, store: &mut Store) -> Result<String, StoreError> {
+    match &config.digest.secret {
+        Some(secret) => Ok(secret.clone()),
+        None => store.digest_secret(),
+    }
+}
+
 /// The unsubscribe and preferences links of a subscriber.
 pub fn links(sender: &Sender<'_>, subscriber_id: i64) -> Links {
     let base = sender.config.public_url.as_str().trim_end_matches('/');
@@ -238,16 +256,42 @@ pub fn links(sender: &Sender<'_>, subscriber_id: i64) -> Links {
     }
 }
 
-/// Tries to hand the message over, retrying temporary failures with
-/// doubling waits; marks the row sent only after acceptance.
-async fn deliver(
-    store: &mut Store,
+/// One digest on its way to the relay.
+struct Handover {
+    subscriber_id: i64,
+    digest_id: i64,
+    stories: usize,
+    message: lettre::Message,
+    file_name: String,
+}
+
+/// How a hand-over ended: accepted, or the errors of the attempts made.
+struct HandedOver {
+    job: Handover,
+    failures: Vec<SendError>,
+    accepted: bool,
+}
+
+/// Attempts in one pass and the first wait between them.
+#[derive(Clone, Copy)]
+struct RetryPolicy {
+    attempts: u32,
+    first_wait: Duration,
+}
+
+fn retry_policy(sender: &Sender<'_>) -> RetryPolicy {
+    RetryPolicy {
+        attempts: sender.config.digest.max_attempts,
+        first_wait: sender.config.digest.retry_backoff,
+    }
+}
+
+fn message_for(
     sender: &Sender<'_>,
     sub: &SubscriberRow,
     row: &DigestRow,
-    plan: &DigestPlan,
     rendered: &Rendered,
-) -> Result<Delivery, DigestError> {
+) -> Result<lettre::Message, DigestError> {
     let config = sender.config;
     let reply_to = config.smtp.reply_to.as_ref().unwrap_or(&config.smtp.from);
     let envelope = Envelope {
@@ -256,42 +300,86 @@ async fn deliver(
         to: &sub.email,
         message_id: &row.message_id,
     };
-    let message = build_message(
+    Ok(build_message(
         &envelope,
         rendered,
         &links(sender, sub.id),
         SystemTime::now(),
-    )?;
-    let file_name = format!("digest-{}-{}", sub.id, row.period.start().timestamp());
-    let mut wait = config.digest.retry_backoff;
-    let max = config.digest.max_attempts;
-    for attempt in 1..=max {
-        let error = match sender.mailer.deliver(&message, &file_name).await {
+    )?)
+}
+
+/// Hands one message over, retrying temporary failures with doubling
+/// waits; a permanent failure ends the attempts at once. Touches no
+/// database: the pass records the outcome.
+async fn hand_over(mailer: Mailer, job: Handover, policy: RetryPolicy) -> HandedOver {
+    let mut wait = policy.first_wait;
+    let mut failures = Vec::new();
+    for attempt in 1..=policy.attempts {
+        match mailer.deliver(&job.message, &job.file_name).await {
             Ok(()) => {
-                store.finish_digest(row.id, "sent", plan.story_count(), Utc::now())?;
-                tracing::debug!(subscriber_id = sub.id, "digest sent");
-                return Ok(Delivery::Sent);
+                return HandedOver {
+                    job,
+                    failures,
+                    accepted: true,
+                }
             }
-            Err(e) => e,
-        };
-        let attempts = store.record_digest_attempt(row.id, &error.to_string())?;
-        tracing::warn!(subscriber_id = sub.id, attempt, error = %error, "digest not accepted");
-        if error.is_permanent() {
-            if attempts >= max {
-                store.mark_bouncing(sub.id)?;
-                store.finish_digest(row.id, "failed", 0, Utc::now())?;
-                return Ok(Delivery::Bounced(error.to_string()));
+            Err(error) => {
+                tracing::warn!(subscriber_id = job.subscriber_id, attempt, error = %error, "digest not accepted");
+                let permanent = error.is_permanent();
+                failures.push(error);
+                if permanent || attempt == policy.attempts {
+                    break;
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(300));
             }
-            return Ok(Delivery::Retry(error.to_string()));
-        }
-        if attempt < max {
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(300));
-        } else {
-            return Ok(Delivery::Retry(error.to_string()));
         }
     }
-    Ok(Delivery::Retry("no attempts allowed".into()))
+    HandedOver {
+        job,
+        failures,
+        accepted: false,
+    }
+}
+
+fn joined(done: Result<HandedOver, tokio::task::JoinError>) -> HandedOver {
+    done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+/// Writes a hand-over's outcome: sent only after acceptance; a permanent
+/// failure that has reached the attempt limit marks the subscriber
+/// bouncing; anything else stays pending for the next pass.
+fn record(
+    store: &mut Store,
+    sender: &Sender<'_>,
+    done: HandedOver,
+    summary: &mut SendSummary,
+) -> Result<(), DigestError> {
+    let HandedOver {
+        job,
+        failures,
+        accepted,
+    } = done;
+    let mut attempts = 0;
+    for failure in &failures {
+        attempts = store.record_digest_attempt(job.digest_id, &failure.to_string())?;
+    }
+    match failures.last() {
+        _ if accepted => {
+            store.finish_digest(job.digest_id, "sent", job.stories, Utc::now())?;
+            tracing::debug!(subscriber_id = job.subscriber_id, "digest sent");
+            summary.sent += 1;
+        }
+        Some(last) if last.is_permanent() && attempts >= sender.config.digest.max_attempts => {
+            tracing::warn!(subscriber_id = job.subscriber_id, error = %last, "subscriber bouncing");
+            store.mark_bouncing(job.subscriber_id)?;
+            store.finish_digest(job.digest_id, "failed", 0, Utc::now())?;
+            summary.failed += 1;
+        }
+        // Stays pending: the next pass resumes it with the same Message-ID.
+        _ => summary.failed += 1,
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -23,6 +23,6 @@ pub mod render;
 pub mod send;
 pub mod tokens;
 
-pub use ledger::{send_due, Delivery, DigestError, PassOptions, SendSummary, Sender};
+pub use ledger::{send_due, DigestError, PassOptions, SendSummary, Sender};
 pub use render::Rendered;
 pub use send::{Mailer, SendError};

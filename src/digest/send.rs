@@ -18,8 +18,6 @@ use crate::model::SubscriberEmail;
 
 /// How long one SMTP command may take before the attempt counts as failed.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
-/// Connections kept open to the relay.
-const POOL_SIZE: u32 = 8;
 
 /// Why a digest could not be handed over.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +36,9 @@ pub enum SendError {
     /// The message could not be built.
     #[error("build message: {0}")]
     Build(#[from] lettre::error::Error),
+    /// The system's random source failed.
+    #[error("random source: {0}")]
+    Random(String),
 }
 
 impl SendError {
@@ -45,13 +46,14 @@ impl SendError {
     pub fn is_permanent(&self) -> bool {
         match self {
             SendError::Smtp(e) => e.is_permanent(),
-            SendError::Build(_) => true,
+            SendError::Build(_) | SendError::Random(_) => true,
             SendError::Outbox { .. } => false,
         }
     }
 }
 
-/// Where digests go.
+/// Where digests go. Cloning shares the relay's connection pool.
+#[derive(Clone)]
 pub enum Mailer {
     /// An SMTP relay, with pooled connections.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -76,7 +78,7 @@ impl Mailer {
             .port(port)
             .tls(tls)
             .timeout(Some(SMTP_TIMEOUT))
-            .pool_config(PoolConfig::new().max_size(POOL_SIZE));
+            .pool_config(PoolConfig::new().max_size(smtp.connections));
         if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }
@@ -165,4 +167,30 @@ pub fn build_message(
             rendered.html.clone(),
         ))?;
     Ok(message)
+}
+
+/// A one-off plain-text message (the form's confirmation mail) from
+/// `from`, with a random Message-ID on the sender's domain.
+pub fn build_notice(
+    from: &Mailbox,
+    reply_to: &Mailbox,
+    to: &SubscriberEmail,
+    subject: &str,
+    text: String,
+) -> Result<Message, SendError> {
+    let mut nonce = [0u8; 16];
+    getrandom::getrandom(&mut nonce).map_err(|e| SendError::Random(e.to_string()))?;
+    Ok(Message::builder()
+        .from(from.clone())
+        .reply_to(reply_to.clone())
+        .to(Mailbox::new(None, to.address().clone()))
+        .subject(subject)
+        .date(SystemTime::now())
+        .message_id(Some(format!(
+            "<notice.{}@{}>",
+            hex::encode(nonce),
+            from.email.domain()
+        )))
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(text)?)
 }

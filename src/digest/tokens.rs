@@ -1,9 +1,12 @@
-//! Signed tokens for unsubscribe and preferences links (issue #5).
+//! Signed tokens for the links in digests and on the subscribe form
+//! (issue #5).
 //!
-//! A token is `<subscriber id>.<hex HMAC-SHA256(secret, purpose ‖ id)>`
-//! (RFC 2104). It names only its own subscriber, cannot be forged or
-//! re-targeted without the secret, and one purpose's token does not verify
-//! for another.
+//! A link token is `<subscriber id>.<hex HMAC-SHA256(secret, purpose ‖ id)>`
+//! (RFC 2104); a confirmation token also carries its expiry,
+//! `<id>.<unix expiry>.<mac>`. A token names only its own subscriber, cannot
+//! be forged or re-targeted without the secret, and one purpose's token
+//! does not verify for another. The form's CSRF token signs a random nonce
+//! that must also come back in a cookie (double submit), with a time.
 
 use sha2::{Digest, Sha256};
 
@@ -17,6 +20,8 @@ pub enum Purpose {
     Unsubscribe,
     /// Open the subscriber's preferences.
     Preferences,
+    /// Confirm a subscription requested on the form (double opt-in).
+    Confirm,
 }
 
 impl Purpose {
@@ -24,6 +29,7 @@ impl Purpose {
         match self {
             Purpose::Unsubscribe => "unsubscribe",
             Purpose::Preferences => "preferences",
+            Purpose::Confirm => "confirm",
         }
     }
 }
@@ -52,6 +58,21 @@ fn mac(secret: &str, subscriber_id: i64, purpose: Purpose) -> [u8; 32] {
     hmac(secret.as_bytes(), message.as_bytes())
 }
 
+fn mac_of(secret: &str, message: &str) -> String {
+    hex::encode(hmac(secret.as_bytes(), message.as_bytes()))
+}
+
+/// Compares without an early exit on the first differing byte, so timing
+/// tells an attacker nothing about how much of a guess was right.
+fn same(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
 /// The token for `subscriber_id` and `purpose`.
 pub fn sign(secret: &str, subscriber_id: i64, purpose: Purpose) -> String {
     format!(
@@ -65,15 +86,50 @@ pub fn verify(secret: &str, token: &str, purpose: Purpose) -> Option<i64> {
     let (id, tag) = token.split_once('.')?;
     let id: i64 = id.parse().ok()?;
     let given = hex::decode(tag).ok()?;
-    let expected = mac(secret, id, purpose);
-    // Constant-time comparison: no early exit on the first differing byte.
-    let same = given.len() == expected.len()
-        && given
-            .iter()
-            .zip(expected.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    same.then_some(id)
+    same(&given, &mac(secret, id, purpose)).then_some(id)
+}
+
+/// A token for `subscriber_id` and `purpose` that stops verifying after
+/// `expires` (Unix seconds).
+pub fn sign_until(secret: &str, subscriber_id: i64, purpose: Purpose, expires: i64) -> String {
+    let mac = mac_of(
+        secret,
+        &format!("{}:{subscriber_id}:{expires}", purpose.label()),
+    );
+    format!("{subscriber_id}.{expires}.{mac}")
+}
+
+/// The subscriber id a genuine, unexpired [`sign_until`] token names.
+pub fn verify_until(secret: &str, token: &str, purpose: Purpose, now: i64) -> Option<i64> {
+    let mut parts = token.splitn(3, '.');
+    let (id, expires, tag) = (parts.next()?, parts.next()?, parts.next()?);
+    let (id, expires): (i64, i64) = (id.parse().ok()?, expires.parse().ok()?);
+    let expected = mac_of(secret, &format!("{}:{id}:{expires}", purpose.label()));
+    (same(tag.as_bytes(), expected.as_bytes()) && now <= expires).then_some(id)
+}
+
+/// The form's CSRF token for a random `nonce` issued at `issued` (Unix
+/// seconds); the nonce also goes into a cookie.
+pub fn csrf_token(secret: &str, nonce: &str, issued: i64) -> String {
+    let mac = mac_of(secret, &format!("csrf:{nonce}:{issued}"));
+    format!("{issued}.{nonce}.{mac}")
+}
+
+/// Whether `token` is genuine, at most `max_age` seconds old, and names
+/// the nonce of the `cookie` the same browser sent.
+pub fn verify_csrf(secret: &str, token: &str, cookie: &str, now: i64, max_age: i64) -> bool {
+    let mut parts = token.splitn(3, '.');
+    let (Some(issued), Some(nonce), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(issued_at) = issued.parse::<i64>() else {
+        return false;
+    };
+    let expected = mac_of(secret, &format!("csrf:{nonce}:{issued}"));
+    same(tag.as_bytes(), expected.as_bytes())
+        && same(nonce.as_bytes(), cookie.as_bytes())
+        && !nonce.is_empty()
+        && (issued_at..=issued_at + max_age).contains(&now)
 }
 
 #[cfg(test)]
@@ -109,5 +165,31 @@ mod tests {
         for (what, got) in cases {
             assert_eq!(got, None, "{what}");
         }
+    }
+
+    #[test]
+    fn confirmation_tokens_expire_and_cannot_be_stretched() {
+        let t = sign_until("k", 7, Purpose::Confirm, 1_000);
+        assert_eq!(verify_until("k", &t, Purpose::Confirm, 999), Some(7));
+        assert_eq!(verify_until("k", &t, Purpose::Confirm, 1_000), Some(7));
+        assert_eq!(verify_until("k", &t, Purpose::Confirm, 1_001), None);
+        let stretched = t.replacen("1000", "9000", 1);
+        assert_eq!(verify_until("k", &stretched, Purpose::Confirm, 999), None);
+        assert_eq!(verify_until("k", &t, Purpose::Unsubscribe, 999), None);
+        assert_eq!(verify_until("other", &t, Purpose::Confirm, 999), None);
+    }
+
+    #[test]
+    fn csrf_tokens_need_the_matching_cookie_and_expire() {
+        let t = csrf_token("k", "abc123", 100);
+        assert!(verify_csrf("k", &t, "abc123", 150, 3600));
+        assert!(
+            !verify_csrf("k", &t, "other", 150, 3600),
+            "cookie from another form"
+        );
+        assert!(!verify_csrf("k", &t, "abc123", 4000, 3600), "expired");
+        assert!(!verify_csrf("k", &t, "abc123", 50, 3600), "from the future");
+        assert!(!verify_csrf("x", &t, "abc123", 150, 3600), "other secret");
+        assert!(!verify_csrf("k", "100..", "", 150, 3600), "empty nonce");
     }
 }

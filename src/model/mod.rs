@@ -7,4 +7,4 @@ pub mod item;
 pub use feed::{FeedMeta, FeedUrl, NormalizedFeed};
 pub use item::{ItemKey, NewItem, SanitizedHtml};
 pub mod subscriber;
-pub use subscriber::{DigestPeriod, SubscriberEmail};
+pub use subscriber::{daily_cron, daily_time, DigestPeriod, SubscriberEmail};

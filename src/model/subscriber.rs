@@ -33,6 +33,33 @@ impl std::fmt::Display for SubscriberEmail {
     }
 }
 
+/// A daily delivery time `HH:MM` as the cron expression (with seconds)
+/// subscribers' schedules are stored in: `07:00` → `0 0 7 * * *`.
+pub fn daily_cron(at: &str) -> Result<String, String> {
+    let (h, m) = at
+        .trim()
+        .split_once(':')
+        .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
+        .filter(|(h, m)| *h < 24 && *m < 60)
+        .ok_or_else(|| format!("{at:?}: expected a time HH:MM, e.g. 07:00"))?;
+    Ok(format!("0 {m} {h} * * *"))
+}
+
+/// The `HH:MM` of a schedule made by [`daily_cron`]; `None` for any other
+/// cron expression.
+pub fn daily_time(cron: &str) -> Option<String> {
+    let fields: Vec<&str> = cron.split_whitespace().collect();
+    let [s, m, h, "*", "*", "*"] = fields[..] else {
+        return None;
+    };
+    let (s, m, h) = (
+        s.parse::<u32>().ok()?,
+        m.parse::<u32>().ok()?,
+        h.parse::<u32>().ok()?,
+    );
+    (s == 0 && m < 60 && h < 24).then(|| format!("{h:02}:{m:02}"))
+}
+
 /// The half-open span `[start, end)` of first-seen times one digest covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DigestPeriod {
@@ -60,6 +87,17 @@ impl DigestPeriod {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn daily_times_round_trip_through_cron() {
+        assert_eq!(daily_cron("07:00").unwrap(), "0 0 7 * * *");
+        assert_eq!(daily_cron("18:45").unwrap(), "0 45 18 * * *");
+        assert_eq!(daily_time("0 45 18 * * *").as_deref(), Some("18:45"));
+        assert_eq!(daily_time("0 0 7 * * Mon").as_deref(), None);
+        for bad in ["24:00", "7", "07:60", "x:y", ""] {
+            assert!(daily_cron(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn only_valid_addresses_make_a_subscriber_email() {

@@ -17,18 +17,22 @@ use super::AppState;
 use crate::store::PublishStats;
 
 /// Route labels: the router's matched paths, and everything else.
-const ROUTES: [&str; 7] = [
+const ROUTES: [&str; 11] = [
     "/",
     "/:file",
     "/topics/:file",
     "/opml",
     "/healthz",
     "/metrics",
+    "/subscribe",
+    "/confirm",
+    "/unsubscribe",
+    "/preferences",
     "other",
 ];
 
 /// Status codes counted by name; others count as `other`.
-const STATUSES: [u16; 8] = [200, 304, 400, 404, 405, 408, 500, 503];
+const STATUSES: [u16; 10] = [200, 304, 400, 403, 404, 405, 408, 429, 500, 503];
 
 /// Upper bounds of the latency histogram's buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -50,6 +54,7 @@ pub struct Metrics {
     builds: AtomicU64,
     cache_hits: AtomicU64,
     digest_sends: AtomicU64,
+    digest_failures: AtomicU64,
 }
 
 impl Metrics {
@@ -78,6 +83,11 @@ impl Metrics {
     /// Counts a document served from memory.
     pub fn cache_hit(&self) {
         self.cache_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts digests given up on in a pass (left pending or bouncing).
+    pub fn digests_failed(&self, n: u64) {
+        self.digest_failures.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Counts digests sent; the daemon's digest loop reports here.
@@ -115,6 +125,13 @@ impl Metrics {
             "khabar_digest_sends_total",
             "Digests sent by this process.",
             load(&self.digest_sends),
+        );
+        single(
+            &mut out,
+            "counter",
+            "khabar_digest_failures_total",
+            "Digests this process gave up on in a pass (retried later or bouncing).",
+            load(&self.digest_failures),
         );
         render_stats(&mut out, stats);
         out

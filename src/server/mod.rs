@@ -1,5 +1,6 @@
 //! The HTTP server (issue #4): the published feeds, the front page, OPML,
-//! health and metrics, for feed readers and people.
+//! health and metrics, for feed readers and people; and the subscriber
+//! pages ([`accounts`], issue #5).
 //!
 //! [`router`] maps URLs to small handlers ([`feeds`]); documents come from
 //! [`AppState::document`], which serves them from memory ([`cache`]) until
@@ -10,12 +11,13 @@
 //! ```no_run
 //! # async fn demo(config: khabar::config::Config) -> anyhow::Result<()> {
 //! use khabar::server::{self, AppState};
-//! let state = AppState::new(&config)?;
+//! let state = AppState::new(&config, None)?; // no subscriber pages
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! server::serve(listener, state, std::future::pending()).await?;
 //! # Ok(()) }
 //! ```
 
+pub mod accounts;
 mod cache;
 mod conditional;
 mod feeds;
@@ -57,16 +59,30 @@ pub struct AppState {
     cache: cache::DocCache,
     builds: Semaphore,
     metrics: Metrics,
+    accounts: Option<accounts::Accounts>,
 }
 
 impl AppState {
-    /// The state for serving `config`'s database and site.
-    pub fn new(config: &Config) -> Result<Arc<AppState>, StoreError> {
-        AppState::with_site(config.database.clone(), Site::from_config(config))
+    /// The state for serving `config`'s database and site, with the
+    /// subscriber pages when `accounts` is given.
+    pub fn new(
+        config: &Config,
+        accounts: Option<accounts::Accounts>,
+    ) -> Result<Arc<AppState>, StoreError> {
+        AppState::assemble(config.database.clone(), Site::from_config(config), accounts)
     }
 
-    /// The state for serving the database at `path` as `site`.
+    /// The state for serving the database at `path` as `site`, without
+    /// subscriber pages.
     pub fn with_site(path: PathBuf, site: Site) -> Result<Arc<AppState>, StoreError> {
+        AppState::assemble(path, site, None)
+    }
+
+    fn assemble(
+        path: PathBuf,
+        site: Site,
+        accounts: Option<accounts::Accounts>,
+    ) -> Result<Arc<AppState>, StoreError> {
         let watch = Store::open(&path)?;
         let version = watch.data_version()?;
         Ok(Arc::new(AppState {
@@ -80,6 +96,7 @@ impl AppState {
             cache: cache::DocCache::default(),
             builds: Semaphore::new(MAX_BUILDS),
             metrics: Metrics::default(),
+            accounts,
         }))
     }
 
@@ -203,6 +220,22 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/opml", get(feeds::opml))
         .route("/healthz", get(feeds::healthz))
         .route("/metrics", get(feeds::metrics))
+        .route(
+            "/subscribe",
+            get(accounts::subscribe_form).post(accounts::subscribe_submit),
+        )
+        .route(
+            "/confirm",
+            get(accounts::confirm_page).post(accounts::confirm_submit),
+        )
+        .route(
+            "/unsubscribe",
+            get(accounts::unsubscribe_page).post(accounts::unsubscribe_submit),
+        )
+        .route(
+            "/preferences",
+            get(accounts::preferences_page).post(accounts::preferences_submit),
+        )
         .fallback(feeds::not_found)
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),

@@ -21,6 +21,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_feed_moves",
         include_str!("../../migrations/0004_feed_moves.sql"),
     ),
+    (
+        "0008_subscribe_form",
+        include_str!("../../migrations/0008_subscribe_form.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.

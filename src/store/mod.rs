@@ -24,7 +24,7 @@ pub use error::StoreError;
 pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
 pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats};
-pub use subscribers::{AddSubscriber, NewSubscriber, SubscriberRow};
+pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};
 pub use topics::StoredTopic;
 
 /// How long a statement waits for another connection's write lock.

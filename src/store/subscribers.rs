@@ -21,7 +21,7 @@ pub struct SubscriberRow {
     pub schedule: String,
     /// `pending`, `active`, `unsubscribed` or `bouncing`.
     pub status: String,
-    /// When they were added.
+    /// When they were added (or came back after unsubscribing).
     pub created_at: DateTime<Utc>,
 }
 
@@ -32,6 +32,18 @@ pub enum AddSubscriber {
     Added(i64),
     /// The address was already subscribed (any status).
     Exists(i64),
+}
+
+/// What a request on the public form calls for. The web page says the
+/// same in every case; only the mail differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscribeRequest {
+    /// Mail a confirmation link to this (new or returning) subscriber.
+    Confirm(i64),
+    /// Already active: mail their preferences link instead.
+    AlreadyActive(i64),
+    /// Mail nothing: the address was mailed moments ago, or it bounces.
+    Quiet,
 }
 
 /// A subscriber to add.
@@ -93,6 +105,126 @@ impl Store {
         Ok(AddSubscriber::Added(self.conn.last_insert_rowid()))
     }
 
+    /// Records a request from the public form (double opt-in): a new
+    /// address becomes `pending`; an existing one keeps its settings until
+    /// the emailed link confirms the request. At most one mail per address
+    /// every `resend_after`, so the form cannot be used to flood an inbox.
+    pub fn request_subscription(
+        &mut self,
+        new: &NewSubscriber<'_>,
+        now: DateTime<Utc>,
+        resend_after: chrono::Duration,
+    ) -> Result<SubscribeRequest, StoreError> {
+        let requested = serde_json::to_string(&new.topics).unwrap_or_else(|_| "null".into());
+        let tx = self.conn.transaction()?;
+        let existing: Option<(i64, String, Option<i64>)> = tx
+            .query_row(
+                "SELECT id, status, requested_at FROM subscribers WHERE email = ?1",
+                [new.email.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let outcome = match existing {
+            None => {
+                tx.execute(
+                    "INSERT INTO subscribers (email, topics, timezone, schedule, status, created_at,
+                                              requested_topics, requested_at)
+                     VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?5)",
+                    params![
+                        new.email.as_str(),
+                        new.topics.map(|t| serde_json::to_string(t).unwrap_or_default()),
+                        new.timezone,
+                        new.schedule,
+                        to_unix(now),
+                        requested
+                    ],
+                )?;
+                SubscribeRequest::Confirm(tx.last_insert_rowid())
+            }
+            Some((_, status, _)) if status == "bouncing" => SubscribeRequest::Quiet,
+            Some((_, _, Some(at))) if from_unix(at) + resend_after > now => SubscribeRequest::Quiet,
+            Some((id, status, _)) => {
+                tx.execute(
+                    "UPDATE subscribers SET requested_topics = ?2, requested_at = ?3 WHERE id = ?1",
+                    params![id, requested, to_unix(now)],
+                )?;
+                if status == "active" {
+                    SubscribeRequest::AlreadyActive(id)
+                } else {
+                    SubscribeRequest::Confirm(id)
+                }
+            }
+        };
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// Confirms a request made at most `valid_for` ago: the subscriber
+    /// becomes active with the topics they asked for. False when there is
+    /// no such request (already confirmed, expired, or never made).
+    pub fn confirm_subscription(
+        &mut self,
+        subscriber_id: i64,
+        now: DateTime<Utc>,
+        valid_for: chrono::Duration,
+    ) -> Result<bool, StoreError> {
+        // A returning subscriber starts afresh: `created_at` anchors their
+        // first period, so they do not get months of backlog.
+        let n = self.conn.execute(
+            "UPDATE subscribers
+             SET status = 'active',
+                 topics = CASE WHEN requested_topics = 'null' THEN NULL ELSE requested_topics END,
+                 created_at = CASE WHEN status = 'active' THEN created_at ELSE ?2 END,
+                 requested_topics = NULL, requested_at = NULL
+             WHERE id = ?1 AND requested_at >= ?3 AND status IN ('pending', 'unsubscribed', 'active')",
+            params![subscriber_id, to_unix(now), to_unix(now - valid_for)],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Forgets requests older than `before`: pending addresses are
+    /// deleted, existing subscribers keep what they had.
+    pub fn expire_requests(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let deleted = tx.execute(
+            "DELETE FROM subscribers WHERE status = 'pending' AND requested_at < ?1",
+            [to_unix(before)],
+        )?;
+        tx.execute(
+            "UPDATE subscribers SET requested_topics = NULL, requested_at = NULL
+             WHERE requested_at < ?1",
+            [to_unix(before)],
+        )?;
+        tx.commit()?;
+        Ok(deleted)
+    }
+
+    /// Changes what a subscriber receives and when.
+    pub fn update_preferences(
+        &mut self,
+        subscriber_id: i64,
+        topics: Option<&[String]>,
+        timezone: &str,
+        schedule: &str,
+    ) -> Result<bool, StoreError> {
+        let topics = topics.map(|t| serde_json::to_string(t).unwrap_or_else(|_| "[]".into()));
+        let n = self.conn.execute(
+            "UPDATE subscribers SET topics = ?2, timezone = ?3, schedule = ?4 WHERE id = ?1",
+            params![subscriber_id, topics, timezone, schedule],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// The subscriber with this id.
+    pub fn subscriber(&self, subscriber_id: i64) -> Result<Option<SubscriberRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM subscribers WHERE id = ?1"))?;
+        Ok(stmt
+            .query_row([subscriber_id], subscriber_from_row)
+            .optional()?)
+    }
+
     /// Every subscriber, by id.
     pub fn subscribers(&self) -> Result<Vec<SubscriberRow>, StoreError> {
         let mut stmt = self
@@ -142,6 +274,22 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Brings back a subscriber who unsubscribed (from their preferences
+    /// link, which proves the mailbox is theirs). False when not
+    /// unsubscribed.
+    pub fn resubscribe(
+        &mut self,
+        subscriber_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE subscribers SET status = 'active', created_at = ?2
+             WHERE id = ?1 AND status = 'unsubscribed'",
+            params![subscriber_id, to_unix(now)],
+        )?;
+        Ok(n > 0)
+    }
+
     /// Marks a subscriber whose address keeps failing permanently.
     pub fn mark_bouncing(&mut self, subscriber_id: i64) -> Result<(), StoreError> {
         self.conn.execute(
@@ -149,5 +297,102 @@ impl Store {
             [subscriber_id],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn request(store: &mut Store, email: &SubscriberEmail, now: &str) -> SubscribeRequest {
+        let topics = ["russia-north-korea".to_string()];
+        let new = NewSubscriber {
+            email,
+            topics: Some(&topics),
+            timezone: "Asia/Kolkata",
+            schedule: "0 0 7 * * *",
+        };
+        store
+            .request_subscription(&new, at(now), chrono::Duration::minutes(10))
+            .unwrap()
+    }
+
+    #[test]
+    fn form_requests_are_confirmed_once_throttled_and_expire() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = SubscriberEmail::parse("a@example.org").unwrap();
+        let SubscribeRequest::Confirm(id) = request(&mut store, &a, "2026-11-23T10:00:00Z") else {
+            panic!("a new address is asked to confirm");
+        };
+        assert_eq!(store.subscriber(id).unwrap().unwrap().status, "pending");
+        assert!(store.active_subscribers().unwrap().is_empty());
+        assert_eq!(
+            request(&mut store, &a, "2026-11-23T10:05:00Z"),
+            SubscribeRequest::Quiet,
+            "a second mail within ten minutes is not sent"
+        );
+        let day = chrono::Duration::hours(48);
+        assert!(
+            !store
+                .confirm_subscription(id, at("2026-11-25T10:00:01Z"), day)
+                .unwrap(),
+            "too late"
+        );
+        assert!(store
+            .confirm_subscription(id, at("2026-11-24T10:00:00Z"), day)
+            .unwrap());
+        let sub = store.subscriber(id).unwrap().unwrap();
+        assert_eq!(sub.status, "active");
+        assert_eq!(sub.topics, Some(vec!["russia-north-korea".to_string()]));
+        assert!(
+            !store
+                .confirm_subscription(id, at("2026-11-24T10:00:01Z"), day)
+                .unwrap(),
+            "a confirmation works once"
+        );
+        assert_eq!(
+            request(&mut store, &a, "2026-11-24T11:00:00Z"),
+            SubscribeRequest::AlreadyActive(id)
+        );
+
+        let b = SubscriberEmail::parse("b@example.org").unwrap();
+        request(&mut store, &b, "2026-11-23T10:00:00Z");
+        assert_eq!(
+            store.expire_requests(at("2026-11-25T10:00:01Z")).unwrap(),
+            1
+        );
+        assert!(store.subscriber_by_email(&b).unwrap().is_none());
+        assert_eq!(
+            store.subscriber(id).unwrap().unwrap().status,
+            "active",
+            "expiry never touches confirmed subscribers"
+        );
+    }
+
+    #[test]
+    fn a_request_never_changes_an_existing_subscribers_settings() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = SubscriberEmail::parse("a@example.org").unwrap();
+        let new = NewSubscriber {
+            email: &a,
+            topics: None,
+            timezone: "Europe/Moscow",
+            schedule: "0 0 9 * * *",
+        };
+        store
+            .add_subscriber(&new, at("2026-11-20T00:00:00Z"))
+            .unwrap();
+        let before = store.subscriber_by_email(&a).unwrap().unwrap();
+        store.unsubscribe(before.id).unwrap();
+        let outcome = request(&mut store, &a, "2026-11-23T10:00:00Z");
+        assert_eq!(outcome, SubscribeRequest::Confirm(before.id));
+        let after = store.subscriber_by_email(&a).unwrap().unwrap();
+        assert_eq!(after.status, "unsubscribed", "not until confirmed");
+        assert_eq!(after.topics, None);
+        assert_eq!(after.timezone, "Europe/Moscow");
     }
 }

@@ -1,0 +1,587 @@
+//! The account routes. GET pages never change anything (mail scanners
+//! open links); every change is a POST carrying a signed token.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::pages::{
+    topic_choices, Button, NoticePage, PreferencesPage, SubscribeMail, SubscribePage,
+};
+use super::{Accounts, CSRF_MAX_AGE, RESEND_AFTER};
+use crate::digest::send::build_notice;
+use crate::digest::tokens::{
+    csrf_token, sign, sign_until, verify, verify_csrf, verify_until, Purpose,
+};
+use crate::model::{daily_cron, daily_time, SubscriberEmail};
+use crate::server::AppState;
+use crate::store::{NewSubscriber, StoreError, SubscribeRequest};
+
+/// The pages load nothing but themselves and post only to this site; the
+/// tokens in their URLs must not leak through a Referer.
+const ACCOUNT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The cookie holding the form's CSRF nonce (double submit).
+const CSRF_COOKIE: &str = "khabar_csrf";
+
+/// Longest form body read; an address and a few topic slugs fit easily.
+const MAX_FORM: usize = 8 * 1024;
+
+/// `?token=…` on every link.
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+fn accounts(state: &AppState) -> Option<&Accounts> {
+    state.accounts.as_ref()
+}
+
+/// `GET /subscribe`: the form, with a fresh CSRF token and cookie.
+pub async fn subscribe_form(State(state): State<Arc<AppState>>) -> Response {
+    match accounts(&state).filter(|a| a.form) {
+        Some(acc) => form_response(acc, StatusCode::OK, "", None, None),
+        None => not_found(),
+    }
+}
+
+/// `POST /subscribe`: records a request and mails a confirmation link (or,
+/// for an active subscriber, their preferences link). The answer is the
+/// same whatever the address's state.
+pub async fn subscribe_submit(
+    State(state): State<Arc<AppState>>,
+    peer: Option<ConnectInfo<SocketAddr>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(acc) = accounts(&state).filter(|a| a.form) else {
+        return not_found();
+    };
+    if !acc
+        .limit
+        .allow(client_ip(acc, peer, &headers), Instant::now())
+    {
+        let mut response = notice(
+            StatusCode::TOO_MANY_REQUESTS,
+            "बहुत सारे अनुरोध · Too many requests",
+            vec!["Please wait a few minutes and try again.".into()],
+            None,
+        );
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(acc.limit.window().as_secs()),
+        );
+        return response;
+    }
+    if body.len() > MAX_FORM {
+        return form_response(acc, StatusCode::PAYLOAD_TOO_LARGE, "", None, None);
+    }
+    let form = Form::parse(&body);
+    let cookie = cookie_value(&headers, CSRF_COOKIE).unwrap_or_default();
+    let now = Utc::now();
+    if !verify_csrf(
+        &acc.secret,
+        form.first("csrf"),
+        &cookie,
+        now.timestamp(),
+        CSRF_MAX_AGE,
+    ) {
+        let error = "The form expired or came from another page; please submit it again.";
+        return form_response(
+            acc,
+            StatusCode::FORBIDDEN,
+            form.first("email"),
+            Some(&form.all("topic")),
+            Some(error),
+        );
+    }
+    let chosen = known_topics(acc, &form.all("topic"));
+    let email = match SubscriberEmail::parse(form.first("email")) {
+        Ok(email) => email,
+        Err(_) => {
+            let error = "कृपया सही ईमेल पता लिखें · Please enter a valid email address.";
+            return form_response(
+                acc,
+                StatusCode::BAD_REQUEST,
+                form.first("email"),
+                chosen.as_deref(),
+                Some(error),
+            );
+        }
+    };
+    let (timezone, schedule) = (acc.timezone.name().to_string(), acc.schedule.clone());
+    let confirm_within = chrono::Duration::from_std(acc.confirm_within).unwrap_or_default();
+    let address = email.clone();
+    let request = acc
+        .with_store(move |store| {
+            store.expire_requests(now - confirm_within)?;
+            let new = NewSubscriber {
+                email: &address,
+                topics: chosen.as_deref(),
+                timezone: &timezone,
+                schedule: &schedule,
+            };
+            store.request_subscription(&new, now, RESEND_AFTER)
+        })
+        .await;
+    match request {
+        Ok(SubscribeRequest::Quiet) => {}
+        Ok(SubscribeRequest::Confirm(id)) => {
+            let expires = (now + confirm_within).timestamp();
+            let token = sign_until(&acc.secret, id, Purpose::Confirm, expires);
+            let link = format!("{}/confirm?token={token}", acc.base);
+            mail_in_background(&state, email.clone(), false, link);
+        }
+        Ok(SubscribeRequest::AlreadyActive(id)) => {
+            let token = sign(&acc.secret, id, Purpose::Preferences);
+            let link = format!("{}/preferences?token={token}", acc.base);
+            mail_in_background(&state, email.clone(), true, link);
+        }
+        Err(e) => return store_failed(&e),
+    }
+    notice(
+        StatusCode::OK,
+        "अपना इनबॉक्स देखें · Check your inbox",
+        vec![
+            format!("अगर {email} पर सदस्यता ली जा सकती है, तो वहाँ पुष्टि का लिंक भेजा गया है।"),
+            format!(
+                "If {email} can be subscribed, a confirmation link is on its way. \
+                 Open it within {} hours; nothing is sent before that.",
+                acc.confirm_within.as_secs() / 3600
+            ),
+        ],
+        None,
+    )
+}
+
+/// `GET /confirm?token=…`: a button that confirms (a GET must not).
+pub async fn confirm_page(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let Some(acc) = accounts(&state) else {
+        return not_found();
+    };
+    match confirm_token(acc, &query) {
+        Some(_) => notice(
+            StatusCode::OK,
+            "सदस्यता की पुष्टि · Confirm your subscription",
+            vec!["One click and the daily digest starts.".into()],
+            Some(Button {
+                action: "",
+                label: "पुष्टि करें · Confirm",
+            }),
+        ),
+        None => invalid_link(),
+    }
+}
+
+/// `POST /confirm?token=…`: the subscriber becomes active.
+pub async fn confirm_submit(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let Some(acc) = accounts(&state) else {
+        return not_found();
+    };
+    let Some(id) = confirm_token(acc, &query) else {
+        return invalid_link();
+    };
+    let valid_for = chrono::Duration::from_std(acc.confirm_within).unwrap_or_default();
+    let confirmed = acc
+        .with_store(move |s| s.confirm_subscription(id, Utc::now(), valid_for))
+        .await;
+    match confirmed {
+        Ok(true) => notice(
+            StatusCode::OK,
+            "सदस्यता पक्की · You are subscribed",
+            vec![
+                "The first digest arrives at the next scheduled time.".into(),
+                "Every digest links to your preferences (topics, delivery time) and to a \
+                 one-click unsubscribe."
+                    .into(),
+            ],
+            None,
+        ),
+        Ok(false) => invalid_link(),
+        Err(e) => store_failed(&e),
+    }
+}
+
+/// `GET /unsubscribe?token=…`: a button; link scanners must not
+/// unsubscribe anyone by opening the link.
+pub async fn unsubscribe_page(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let Some(acc) = accounts(&state) else {
+        return not_found();
+    };
+    match token_for(acc, query.token.as_deref(), Purpose::Unsubscribe) {
+        Some(_) => notice(
+            StatusCode::OK,
+            "सदस्यता छोड़ें · Unsubscribe",
+            vec!["Stop the khabar digest for this address?".into()],
+            Some(Button {
+                action: "",
+                label: "सदस्यता छोड़ें · Unsubscribe",
+            }),
+        ),
+        None => invalid_link(),
+    }
+}
+
+/// `POST /unsubscribe?token=…`: RFC 8058 one-click (the mail client posts
+/// `List-Unsubscribe=One-Click`), and the button on the page.
+pub async fn unsubscribe_submit(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let Some(acc) = accounts(&state) else {
+        return not_found();
+    };
+    let Some(id) = token_for(acc, query.token.as_deref(), Purpose::Unsubscribe) else {
+        return invalid_link();
+    };
+    match acc.with_store(move |s| s.unsubscribe(id)).await {
+        // An unknown id (removed by the operator) is unsubscribed too.
+        Ok(_) => {
+            tracing::info!(subscriber_id = id, "unsubscribed");
+            notice(
+                StatusCode::OK,
+                "सदस्यता छोड़ दी गई · Unsubscribed",
+                vec!["No more digests will be sent to this address.".into()],
+                None,
+            )
+        }
+        Err(e) => store_failed(&e),
+    }
+}
+
+/// `GET /preferences?token=…`: the subscriber's settings.
+pub async fn preferences_page(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let Some(acc) = accounts(&state) else {
+        return not_found();
+    };
+    let Some(id) = token_for(acc, query.token.as_deref(), Purpose::Preferences) else {
+        return invalid_link();
+    };
+    preferences(acc, id, StatusCode::OK, None).await
+}
+
+/// `POST /preferences?token=…`: saves topics, time and zone, or
+/// subscribes again.
+pub async fn preferences_submit(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<TokenQuery>,
+    body: Bytes,
+) -> Response {
+    let Some(acc) = accounts(&state) else {
+        return not_found();
+    };
+    let Some(id) = token_for(acc, query.token.as_deref(), Purpose::Preferences) else {
+        return invalid_link();
+    };
+    if body.len() > MAX_FORM {
+        return preferences(acc, id, StatusCode::PAYLOAD_TOO_LARGE, None).await;
+    }
+    let form = Form::parse(&body);
+    if form.first("action") == "resubscribe" {
+        return match acc.with_store(move |s| s.resubscribe(id, Utc::now())).await {
+            Ok(_) => preferences(acc, id, StatusCode::OK, Some(Ok("Subscribed again."))).await,
+            Err(e) => store_failed(&e),
+        };
+    }
+    let topics = known_topics(acc, &form.all("topic"));
+    let Ok(schedule) = daily_cron(form.first("at")) else {
+        let error = "Delivery time: expected HH:MM, e.g. 07:00.";
+        return preferences(acc, id, StatusCode::BAD_REQUEST, Some(Err(error))).await;
+    };
+    let Ok(tz) = form.first("tz").trim().parse::<chrono_tz::Tz>() else {
+        let error = "Time zone: expected a name such as Asia/Kolkata.";
+        return preferences(acc, id, StatusCode::BAD_REQUEST, Some(Err(error))).await;
+    };
+    let saved = acc
+        .with_store(move |s| s.update_preferences(id, topics.as_deref(), tz.name(), &schedule))
+        .await;
+    match saved {
+        Ok(true) => preferences(acc, id, StatusCode::OK, Some(Ok("सहेजा गया · Saved."))).await,
+        Ok(false) => gone(),
+        Err(e) => store_failed(&e),
+    }
+}
+
+async fn preferences(
+    acc: &Accounts,
+    id: i64,
+    status: StatusCode,
+    message: Option<Result<&str, &str>>,
+) -> Response {
+    let sub = match acc.with_store(move |s| s.subscriber(id)).await {
+        Ok(Some(sub)) => sub,
+        Ok(None) => return gone(),
+        Err(e) => return store_failed(&e),
+    };
+    let unsubscribe = format!(
+        "unsubscribe?token={}",
+        sign(&acc.secret, id, Purpose::Unsubscribe)
+    );
+    let (words, active) = match sub.status.as_str() {
+        "active" => ("सक्रिय · receiving digests", true),
+        "unsubscribed" => ("unsubscribed · not receiving digests", false),
+        "bouncing" => ("paused · mail to this address bounced", true),
+        _ => ("waiting for confirmation", true),
+    };
+    let page = PreferencesPage {
+        title: "पसंद · Preferences",
+        email: sub.email.as_str(),
+        status: words,
+        active,
+        message: message.map(|m| m.unwrap_or_else(|e| e)),
+        message_class: if matches!(message, Some(Err(_))) {
+            "error"
+        } else {
+            "ok"
+        },
+        topics: topic_choices(&acc.topics, sub.topics.as_deref()),
+        at: daily_time(&sub.schedule).unwrap_or_default(),
+        timezone: &sub.timezone,
+        unsubscribe: &unsubscribe,
+    };
+    html(status, page.render())
+}
+
+/// Mails the confirmation (or preferences) link after the answer has
+/// gone: the response time says nothing about the address.
+fn mail_in_background(state: &Arc<AppState>, to: SubscriberEmail, already: bool, link: String) {
+    let state = Arc::clone(state);
+    tokio::spawn(async move {
+        let Some(acc) = state.accounts.as_ref() else {
+            return;
+        };
+        let hours = acc.confirm_within.as_secs() / 3600;
+        let text = SubscribeMail {
+            email: to.as_str(),
+            already,
+            link: &link,
+            hours,
+        }
+        .render();
+        let subject = if already {
+            "khabar · आपकी सदस्यता · your subscription"
+        } else {
+            "khabar · सदस्यता की पुष्टि करें · confirm your subscription"
+        };
+        let sent = match text {
+            Ok(text) => match build_notice(&acc.from, &acc.reply_to, &to, subject, text) {
+                Ok(message) => {
+                    let name = format!("subscribe-{}", Utc::now().timestamp_micros());
+                    acc.mailer.deliver(&message, &name).await
+                }
+                Err(e) => Err(e),
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "rendering the subscribe mail failed");
+                return;
+            }
+        };
+        match sent {
+            Ok(()) => tracing::info!(already, "subscribe mail sent"),
+            Err(e) => tracing::warn!(error = %e, "subscribe mail not sent"),
+        }
+    });
+}
+
+fn confirm_token(acc: &Accounts, query: &TokenQuery) -> Option<i64> {
+    let token = query.token.as_deref()?;
+    verify_until(&acc.secret, token, Purpose::Confirm, Utc::now().timestamp())
+}
+
+fn token_for(acc: &Accounts, token: Option<&str>, purpose: Purpose) -> Option<i64> {
+    verify(&acc.secret, token?, purpose)
+}
+
+/// The topics picked on a form that exist here; none picked (or only
+/// unknown ones) means every topic.
+fn known_topics(acc: &Accounts, picked: &[String]) -> Option<Vec<String>> {
+    let known: Vec<String> = acc
+        .topics
+        .iter()
+        .map(|t| t.slug.as_str())
+        .filter(|slug| picked.iter().any(|p| p == slug))
+        .map(String::from)
+        .collect();
+    (!known.is_empty()).then_some(known)
+}
+
+fn client_ip(acc: &Accounts, peer: Option<ConnectInfo<SocketAddr>>, headers: &HeaderMap) -> IpAddr {
+    let forwarded = acc
+        .behind_proxy
+        .then(|| headers.get("x-forwarded-for")?.to_str().ok())
+        .flatten()
+        .and_then(|list| list.rsplit(',').next()?.trim().parse().ok());
+    forwarded
+        .or(peer.map(|ConnectInfo(addr)| addr.ip()))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+fn form_response(
+    acc: &Accounts,
+    status: StatusCode,
+    email: &str,
+    chosen: Option<&[String]>,
+    error: Option<&str>,
+) -> Response {
+    let mut nonce = [0u8; 16];
+    if getrandom::getrandom(&mut nonce).is_err() {
+        return text(StatusCode::INTERNAL_SERVER_ERROR, "no random source\n");
+    }
+    let nonce = hex::encode(nonce);
+    let csrf = csrf_token(&acc.secret, &nonce, Utc::now().timestamp());
+    let page = SubscribePage {
+        title: "डाइजेस्ट की सदस्यता · Subscribe to the digest",
+        csrf: &csrf,
+        email,
+        topics: topic_choices(&acc.topics, chosen),
+        error,
+    };
+    let mut response = html(status, page.render());
+    let cookie = format!(
+        "{CSRF_COOKIE}={nonce}; Path=/; Max-Age={CSRF_MAX_AGE}; HttpOnly; SameSite=Strict{}",
+        if acc.secure_cookie { "; Secure" } else { "" }
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn notice(
+    status: StatusCode,
+    title: &str,
+    paragraphs: Vec<String>,
+    button: Option<Button<'_>>,
+) -> Response {
+    html(
+        status,
+        NoticePage {
+            title,
+            paragraphs,
+            button,
+        }
+        .render(),
+    )
+}
+
+fn invalid_link() -> Response {
+    notice(
+        StatusCode::BAD_REQUEST,
+        "लिंक मान्य नहीं · This link is not valid",
+        vec![
+            "It may have expired, been used already, or been cut short by the mail program.".into(),
+            "Links in the latest digest always work.".into(),
+        ],
+        None,
+    )
+}
+
+fn gone() -> Response {
+    notice(
+        StatusCode::NOT_FOUND,
+        "सदस्यता नहीं मिली · No subscription",
+        vec!["This address is no longer on the list.".into()],
+        None,
+    )
+}
+
+fn store_failed(e: &StoreError) -> Response {
+    tracing::error!(error = %e, "account request failed");
+    text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily unavailable; please try again\n",
+    )
+}
+
+fn not_found() -> Response {
+    text(StatusCode::NOT_FOUND, "not found\n")
+}
+
+fn html(status: StatusCode, body: Result<String, askama::Error>) -> Response {
+    match body {
+        Ok(body) => (
+            status,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CONTENT_SECURITY_POLICY, ACCOUNT_CSP),
+                (header::REFERRER_POLICY, "no-referrer"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering an account page failed");
+            text(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n")
+        }
+    }
+}
+
+fn text(status: StatusCode, body: &'static str) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// An `application/x-www-form-urlencoded` body with repeated keys (the
+/// topic checkboxes), which a serde struct cannot hold.
+struct Form(Vec<(String, String)>);
+
+impl Form {
+    fn parse(body: &[u8]) -> Form {
+        Form(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    fn first(&self, key: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}

@@ -1,0 +1,290 @@
+//! The subscriber pages through the real `khabar run` server (issue #5):
+//! one-click unsubscribe from a received digest's `List-Unsubscribe`
+//! header, the double opt-in form (CSRF, rate limit, never revealing who is
+//! subscribed) and the preferences page.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Stdio};
+
+use super::*;
+
+/// `khabar run` on a free port, with `public_url` pointing at it; SIGKILLed
+/// on drop (shutdown is the daemon tests' business).
+struct Daemon {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Env {
+    /// Points the config at a free local port with the form on, and starts
+    /// the daemon there.
+    fn serve(&self) -> Daemon {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let config = std::fs::read_to_string(&self.config)
+            .unwrap()
+            .replace(
+                "public_url = \"https://khabar.test\"",
+                &format!("public_url = \"{base}\"\nlisten = \"127.0.0.1:{port}\""),
+            )
+            .replace("[digest]\n", "[digest]\nsubscribe_form = true\n");
+        std::fs::write(&self.config, config).unwrap();
+        let mut child = self
+            .command(&["run"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("listening on"), "{line:?}");
+        Daemon { child, base }
+    }
+
+    fn subscriber_line(&self, email: &str) -> String {
+        let out = self.khabar(&["subscribers", "list"]);
+        stdout(&out)
+            .lines()
+            .find(|l| l.contains(email))
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Waits for message number `skip` to `to`, as Python's parser sees it.
+async fn mail_to(smtp: &Smtp, to: &str, skip: usize) -> Value {
+    for _ in 0..100 {
+        let mails: Vec<Value> = parse_mime(&smtp.files())
+            .into_iter()
+            .filter(|m| m["headers"]["To"].as_str() == Some(to))
+            .collect();
+        if mails.len() > skip {
+            return mails[skip].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no mail #{skip} to {to}");
+}
+
+fn link_in(mail: &Value, path: &str) -> String {
+    let text = mail["parts"]["text/plain"].as_str().unwrap();
+    text.split_whitespace()
+        .find(|w| w.contains(path))
+        .unwrap_or_else(|| panic!("no {path} link in {text}"))
+        .to_string()
+}
+
+/// The form page: its CSRF field and the cookie set with it.
+async fn form(http: &reqwest::Client, base: &str) -> (String, String) {
+    let page = http.get(format!("{base}/subscribe")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let cookie = page.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("csrf field")
+        .to_string();
+    (csrf, cookie)
+}
+
+async fn submit(
+    http: &reqwest::Client,
+    base: &str,
+    fields: &[(&str, &str)],
+    cookie: &str,
+) -> (u16, String) {
+    let r = http
+        .post(format!("{base}/subscribe"))
+        .header("cookie", cookie)
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+// See: issue #5 (one-click unsubscribe end to end through the HTTP server).
+#[tokio::test(flavor = "multi_thread")]
+async fn one_click_unsubscribe_from_a_received_digest() {
+    let sink = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(sink.path(), &[]);
+    let env = Env::new(2, Some(smtp.port));
+    let daemon = env.serve();
+    let out = env.khabar(&["digest", "send", "--all"]);
+    assert!(stdout(&out).contains("2 sent"), "{}", stdout(&out));
+    let mail = mail_to(&smtp, "reader0@example.org", 0).await;
+    let unsubscribe = header(&mail, "List-Unsubscribe");
+    assert_eq!(
+        header(&mail, "List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
+    let url = unsubscribe.trim_matches(|c| c == '<' || c == '>');
+    assert!(url.starts_with(&daemon.base), "{url}");
+    let http = client();
+
+    // Opening the link (what a mail scanner does) changes nothing.
+    let page = http.get(url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert!(env
+        .subscriber_line("reader0@example.org")
+        .contains("active"));
+
+    // A token for another subscriber or a tampered one does nothing.
+    let (head, token) = url.split_once("token=").unwrap();
+    let (id, mac) = token.split_once('.').unwrap();
+    let other: i64 = id.parse::<i64>().unwrap() + 1;
+    let forged = format!("{head}token={other}.{mac}");
+    let r = http.post(&forged).send().await.unwrap();
+    assert_eq!(r.status(), 400, "{forged}");
+    assert!(env
+        .subscriber_line("reader1@example.org")
+        .contains("active"));
+
+    // RFC 8058: the mail client POSTs List-Unsubscribe=One-Click.
+    let r = http
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(env
+        .subscriber_line("reader0@example.org")
+        .contains("unsubscribed"));
+    assert!(env
+        .subscriber_line("reader1@example.org")
+        .contains("active"));
+
+    // The next run sends to the other subscriber only.
+    std::thread::sleep(Duration::from_millis(1100));
+    let before = smtp.files().len();
+    let out = env.khabar(&["digest", "send", "--all"]);
+    assert!(stdout(&out).contains("0 failed"), "{}", stdout(&out));
+    let new: Vec<Value> = parse_mime(&smtp.files()[before..]);
+    assert!(new.iter().all(|m| header(m, "To") != "reader0@example.org"));
+    drop(daemon);
+}
+
+// See: issue #5 (public form: double opt-in, CSRF, rate limit, no leaks).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_form_subscribes_only_after_the_emailed_link_is_confirmed() {
+    let sink = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(sink.path(), &[]);
+    let env = Env::new(1, Some(smtp.port));
+    let daemon = env.serve();
+    let base = daemon.base.as_str();
+    let http = client();
+
+    // A new address: pending until the emailed link is confirmed.
+    let (csrf, cookie) = form(&http, base).await;
+    let new = "नया.पाठक@example.org";
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("email", "reader.new@example.org"),
+        ("topic", "russia-north-korea"),
+    ];
+    let (status, fresh_page) = submit(&http, base, &fields, &cookie).await;
+    assert_eq!(status, 200, "{fresh_page}");
+    assert!(env
+        .subscriber_line("reader.new@example.org")
+        .contains("pending"));
+    let mail = mail_to(&smtp, "reader.new@example.org", 0).await;
+    let confirm = link_in(&mail, "/confirm?token=");
+    let r = http.get(&confirm).send().await.unwrap();
+    assert_eq!(r.status(), 200, "GET shows a button, changes nothing");
+    assert!(env
+        .subscriber_line("reader.new@example.org")
+        .contains("pending"));
+    let r = http.post(&confirm).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let line = env.subscriber_line("reader.new@example.org");
+    assert!(
+        line.contains("active") && line.contains("russia-north-korea"),
+        "{line}"
+    );
+    let r = http.post(&confirm).send().await.unwrap();
+    assert_eq!(r.status(), 400, "a used link does nothing more");
+
+    // An address already subscribed gets the very same page; the mail
+    // (their preferences link) is the only difference.
+    let (csrf, cookie) = form(&http, base).await;
+    let fields = [("csrf", csrf.as_str()), ("email", "reader0@example.org")];
+    let (status, known_page) = submit(&http, base, &fields, &cookie).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        known_page.replace("reader0@example.org", "X"),
+        fresh_page.replace("reader.new@example.org", "X"),
+        "the page must not tell whether an address is subscribed"
+    );
+    let mail = mail_to(&smtp, "reader0@example.org", 0).await;
+    let prefs = link_in(&mail, "/preferences?token=");
+    assert!(env
+        .subscriber_line("reader0@example.org")
+        .contains("active"));
+
+    // Preferences: change time and zone through the emailed link.
+    let page = http.get(&prefs).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("reader0@example.org"));
+    let r = http
+        .post(&prefs)
+        .form(&[("action", "save"), ("at", "18:30"), ("tz", "Europe/Moscow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let line = env.subscriber_line("reader0@example.org");
+    assert!(
+        line.contains("Europe/Moscow") && line.contains("0 30 18"),
+        "{line}"
+    );
+
+    // CSRF: no cookie, or another form's cookie, is refused.
+    let (csrf, _) = form(&http, base).await;
+    let (_, other_cookie) = form(&http, base).await;
+    let fields = [("csrf", csrf.as_str()), ("email", new)];
+    assert_eq!(submit(&http, base, &fields, "").await.0, 403);
+    assert_eq!(submit(&http, base, &fields, &other_cookie).await.0, 403);
+    assert!(env.subscriber_line(new).is_empty());
+
+    // Rate limit per client address: the window fills up, then 429.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let (csrf, cookie) = form(&http, base).await;
+        let fields = [("csrf", csrf.as_str()), ("email", "x@example.org")];
+        statuses.push(submit(&http, base, &fields, &cookie).await.0);
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    drop(daemon);
+}
