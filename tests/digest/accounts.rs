@@ -288,3 +288,26 @@ async fn the_form_subscribes_only_after_the_emailed_link_is_confirmed() {
     assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
     drop(daemon);
 }
+
+// See: issue #5 (the form is a page people use on their phones).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_subscribe_form_renders_on_a_phone() {
+    let env = Env::new(0, None);
+    let daemon = env.serve();
+    let url = format!("{}/subscribe", daemon.base);
+    let html = client()
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("russia-north-korea"), "topics to pick from");
+    tokio::task::spawn_blocking(move || {
+        super::chromium::screenshot(&url, "subscribe-form-412x900.png", 412, 900)
+    })
+    .await
+    .unwrap();
+    drop(daemon);
+}

@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod accounts;
+/// Headless Chromium screenshots.
+#[path = "../common/chromium.rs"]
+mod chromium;
 
 const HERE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/digest");
 
@@ -345,4 +348,40 @@ fn digest_is_sent_once_after_kill_during_send() {
         "only messages in flight may repeat: {per:?}"
     );
     eprintln!("kill -9 after {before} delivered; repeated in-flight messages: {repeated}");
+}
+
+// See: issue #5 (the HTML digest screenshotted in headless Chromium).
+#[test]
+fn the_html_digest_renders_devanagari_on_a_phone() {
+    let env = Env::new(1, None);
+    let out = env.khabar(&[
+        "digest",
+        "preview",
+        "--subscriber",
+        "reader0@example.org",
+        "--html",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = stdout(&out);
+    assert!(
+        html.contains("Noto Sans Devanagari"),
+        "a Devanagari font stack"
+    );
+    assert!(
+        !html.contains("<script") && !html.contains("<img"),
+        "nothing remote"
+    );
+    assert!(html.len() < 100_000, "{} bytes", html.len());
+    let page = chromium::artifacts_dir().join("digest.html");
+    std::fs::write(&page, &html).unwrap();
+    chromium::screenshot(
+        &format!("file://{}", page.display()),
+        "digest-412x1400.png",
+        412,
+        1400,
+    );
 }

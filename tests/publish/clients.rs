@@ -2,12 +2,12 @@
 //! readers do) and headless Chromium (as a person on a phone does).
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use khabar::store::{EntryQuery, EntryRow, Store};
 use serde_json::{json, Value};
 
-use crate::support::{artifacts_dir, spawn_khabar, which, Khabar, PUBLIC_URL};
+use crate::chromium::screenshot;
+use crate::support::{spawn_khabar, Khabar, PUBLIC_URL};
 
 const TOPIC: &str = "russia-north-korea";
 
@@ -99,13 +99,6 @@ async fn feedparser_reads_every_format_as_the_database_has_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_front_page_renders_devanagari_in_headless_chromium() {
-    let chromium = which(&["chromium", "chromium-browser", "google-chrome"])
-        .expect("chromium is required: apt-get install -y chromium fonts-noto-core");
-    let fonts = Command::new("fc-list").arg(":lang=hi").output().unwrap();
-    assert!(
-        !fonts.stdout.is_empty(),
-        "no Devanagari font installed: apt-get install -y fonts-noto-core"
-    );
     let k = spawn_khabar();
     let page = k.get("/").await;
     assert_eq!(page.status(), 200);
@@ -113,55 +106,8 @@ async fn the_front_page_renders_devanagari_in_headless_chromium() {
     assert!(html.contains("ताज़ा ख़बरें"), "{html}");
     assert!(html.contains(TOPIC), "topic feed links are listed");
 
-    let shot = artifacts_dir().join("front-page-412x900.png");
-    let _ = std::fs::remove_file(&shot);
-    let profile = tempfile::tempdir().unwrap();
     let url = k.url("/");
-    let mut browser = Command::new(chromium);
-    browser
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--window-size=412,900",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(&url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    let status = run_with_timeout(browser, Duration::from_secs(90)).await;
-    assert!(status, "chromium did not finish the screenshot");
-    let png = std::fs::read(&shot).unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "not a PNG");
-    assert!(
-        png.len() > 10_000,
-        "a {} byte screenshot is blank",
-        png.len()
-    );
-    eprintln!("screenshot: {}", shot.display());
-}
-
-async fn run_with_timeout(mut cmd: Command, limit: Duration) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let mut child = cmd.spawn().unwrap();
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Some(status) = child.try_wait().unwrap() {
-                return status.success();
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        false
-    })
-    .await
-    .unwrap()
+    tokio::task::spawn_blocking(move || screenshot(&url, "front-page-412x900.png", 412, 900))
+        .await
+        .unwrap();
 }

@@ -2,7 +2,7 @@
 //! database (74 items from 7 outlets, 32 tagged `russia-north-korea`).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,14 +12,6 @@ pub const PUBLIC_URL: &str = "https://khabar.example/news/";
 /// The binary under test.
 pub fn khabar() -> Command {
     Command::new(env!("CARGO_BIN_EXE_khabar"))
-}
-
-/// Where tests leave files worth looking at (screenshots): `target/test-artifacts/`.
-pub fn artifacts_dir() -> PathBuf {
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let dir = tmp.parent().unwrap_or(tmp).join("test-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// A temp dir with a demo database and a config file pointing at it.
@@ -149,14 +141,4 @@ impl Drop for Khabar {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Finds a program on PATH.
-pub fn which(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    names.iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
-    })
 }
