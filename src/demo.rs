@@ -1,6 +1,10 @@
 //! `khabar demo`: the offline tour. Serves the bundled sample outlets
 //! (`demo/outlets/`, embedded in the binary) on a free loopback port, polls
-//! them into `./khabar-demo/khabar.db` and prints what happened.
+//! them into `./khabar-demo/khabar.db` (tags and stories on the way), mails
+//! a digest for a demo subscriber to `./khabar-demo/outbox/` (`.eml`, and
+//! `.html` to open in a browser), prints what to open, and then runs the
+//! daemon on another free port: merged feed, topic feeds, the page and the
+//! subscribe form, until Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -15,6 +19,12 @@ use serde::Deserialize;
 
 use crate::cli::{open_store, poll_once};
 use crate::config::Config;
+use crate::digest::{ledger, send_due, Mailer, PassOptions, Sender};
+use crate::model::SubscriberEmail;
+use crate::store::{AddSubscriber, NewSubscriber};
+
+/// The subscriber whose digest the tour writes to the outbox.
+const DEMO_SUBSCRIBER: &str = "reader@khabar-demo.invalid";
 
 /// The outlets' manifest: file, title, Content-Type as served.
 const MANIFEST: &str = include_str!("../demo/outlets.toml");
@@ -77,14 +87,14 @@ pub async fn run(dir: &Path, once: bool) -> Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let feeds: String = outlets
-        .iter()
-        .map(|o| format!("[[feeds]]\nurl = \"http://{addr}/{}\"\n", o.file))
-        .collect();
-    let config = Config::from_toml(
-        &format!("[database]\npath = {:?}\n{feeds}", db.display().to_string()),
-        None,
-    )?;
+    let outbox = dir.join("outbox");
+    let _ = std::fs::remove_dir_all(&outbox);
+    // The daemon's port, bound now so the links in feeds and mails are right.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding the demo's own server")?;
+    let site = listener.local_addr()?;
+    let config = Config::from_toml(&demo_config(&outlets, addr, site, &db, &outbox)?, None)?;
     open_store(&config)?;
     println!(
         "khabar demo: {} sample outlets served at http://{addr}/",
@@ -93,14 +103,112 @@ pub async fn run(dir: &Path, once: bool) -> Result<()> {
     let summary = poll_once(&config, true).await?;
     println!("first pass: {summary}");
     print_feeds(&config)?;
+    print_topics(&config)?;
+    let digest = write_demo_digest(&config, &outbox).await?;
     println!("database: {}", db.display());
+    println!("digest for {DEMO_SUBSCRIBER}:");
+    for file in &digest {
+        println!("  {}", file.display());
+    }
     if once {
         return Ok(());
     }
-    println!("serving the outlets until Ctrl-C");
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    println!("open in a feed reader or a browser (Ctrl-C to stop):");
+    println!("  http://{site}/feed.atom     the merged feed");
+    for topic in config.tagger.topics() {
+        println!("  http://{site}/topics/{}.atom", topic.slug);
+    }
+    println!("  http://{site}/              the page");
+    println!("  http://{site}/subscribe     the subscribe form (mail goes to the outbox)");
+    crate::server::run_on(config, listener).await
+}
+
+/// The tour's configuration: the outlets, its own database and outbox, a
+/// fresh signing key, and the subscribe form on.
+fn demo_config(
+    outlets: &[Outlet],
+    outlets_at: SocketAddr,
+    site: SocketAddr,
+    db: &Path,
+    outbox: &Path,
+) -> Result<String> {
+    let mut key = [0u8; 32];
+    getrandom::getrandom(&mut key).context("reading the system's random source")?;
+    let feeds: String = outlets
+        .iter()
+        .map(|o| format!("[[feeds]]\nurl = \"http://{outlets_at}/{}\"\n", o.file))
+        .collect();
+    Ok(format!(
+        "[database]\npath = {:?}\n\
+         [server]\nlisten = \"{site}\"\npublic_url = \"http://{site}/\"\n\
+         [digest]\noutbox = {:?}\nsecret = \"{}\"\nsubscribe_form = true\n\
+         {feeds}",
+        db.display().to_string(),
+        outbox.display().to_string(),
+        hex::encode(key),
+    ))
+}
+
+/// Adds the demo subscriber and sends their digest (every topic, the last
+/// day) to the outbox; returns the `.eml` and a `.html` copy of its HTML
+/// part, for a browser.
+async fn write_demo_digest(config: &Config, outbox: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut store = open_store(config)?;
+    let email = SubscriberEmail::parse(DEMO_SUBSCRIBER).map_err(anyhow::Error::msg)?;
+    let new = NewSubscriber {
+        email: &email,
+        topics: None,
+        timezone: config.digest.timezone.name(),
+        schedule: &config.digest.schedule,
+    };
+    let id = match store.add_subscriber(&new, chrono::Utc::now())? {
+        AddSubscriber::Added(id) | AddSubscriber::Exists(id) => id,
+    };
+    let secret = ledger::link_secret(config, &mut store)?;
+    let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox)?;
+    let sender = Sender {
+        config,
+        mailer: &mailer,
+        secret: &secret,
+    };
+    let options = PassOptions {
+        all: true,
+        dry_run: false,
+    };
+    // Periods end at whole seconds, exclusive: items first seen in this
+    // very second belong to the next period. Start the period after them.
+    let subsec = chrono::Utc::now().timestamp_subsec_micros();
+    tokio::time::sleep(std::time::Duration::from_micros(
+        1_000_000 - u64::from(subsec),
+    ))
+    .await;
+    let summary = send_due(&mut store, &sender, chrono::Utc::now(), options).await?;
+    println!("{summary}");
+    let sub = store
+        .subscriber(id)?
+        .context("the demo subscriber was just added")?;
+    let mut files = Vec::new();
+    let mut sent = store
+        .digests_of(id)?
+        .into_iter()
+        .filter(|d| d.status == "sent");
+    if let Some(sent) = sent.next_back() {
+        let (_, rendered) = ledger::prepare(&store, &sender, &sub, sent.period)?;
+        let stem = format!("digest-{id}-{}", sent.period.start().timestamp());
+        let html = outbox.join(format!("{stem}.html"));
+        std::fs::write(&html, rendered.html)
+            .with_context(|| format!("writing {}", html.display()))?;
+        files.push(outbox.join(format!("{stem}.eml")));
+        files.push(html);
+    }
+    Ok(files)
+}
+
+fn print_topics(config: &Config) -> Result<()> {
+    let store = open_store(config)?;
+    for (topic, count) in store.topic_counts()? {
+        println!("  topic {topic}: {count} items");
+    }
     Ok(())
 }
 

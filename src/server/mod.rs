@@ -42,7 +42,7 @@ use crate::store::{Store, StoreError};
 
 pub use cache::{DocKey, Served};
 pub use metrics::Metrics;
-pub use run::run;
+pub use run::{run, run_on};
 pub use serve::serve;
 
 /// Documents built from SQLite at once; more requests for stale documents

@@ -30,8 +30,17 @@ const DIGEST_EVERY: Duration = Duration::from_secs(60);
 /// with the same Message-ID, on the next start.
 const DIGEST_GRACE: Duration = Duration::from_secs(5);
 
-/// Runs the daemon until a termination signal.
+/// Runs the daemon on `config.listen` until a termination signal.
 pub async fn run(config: Config) -> Result<()> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    run_on(config, listener).await
+}
+
+/// Runs the daemon on an already bound `listener` (the demo binds first,
+/// to know its URL) until a termination signal.
+pub async fn run_on(config: Config, listener: TcpListener) -> Result<()> {
     // Migrates, subscribes the config's feeds and retags before serving.
     let mut store = open_store(&config)?;
     let secret = ledger::link_secret(&config, &mut store)?;
@@ -44,9 +53,6 @@ pub async fn run(config: Config) -> Result<()> {
     .with_context(|| format!("opening database {}", config.database.display()))?;
     let state = AppState::new(&config, Some(accounts))
         .with_context(|| format!("opening database {}", config.database.display()))?;
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr().context("reading the bound address")?;
     // Tests and scripts read this line to find a port-0 server.
     println!("listening on http://{addr}");

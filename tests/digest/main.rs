@@ -66,6 +66,13 @@ impl Env {
             dir,
             config,
         };
+        // Only the test's own subscribers: not the demo's.
+        let out = env.khabar(&["subscribers", "remove", "reader@khabar-demo.invalid"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         for i in 0..subscribers {
             let out = env.khabar(&["subscribers", "add", &format!("reader{i}@example.org")]);
             assert!(

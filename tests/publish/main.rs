@@ -13,5 +13,7 @@ mod chromium;
 mod clients;
 /// The daemon as a process: connection crowds, SIGTERM; `khabar export`.
 mod daemon;
+/// `khabar demo`: the whole tour, then serving until Ctrl-C.
+mod demo;
 /// Validators, gzip, the cache, bad input, small endpoints.
 mod http;
