@@ -21,6 +21,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_feed_moves",
         include_str!("../../migrations/0004_feed_moves.sql"),
     ),
+    (
+        "0005_stories",
+        include_str!("../../migrations/0005_stories.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.
