@@ -94,9 +94,13 @@ fn one_event_from_three_outlets_is_one_story_everywhere() {
         .iter()
         .find(|s| s["member_count"] == 3)
         .unwrap_or_else(|| panic!("no story of three: {list:#?}"));
+    // The three feeds are polled concurrently: which one the writer stores
+    // first, and so represents the story, is not fixed.
+    let mut named = outlets(event);
+    named.sort_unstable();
     assert_eq!(
-        outlets(event),
-        ["दैनिक समाचार", "World Wire", "Copy Times"],
+        named,
+        ["Copy Times", "World Wire", "दैनिक समाचार"],
         "{event:#?}"
     );
     assert!(list
@@ -107,10 +111,23 @@ fn one_event_from_three_outlets_is_one_story_everywhere() {
     let show: Value =
         serde_json::from_str(&khabar.ok(&["stories", "show", &id, "--json"])).unwrap();
     let members = show["members"].as_array().expect("members");
-    let titles: Vec<&str> = members.iter().filter_map(|m| m["title"].as_str()).collect();
-    assert_eq!(titles.len(), 3, "{show:#?}");
-    assert!(titles.contains(&ENGLISH_TITLE), "{titles:?}");
+    assert_eq!(members.len(), 3, "{show:#?}");
+    assert!(
+        members.iter().any(|m| m["title"] == ENGLISH_TITLE),
+        "{show:#?}"
+    );
     assert!(members.iter().all(|m| m["url"].as_str().is_some()));
+    let representative = members
+        .iter()
+        .find(|m| m["item_id"] == show["representative_id"])
+        .expect("the representative is a member");
+    let title = representative["title"].as_str().unwrap();
+    let others: Vec<&str> = members
+        .iter()
+        .filter(|m| m["outlet"] != representative["outlet"])
+        .filter_map(|m| m["outlet"].as_str())
+        .collect();
+    assert_eq!(others.len(), 2);
     let text = khabar.ok(&["stories", "show", &id]);
     assert!(
         text.contains("World Wire") && text.contains("https://copy.example/c1.html"),
@@ -127,19 +144,18 @@ fn one_event_from_three_outlets_is_one_story_everywhere() {
 
     let atom = khabar.ok(&["export", "atom"]);
     assert_eq!(atom.matches("<entry>").count(), 2, "{atom}");
-    assert_eq!(
-        atom.matches(HINDI_TITLE).count(),
-        1,
-        "the event once: {atom}"
-    );
+    assert_eq!(atom.matches(title).count(), 1, "the event once: {atom}");
     assert!(atom.contains("Also reported by:"), "{atom}");
     assert!(
-        atom.contains("World Wire") && atom.contains("Copy Times"),
-        "{atom}"
+        others.iter().all(|o| atom.contains(o)),
+        "{others:?} in {atom}"
     );
-    assert!(atom.contains("rel=\"related\""), "{atom}");
+    assert_eq!(atom.matches("rel=\"related\"").count(), 2, "{atom}");
 
     khabar.ok(&["subscribers", "add", "desk@example.org"]);
+    // A preview's period ends, exclusive, at the current second: items
+    // first seen in this very second would fall in the next digest.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let digest = khabar.ok(&[
         "digest",
         "preview",
@@ -147,12 +163,14 @@ fn one_event_from_three_outlets_is_one_story_everywhere() {
         "desk@example.org",
         "--text",
     ]);
-    assert_eq!(digest.matches(HINDI_TITLE).count(), 1, "{digest}");
-    assert!(!digest.contains(ENGLISH_TITLE), "shown once: {digest}");
-    assert!(digest.contains("also reported by"), "{digest}");
+    assert_eq!(digest.matches(title).count(), 1, "the event once: {digest}");
+    let also = digest
+        .lines()
+        .find(|l| l.contains("also reported by"))
+        .unwrap_or_else(|| panic!("no 'also reported by' in {digest}"));
     assert!(
-        digest.contains("World Wire") && digest.contains("Copy Times"),
-        "{digest}"
+        others.iter().all(|o| also.contains(o)),
+        "{others:?} in {also}"
     );
 }
 
