@@ -39,6 +39,8 @@ fn bench_render(now: DateTime<Utc>) {
             summary: Some(summary()),
             outlet: format!("Outlet {}", i % 7),
             first_seen: now - Duration::minutes(i as i64),
+            story_id: Some(i as i64),
+            representative: true,
         })
         .collect();
     let period = DigestPeriod::new(now - Duration::days(1), now).expect("a day is not empty");

@@ -1,11 +1,21 @@
 //! Story grouping speed and memory: 100,000 synthetic Hindi items of ~60
 //! words, one every 20 s (≈ 13,000 inside the 72 h window), a fifth of them
-//! copies of a recent item. Run: `cargo bench --bench stories`.
+//! copies of a recent item. Two cases, one per process so that each peak
+//! RSS is its own:
+//!
+//! - `cargo bench --bench stories`: the grouper alone, in memory;
+//! - `cargo bench --bench stories -- store`: through the store, as the
+//!   writer thread does it — polls of 50 items written with
+//!   `Store::write_polls_grouped`, 64 polls a transaction, into a fresh
+//!   SQLite file (stories, membership, signatures and all).
+//!
 //! Target (issue #7): ≥ 5,000 items/s, VmHWM < 200 MB.
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use khabar::model::{ItemKey, NewItem, NormalizedFeed};
+use khabar::store::{AddFeed, FeedOrigin, FeedState, PollRecord, PollResult, Store};
 use khabar::stories::{StoryGrouper, StoryInput, DEFAULT_WINDOW};
 use khabar::topics::Tagger;
 
@@ -116,6 +126,150 @@ fn cpu_seconds() -> f64 {
 }
 
 fn main() {
+    if std::env::args().any(|a| a == "store") {
+        through_store();
+    } else {
+        in_memory();
+    }
+}
+
+/// Items per synthetic poll (one outlet's document) in the store case.
+const ITEMS_PER_POLL: usize = 50;
+/// Polls per transaction, as the writer thread batches them.
+const POLLS_PER_BATCH: usize = 64;
+/// Outlets the polls rotate through.
+const OUTLETS: usize = 100;
+
+fn through_store() {
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let vocab = vocabulary();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("stories-bench.db");
+    let mut store = Store::open(&path).expect("open the bench database");
+    let feeds: Vec<i64> = (0..OUTLETS)
+        .map(|i| {
+            match store
+                .add_feed(&format!("https://o{i}.example/rss"), FeedOrigin::Cli)
+                .expect("add feed")
+            {
+                AddFeed::Added(id) | AddFeed::Exists(id) => id,
+            }
+        })
+        .collect();
+    let start = chrono::DateTime::from_timestamp(1_750_000_000, 0).unwrap_or_default();
+    let mut grouper = StoryGrouper::new(Arc::new(Tagger::builtin()), DEFAULT_WINDOW);
+    store.restore_stories(&mut grouper).expect("restore");
+    // Texts are made as they are written (copies come from the last 100),
+    // so the peak RSS is the writer's, not the bench's.
+    let mut recent: std::collections::VecDeque<String> = std::collections::VecDeque::new();
+    let (mut written, mut busy) = (0usize, std::time::Duration::ZERO);
+    let cpu = cpu_seconds();
+    while written < ITEMS {
+        let mut batch = Vec::with_capacity(POLLS_PER_BATCH);
+        while batch.len() < POLLS_PER_BATCH && written < ITEMS {
+            let n = ITEMS_PER_POLL.min(ITEMS - written);
+            let items: Vec<NewItem> = (written..written + n)
+                .map(|i| {
+                    let text = next_text(&mut rng, &vocab, &mut recent, i);
+                    synthetic_item(i, &text, start)
+                })
+                .collect();
+            let at = start + chrono::Duration::seconds((written + n) as i64 * SECONDS_APART);
+            batch.push(poll(feeds[batch.len() % OUTLETS], at, items));
+            written += n;
+        }
+        let t = Instant::now();
+        store
+            .write_polls_grouped(&batch, &mut grouper)
+            .expect("write a batch");
+        busy += t.elapsed();
+    }
+    let cpu = cpu_seconds() - cpu;
+    let secs = busy.as_secs_f64();
+    let stories = store.count_stories().expect("count stories");
+    let db_bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+    println!(
+        "stories through the store: {ITEMS} items in {secs:.2} s of writes = {:.0} items/s \
+         (whole process CPU {cpu:.2} s = {:.0} items/CPU-s); {stories} stories; window {} items; \
+         database {:.1} MB; {}",
+        ITEMS as f64 / secs,
+        ITEMS as f64 / cpu.max(1e-9),
+        grouper.window_len(),
+        db_bytes as f64 / 1e6,
+        vm_hwm()
+    );
+}
+
+/// Text `i` of the same stream `texts` makes, keeping only the last 101.
+fn next_text(
+    rng: &mut Rng,
+    vocab: &[String],
+    recent: &mut std::collections::VecDeque<String>,
+    i: usize,
+) -> String {
+    let text = if i > 100 && rng.below(5) == 0 {
+        let back = 1 + rng.below(100);
+        format!("{} Source link", recent[recent.len() - back])
+    } else {
+        let mut words: Vec<&str> = (0..WORDS)
+            .map(|_| vocab[rng.zipf(vocab.len())].as_str())
+            .collect();
+        for _ in 0..3 {
+            words[rng.below(WORDS)] = NAMES[rng.below(NAMES.len())];
+        }
+        words.join(" ")
+    };
+    recent.push_back(text.clone());
+    if recent.len() > 101 {
+        recent.pop_front();
+    }
+    text
+}
+
+fn synthetic_item(i: usize, text: &str, start: chrono::DateTime<chrono::Utc>) -> NewItem {
+    let (title, summary) = text.split_at(text.char_indices().nth(60).map_or(0, |(b, _)| b));
+    NewItem {
+        key: ItemKey::Guid(format!("item-{i}")),
+        guid: Some(format!("item-{i}")),
+        link: Some(format!("https://o.example/{i}")),
+        title: title.to_string(),
+        summary: Some(summary.to_string()),
+        content: None,
+        authors: vec![],
+        categories: vec![],
+        published: Some(start + chrono::Duration::seconds(i as i64 * SECONDS_APART)),
+        updated: None,
+        content_hash: format!("h{i}"),
+    }
+}
+
+fn poll(feed_id: i64, at: chrono::DateTime<chrono::Utc>, items: Vec<NewItem>) -> PollRecord {
+    PollRecord {
+        feed_id,
+        at,
+        duration: std::time::Duration::ZERO,
+        result: PollResult::Fetched {
+            http_status: 200,
+            bytes: 0,
+            feed: NormalizedFeed {
+                items,
+                ..Default::default()
+            },
+            tags: vec![],
+            etag: None,
+            last_modified: None,
+            moved_to: None,
+        },
+        next: FeedState {
+            next_due: at,
+            error_count: 0,
+            hint: None,
+            cadence: None,
+        },
+    }
+}
+
+fn in_memory() {
     let mut rng = Rng(0x5EED_1234_ABCD_0001);
     let vocab = vocabulary();
     let texts = texts(&mut rng, &vocab);

@@ -17,6 +17,8 @@ use crate::scheduler::{poll_due, PassSummary, Poller};
 use crate::store::{AddFeed, FeedOrigin, FeedStatus, Store};
 use crate::{demo, normalize, opml, parse, telemetry, topics};
 
+mod stored_stories;
+
 /// khabar — news feed aggregator.
 #[derive(Debug, Parser)]
 #[command(name = "khabar", version, about, long_about = None)]
@@ -105,6 +107,27 @@ enum StoriesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// List stored stories, newest first: id, representative title,
+    /// outlets, member count, first seen.
+    List {
+        /// Only stories with an item tagged with this topic.
+        #[arg(long)]
+        topic: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Print a JSON array instead of a listing.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one story's items: outlet, title, link, first seen, and why each joined.
+    Show {
+        /// The story id, as `stories list` prints it.
+        id: i64,
+        /// Print JSON instead of a listing.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +206,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Stories {
             command: StoriesCommand::Eval { file, json },
         } => stories_eval(&config()?, &file, json),
+        Command::Stories {
+            command: StoriesCommand::List { topic, limit, json },
+        } => stored_stories::list(&open_store(&config()?)?, topic.as_deref(), limit, json),
+        Command::Stories {
+            command: StoriesCommand::Show { id, json },
+        } => stored_stories::show(&open_store(&config()?)?, id, json),
         Command::Subscribers { command } => subscribers_command(&config()?, command),
         Command::Digest { command } => digest_command(&config()?, command),
     }
@@ -216,6 +245,16 @@ pub fn open_store(config: &Config) -> Result<Store> {
     if store.rules_fingerprint()?.as_deref() != Some(config.tagger.fingerprint().as_str()) {
         let n = retag(&mut store, config)?;
         tracing::info!(items = n, "topic rules changed: retagged stored items");
+    }
+    // A database upgraded to stories (or written without a grouper) gets
+    // its items' stories before anything is published from it.
+    if store.has_items_without_story()? {
+        let mut grouper = crate::stories::StoryGrouper::new(
+            config.tagger.clone(),
+            crate::stories::DEFAULT_WINDOW,
+        );
+        let n = store.restore_stories(&mut grouper)?;
+        tracing::info!(items = n, "assigned stored items to stories");
     }
     Ok(store)
 }

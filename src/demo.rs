@@ -209,6 +209,12 @@ fn print_topics(config: &Config) -> Result<()> {
     for (topic, count) in store.topic_counts()? {
         println!("  topic {topic}: {count} items");
     }
+    let stories = store.list_stories(None, usize::MAX)?;
+    let shared = stories.iter().filter(|s| s.outlets.len() > 1).count();
+    println!(
+        "  {} stories; {shared} told by more than one outlet (`khabar stories list`)",
+        stories.len()
+    );
     Ok(())
 }
 

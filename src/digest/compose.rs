@@ -1,5 +1,6 @@
 //! What a subscriber's digest contains (issue #5): their topics' items of
-//! the period, grouped by topic, newest first, exact duplicates merged.
+//! the period, grouped by topic, newest first, each story (issue #7) once
+//! with the other outlets that reported it.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -40,7 +41,8 @@ pub struct Section {
     pub stories: Vec<Story>,
 }
 
-/// One story: the newest report, with the other outlets that told it.
+/// One story: its representative report (else the newest of the period),
+/// with the other outlets that told it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Story {
     /// Plain-text title.
@@ -53,7 +55,7 @@ pub struct Story {
     pub time: String,
     /// A short plain-text summary.
     pub summary: String,
-    /// Other outlets with the same title or link.
+    /// Other outlets whose items of the period are in the same story.
     pub also_reported_by: Vec<String>,
 }
 
@@ -83,23 +85,40 @@ pub fn compose(
     }
 }
 
+/// One story per group of items, in order of each group's newest item.
 fn stories<'a>(items: impl Iterator<Item = &'a DigestItemRow>, tz: Tz) -> Vec<Story> {
-    let mut out: Vec<(String, Option<String>, Story)> = Vec::new();
+    let mut groups: Vec<Vec<&DigestItemRow>> = Vec::new();
     for item in items {
-        let key = title_key(&item.title);
-        let same = out
-            .iter_mut()
-            .find(|(k, url, _)| *k == key || (url.is_some() && *url == item.url));
-        match same {
-            Some((_, _, story)) => {
+        match groups.iter_mut().find(|g| same_story(g[0], item)) {
+            Some(group) => group.push(item),
+            None => groups.push(vec![item]),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|group| {
+            let shown = group
+                .iter()
+                .position(|i| i.representative)
+                .unwrap_or_default();
+            let mut story = story(group[shown], tz);
+            for item in group {
                 if story.outlet != item.outlet && !story.also_reported_by.contains(&item.outlet) {
                     story.also_reported_by.push(item.outlet.clone());
                 }
             }
-            None => out.push((key, item.url.clone(), story(item, tz))),
-        }
+            story
+        })
+        .collect()
+}
+
+/// Two items are one story when the store grouped them so; items not yet
+/// grouped fall back to the same title or link.
+fn same_story(a: &DigestItemRow, b: &DigestItemRow) -> bool {
+    match (a.story_id, b.story_id) {
+        (Some(x), Some(y)) => x == y,
+        _ => title_key(&a.title) == title_key(&b.title) || (a.url.is_some() && a.url == b.url),
     }
-    out.into_iter().map(|(_, _, s)| s).collect()
 }
 
 fn story(item: &DigestItemRow, tz: Tz) -> Story {
@@ -165,6 +184,8 @@ mod tests {
             summary: Some("सार ".repeat(200)),
             outlet: outlet.into(),
             first_seen: DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap(),
+            story_id: None,
+            representative: false,
         }
     }
 
@@ -200,6 +221,28 @@ mod tests {
         assert_eq!(stories[0].outlet, "Outlet A");
         assert_eq!(stories[0].also_reported_by, ["Outlet B", "Outlet C"]);
         assert!(stories[0].summary.chars().count() <= SUMMARY_CHARS + 1);
+    }
+
+    #[test]
+    fn a_stored_story_is_shown_once_by_its_representative() {
+        let in_story = |title, outlet, secs, representative| DigestItemRow {
+            story_id: Some(7),
+            representative,
+            ..row("rk", title, &format!("https://{outlet}/1"), outlet, secs)
+        };
+        let items = [
+            in_story("Lavrov meets Kim in Wonsan", "B", 30, false),
+            row("rk", "Unrelated", "https://c/1", "C", 25),
+            in_story("लावरोव वोनसान में किम से मिले", "A", 20, true),
+            in_story("लावरोव वोनसान में किम से मिले Source", "D", 10, false),
+        ];
+        let topics = [("rk".to_string(), "RK".to_string())];
+        let plan = compose(period(), chrono_tz::Asia::Kolkata, &topics, &items);
+        let stories = &plan.sections[0].stories;
+        assert_eq!(stories.len(), 2, "{stories:#?}");
+        assert_eq!(stories[0].outlet, "A", "the representative is shown");
+        assert_eq!(stories[0].also_reported_by, ["B", "D"]);
+        assert_eq!(stories[1].title, "Unrelated");
     }
 
     #[test]

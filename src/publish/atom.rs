@@ -77,12 +77,7 @@ fn to_entry(page: &Page<'_>, e: &EntryRow) -> Entry {
             })
             .collect(),
         categories: categories(page, e),
-        links: e
-            .item
-            .url
-            .iter()
-            .map(|u| link("alternate", u, Some("text/html")))
-            .collect(),
+        links: entry_links(e),
         summary: entry::summary(e).map(|s| with_lang(Text::plain(s))),
         content: entry::content(e).map(|html| Content {
             value: Some(html.as_str().to_string()),
@@ -93,6 +88,25 @@ fn to_entry(page: &Page<'_>, e: &EntryRow) -> Entry {
         source: Some(source(e)),
         ..Entry::default()
     }
+}
+
+/// The article as `alternate`, and each other outlet's report of the same
+/// story as `related` (RFC 4287 §4.2.7.2), titled with the outlet's name.
+fn entry_links(e: &EntryRow) -> Vec<Link> {
+    let own = e
+        .item
+        .url
+        .iter()
+        .map(|u| link("alternate", u, Some("text/html")));
+    let related = entry::also_reported(e)
+        .into_iter()
+        .filter_map(|(name, url)| {
+            Some(Link {
+                title: Some(name),
+                ..link("related", url?, Some("text/html"))
+            })
+        });
+    own.chain(related).collect()
 }
 
 fn categories(page: &Page<'_>, e: &EntryRow) -> Vec<Category> {

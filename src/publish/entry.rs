@@ -44,12 +44,73 @@ pub(super) fn outlet_name(o: &OutletRow) -> String {
         .unwrap_or_else(|| o.feed_url.clone())
 }
 
-/// The item's content, sanitised once more on the way out, relative links
-/// resolved against the article.
+/// The item's content (else its summary as a paragraph), then a paragraph
+/// naming the story's other outlets — "Also reported by: <a>Outlet</a>, …"
+/// — sanitised once more on the way out, relative links resolved against
+/// the article. `None` when there is neither content nor another outlet.
 pub(super) fn content(e: &EntryRow) -> Option<SanitizedHtml> {
-    let html = e.item.content.as_ref().filter(|c| !c.is_empty())?;
+    let own = e.item.content.as_ref().filter(|c| !c.is_empty());
+    if own.is_none() && e.related.is_empty() {
+        return None;
+    }
+    let mut html = match (own, summary(e)) {
+        (Some(c), _) => c.as_str().to_string(),
+        (None, Some(s)) => format!("<p>{}</p>", escape_html(s)),
+        (None, None) => String::new(),
+    };
+    html.push_str(&also_reported_html(e));
     let base = e.item.url.as_deref().and_then(|u| Url::parse(u).ok());
-    Some(sanitize_html(html.as_str(), base.as_ref()))
+    Some(sanitize_html(&html, base.as_ref()))
+}
+
+/// "Also reported by: …" as HTML, each outlet linked to its report; empty
+/// when the story has no other outlet. Names and links are escaped here and
+/// the result is sanitised with the content.
+fn also_reported_html(e: &EntryRow) -> String {
+    if e.related.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = also_reported(e)
+        .into_iter()
+        .map(|(name, url)| match url {
+            Some(url) => format!(
+                "<a href=\"{}\">{}</a>",
+                escape_html(url),
+                escape_html(&name)
+            ),
+            None => escape_html(&name),
+        })
+        .collect();
+    format!("<p>Also reported by: {}</p>", names.join(", "))
+}
+
+/// The story's other outlets with a web link to their report, in order.
+pub(super) fn also_reported(e: &EntryRow) -> Vec<(String, Option<&str>)> {
+    e.related
+        .iter()
+        .map(|r| (outlet_name(&r.outlet), web_link(r.url.as_deref())))
+        .collect()
+}
+
+/// A link only when it is http(s): nothing else becomes an href.
+pub(super) fn web_link(url: Option<&str>) -> Option<&str> {
+    url.filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+}
+
+/// Text escaped for HTML element content and quoted attributes.
+pub(super) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The plain-text summary, when there is one.

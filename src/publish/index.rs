@@ -39,6 +39,8 @@ struct PageEntry {
     when: String,
     lang: Option<String>,
     topics: Vec<String>,
+    /// The story's other outlets, with a web link to their report.
+    also: Vec<(String, Option<String>)>,
 }
 
 /// The front page as HTML.
@@ -56,7 +58,7 @@ pub fn index_document(store: &Store, site: &Site) -> Result<Document, PublishErr
     let (atom, rss, json) = links("feed");
     let mut feeds = vec![FeedLinks {
         name: "सभी ख़बरें · All outlets".into(),
-        count: store.count_items()?,
+        count: store.count_stories()?,
         atom,
         rss,
         json,
@@ -96,11 +98,7 @@ fn page_entry(site: &Site, e: &EntryRow) -> PageEntry {
     PageEntry {
         title: e.item.title.clone(),
         // Only web links become hrefs; askama escapes the rest of the text.
-        url: e
-            .item
-            .url
-            .clone()
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        url: entry::web_link(e.item.url.as_deref()).map(str::to_string),
         outlet: entry::outlet_name(&e.outlet),
         iso: e.item.published.to_rfc3339_opts(SecondsFormat::Secs, true),
         when: display_time(e.item.published),
@@ -110,6 +108,10 @@ fn page_entry(site: &Site, e: &EntryRow) -> PageEntry {
             .iter()
             .filter_map(|slug| site.topic(slug))
             .map(|t| t.name.clone())
+            .collect(),
+        also: entry::also_reported(e)
+            .into_iter()
+            .map(|(name, url)| (name, url.map(str::to_string)))
             .collect(),
     }
 }

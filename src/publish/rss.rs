@@ -66,7 +66,7 @@ fn to_item(page: &Page<'_>, e: &EntryRow) -> Item {
     let content = entry::content(e).map(|c| c.as_str().to_string());
     // <description> is HTML; a plain-text summary is escaped into it.
     let description = entry::summary(e)
-        .map(escape_html)
+        .map(entry::escape_html)
         .or_else(|| content.clone());
     Item {
         title: Some(e.item.title.clone()),
@@ -101,19 +101,4 @@ fn to_item(page: &Page<'_>, e: &EntryRow) -> Item {
         }),
         ..Item::default()
     }
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -16,6 +16,7 @@ use super::due::{jitter_for, next_due, publishing_cadence, Observed};
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
 use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
+use crate::stories::{StoryGrouper, DEFAULT_WINDOW};
 use crate::topics::{tag_item, Tagger};
 use crate::{normalize, parse};
 
@@ -74,6 +75,9 @@ pub struct Poller {
     global: Arc<Semaphore>,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// The story grouper (issue #7), kept across passes; rebuilt from the
+    /// database by the first pass, and after a failed write.
+    stories: Mutex<Option<StoryGrouper>>,
 }
 
 impl Poller {
@@ -92,6 +96,7 @@ impl Poller {
             global: Arc::new(Semaphore::new(fetch.concurrency)),
             per_host: fetch.per_host,
             hosts: Mutex::new(HashMap::new()),
+            stories: Mutex::new(None),
         })
     }
 
@@ -133,8 +138,8 @@ pub async fn poll_pass(
 ) -> Result<PassSummary, StoreError> {
     let started = Instant::now();
     let (tx, rx) = mpsc::channel::<PollRecord>(WRITE_QUEUE);
-    let database = poller.database.clone();
-    let writer = tokio::task::spawn_blocking(move || write_loop(&database, rx, progress));
+    let writing = poller.clone();
+    let writer = tokio::task::spawn_blocking(move || write_loop(&writing, rx, progress));
     let mut tasks = tokio::task::JoinSet::new();
     for feed in feeds {
         let poller = poller.clone();
@@ -298,13 +303,36 @@ fn parse_fetched(fetched: FetchedFeed, tagger: &Tagger, now: DateTime<Utc>) -> P
 }
 
 /// The writer thread: takes records off the queue and writes them in
-/// batches, one transaction each.
+/// batches, one transaction each, new items joining stories as they land.
 fn write_loop(
-    database: &std::path::Path,
+    poller: &Poller,
+    rx: mpsc::Receiver<PollRecord>,
+    progress: Option<ProgressBar>,
+) -> Result<PassSummary, StoreError> {
+    let mut store = Store::open(&poller.database)?;
+    // One pass writes at a time; a poisoned lock only means a writer panicked.
+    let mut kept = poller.stories.lock().unwrap_or_else(|p| p.into_inner());
+    let mut grouper = match kept.take() {
+        Some(grouper) => grouper,
+        None => {
+            let mut grouper = StoryGrouper::new(poller.tagger.clone(), DEFAULT_WINDOW);
+            store.restore_stories(&mut grouper)?;
+            grouper
+        }
+    };
+    // A failed write leaves the grouper ahead of the database: it is
+    // dropped, and the next pass rebuilds it.
+    let summary = write_batches(&mut store, &mut grouper, rx, progress)?;
+    *kept = Some(grouper);
+    Ok(summary)
+}
+
+fn write_batches(
+    store: &mut Store,
+    grouper: &mut StoryGrouper,
     mut rx: mpsc::Receiver<PollRecord>,
     progress: Option<ProgressBar>,
 ) -> Result<PassSummary, StoreError> {
-    let mut store = Store::open(database)?;
     let mut summary = PassSummary::default();
     let mut batch = Vec::with_capacity(WRITE_BATCH);
     while let Some(first) = rx.blocking_recv() {
@@ -315,7 +343,7 @@ fn write_loop(
                 Err(_) => break,
             }
         }
-        let reports = store.write_polls(&batch)?;
+        let reports = store.write_polls_grouped(&batch, grouper)?;
         for (record, report) in batch.drain(..).zip(reports) {
             summary.feeds += 1;
             match record.result {

@@ -44,6 +44,10 @@ pub struct DigestItemRow {
     pub outlet: String,
     /// When khabar first saw it.
     pub first_seen: DateTime<Utc>,
+    /// The story it joined (none until it is grouped).
+    pub story_id: Option<i64>,
+    /// Whether it is its story's representative.
+    pub representative: bool,
 }
 
 const DIGEST_COLUMNS: &str =
@@ -168,8 +172,10 @@ impl Store {
         period: DigestPeriod,
     ) -> Result<Vec<DigestItemRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t.topic, i.id, i.title, i.url, i.summary, coalesce(f.title, f.url), i.first_seen
+            "SELECT t.topic, i.id, i.title, i.url, i.summary, coalesce(f.title, f.url), i.first_seen,
+                 i.story_id, coalesce(s.representative_id = i.id, 0)
              FROM items i JOIN item_topics t ON t.item_id = i.id JOIN feeds f ON f.id = i.feed_id
+             LEFT JOIN stories s ON s.id = i.story_id
              WHERE i.first_seen >= ?1 AND i.first_seen < ?2
              ORDER BY i.first_seen DESC, i.id DESC",
         )?;
@@ -184,6 +190,8 @@ impl Store {
                     summary: r.get(4)?,
                     outlet: r.get(5)?,
                     first_seen: from_unix(r.get(6)?),
+                    story_id: r.get(7)?,
+                    representative: r.get(8)?,
                 })
             },
         )?;

@@ -7,8 +7,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::items::{upsert_items, StoreReport};
+use super::stories::assign_pending;
 use super::{from_unix, to_unix, Store, StoreError};
 use crate::model::NormalizedFeed;
+use crate::stories::StoryGrouper;
 use crate::topics::TopicHit;
 
 /// Where a feed's subscription came from.
@@ -257,12 +259,36 @@ impl Store {
 
     /// Writes a batch of polls in one transaction: items, feed state, fetch
     /// log. Either all of it lands or none does.
+    /// New items get no story here: they join one at the next grouped write
+    /// or [`Store::restore_stories`].
     pub fn write_polls(&mut self, records: &[PollRecord]) -> Result<Vec<StoreReport>, StoreError> {
+        self.write_polls_with(records, None)
+    }
+
+    /// [`Self::write_polls`], and every new item joins a story (issue #7)
+    /// in the same transaction: an existing one when `grouper` finds it
+    /// reports the same event, else a new one.
+    pub fn write_polls_grouped(
+        &mut self,
+        records: &[PollRecord],
+        grouper: &mut StoryGrouper,
+    ) -> Result<Vec<StoreReport>, StoreError> {
+        self.write_polls_with(records, Some(grouper))
+    }
+
+    fn write_polls_with(
+        &mut self,
+        records: &[PollRecord],
+        grouper: Option<&mut StoryGrouper>,
+    ) -> Result<Vec<StoreReport>, StoreError> {
         let tx = self.conn.transaction()?;
         let reports = records
             .iter()
             .map(|record| write_poll(&tx, record))
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(grouper) = grouper {
+            assign_pending(&tx, grouper)?;
+        }
         tx.commit()?;
         Ok(reports)
     }

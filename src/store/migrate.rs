@@ -22,6 +22,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0004_feed_moves.sql"),
     ),
     (
+        "0005_stories",
+        include_str!("../../migrations/0005_stories.sql"),
+    ),
+    (
         "0008_subscribe_form",
         include_str!("../../migrations/0008_subscribe_form.sql"),
     ),

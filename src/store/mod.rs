@@ -11,6 +11,7 @@ mod feeds;
 mod items;
 mod migrate;
 mod publish;
+mod stories;
 mod subscribers;
 mod topics;
 
@@ -23,7 +24,8 @@ pub use digests::{DigestItemRow, DigestRow};
 pub use error::StoreError;
 pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
 pub use items::{ItemRow, StoreReport};
-pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats};
+pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
+pub use stories::{StoryDetail, StoryMemberRow, StoryRow};
 pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};
 pub use topics::StoredTopic;
 

@@ -42,9 +42,27 @@ pub struct EntryRow {
     pub last_changed: DateTime<Utc>,
     /// Its outlet.
     pub outlet: OutletRow,
-    /// Slugs of its topics, sorted.
+    /// Slugs of its story's topics (any member's), sorted.
     pub topics: Vec<String>,
+    /// The story's other reports from other outlets, one per outlet, in
+    /// order of first-seen time (at most [`MAX_RELATED`]).
+    pub related: Vec<RelatedRow>,
 }
+
+/// Another outlet's report of an entry's story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedRow {
+    /// Its outlet.
+    pub outlet: OutletRow,
+    /// Its plain-text title.
+    pub title: String,
+    /// Link to it.
+    pub url: Option<String>,
+}
+
+/// Most other outlets listed in one entry: bounds an entry's size when
+/// fifty outlets carry the same wire story.
+pub const MAX_RELATED: usize = 20;
 
 /// Totals for `/metrics`, read from the database.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,8 +85,13 @@ const ENTRY_SELECT: &str = "SELECT i.id, i.feed_id, i.key, i.url, i.title, i.sum
         i.content_html, i.authors, i.categories, i.published, i.updated, i.first_seen,
         i.last_changed, f.url, f.title, f.site_url, f.language,
         (SELECT json_group_array(topic) FROM
-            (SELECT topic FROM item_topics WHERE item_id = i.id ORDER BY topic))
-     FROM items i JOIN feeds f ON f.id = i.feed_id";
+            (SELECT DISTINCT topic FROM item_topics
+             WHERE item_id = i.id
+                OR item_id IN (SELECT m.id FROM items m WHERE m.story_id = i.story_id)
+             ORDER BY topic)),
+        i.story_id, s.member_count
+     FROM items i JOIN feeds f ON f.id = i.feed_id
+     LEFT JOIN stories s ON s.id = i.story_id";
 
 fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
     let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
@@ -84,20 +107,32 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
             language: r.get(16)?,
         },
         topics: list(r.get(17)?),
+        related: Vec::new(),
     })
 }
 
+/// The story (column 18) and its member count (19) of an entry row.
+fn story_of_row(r: &Row<'_>) -> rusqlite::Result<Option<(i64, u32)>> {
+    Ok(r.get::<_, Option<i64>>(18)?
+        .zip(r.get::<_, Option<u32>>(19)?))
+}
+
 impl Store {
-    /// The items `query` selects, newest first.
+    /// One entry per story `query` selects — its representative, with the
+    /// other outlets' reports — newest first. An item not yet in a story
+    /// is an entry of its own.
     pub fn publish_entries(&self, query: &EntryQuery<'_>) -> Result<Vec<EntryRow>, StoreError> {
         let topic_filter = if query.topic.is_some() {
-            "EXISTS (SELECT 1 FROM item_topics t WHERE t.item_id = i.id AND t.topic = ?1)"
+            "(EXISTS (SELECT 1 FROM item_topics t WHERE t.item_id = i.id AND t.topic = ?1)
+              OR EXISTS (SELECT 1 FROM items m JOIN item_topics t ON t.item_id = m.id
+                         WHERE m.story_id = i.story_id AND t.topic = ?1))"
         } else {
             "?1 IS NULL"
         };
         let sql = format!(
             "{ENTRY_SELECT}
-             WHERE {topic_filter}
+             WHERE (s.id IS NULL OR s.representative_id = i.id)
+               AND {topic_filter}
                AND (?2 IS NULL OR i.published < ?2 OR (i.published = ?2 AND i.id < ?3))
              ORDER BY i.published DESC, i.id DESC
              LIMIT ?4"
@@ -108,11 +143,53 @@ impl Store {
         };
         let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            params![query.topic, before_date, before_id, limit],
-            entry_from_row,
+        let rows = stmt
+            .query_map(params![query.topic, before_date, before_id, limit], |r| {
+                Ok((entry_from_row(r)?, story_of_row(r)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(mut entry, story)| {
+                if let Some((story, _)) = story.filter(|(_, members)| *members > 1) {
+                    entry.related = self.related(story, entry.item.feed_id)?;
+                }
+                Ok(entry)
+            })
+            .collect()
+    }
+
+    /// The first report of `story` by each outlet other than `feed_id`.
+    fn related(&self, story: i64, feed_id: i64) -> Result<Vec<RelatedRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.title, m.url, f.id, f.url, f.title, f.site_url, f.language
+             FROM items m JOIN feeds f ON f.id = m.feed_id
+             WHERE m.story_id = ?1 AND m.feed_id != ?2
+             ORDER BY m.first_seen, m.published, m.id",
         )?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = stmt.query_map(params![story, feed_id], |r| {
+            Ok(RelatedRow {
+                title: r.get(0)?,
+                url: r.get(1)?,
+                outlet: OutletRow {
+                    id: r.get(2)?,
+                    feed_url: r.get(3)?,
+                    title: r.get(4)?,
+                    site_url: r.get(5)?,
+                    language: r.get(6)?,
+                },
+            })
+        })?;
+        let mut related: Vec<RelatedRow> = Vec::new();
+        for row in rows {
+            let row = row?;
+            if related.len() == MAX_RELATED {
+                break;
+            }
+            if !related.iter().any(|r| r.outlet.id == row.outlet.id) {
+                related.push(row);
+            }
+        }
+        Ok(related)
     }
 
     /// Every feed as an outlet, ordered by id (for OPML).

@@ -161,6 +161,11 @@ impl StoryGrouper {
         self.next_story = self.next_story.max(next);
     }
 
+    /// How far apart two items of one story may be.
+    pub fn window(&self) -> chrono::Duration {
+        self.window
+    }
+
     /// Items currently inside the window (the candidate index's size).
     pub fn window_len(&self) -> usize {
         self.slots.len()

@@ -11,3 +11,5 @@ mod cli;
 mod ingest;
 /// What a second poll does: conditional GET, no loss, no duplicates.
 mod repoll;
+/// Stories (issue #7): one event from several outlets, shown once everywhere.
+mod stories;

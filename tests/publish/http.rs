@@ -117,11 +117,13 @@ async fn a_change_by_another_process_reaches_the_feed() {
     let k = spawn_khabar();
     let before = k.get("/feed.atom").await;
     let old_tag = header_of(&before, header::ETAG);
-    // Another process (a `khabar poll`) edits the newest item.
+    // Another process (a `khabar poll`) edits the newest entry: the newest
+    // story's representative.
     let db = rusqlite::Connection::open(&k.fixture.db).unwrap();
     db.execute(
         "UPDATE items SET title = 'संशोधित शीर्षक', last_changed = last_changed + 1
-         WHERE id = (SELECT id FROM items ORDER BY published DESC, id DESC LIMIT 1)",
+         WHERE id = (SELECT i.id FROM items i JOIN stories s ON s.representative_id = i.id
+                     ORDER BY i.published DESC, i.id DESC LIMIT 1)",
         [],
     )
     .unwrap();

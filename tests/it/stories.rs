@@ -1,0 +1,204 @@
+// Stories through the real binary (issue #7): outlets on a real HTTP server
+// carry the same event — in Hindi, in English, and as a word-for-word copy —
+// beside an unrelated item; after `khabar poll` every view shows the event
+// once, naming the other outlets.
+
+use serde_json::Value;
+
+use crate::support::docs::rss;
+use crate::support::{FeedServer, Khabar, Reply};
+
+const HINDI_TITLE: &str = "लावरोव वोनसान में किम जोंग उन से मिले";
+const HINDI_TEXT: &str = "रूस के विदेश मंत्री सर्गेई लावरोव ने वोनसान में उत्तर कोरिया के नेता किम जोंग उन से मुलाकात की और दोनों देशों के सहयोग पर बात की।";
+const ENGLISH_TITLE: &str = "Lavrov meets Kim Jong Un in Wonsan";
+const ENGLISH_TEXT: &str = "Russian Foreign Minister Sergei Lavrov met North Korean leader Kim Jong Un in Wonsan and discussed cooperation between the two countries.";
+const UNRELATED_TITLE: &str = "दिल्ली में मानसून की पहली बारिश, कई इलाकों में जलभराव";
+const UNRELATED_TEXT: &str =
+    "राजधानी में सुबह से तेज़ बारिश हुई, यातायात धीमा रहा और मौसम विभाग ने अगले दो दिन के लिए चेतावनी दी।";
+
+fn story_item(site: &str, guid: &str, title: &str, text: &str) -> String {
+    format!(
+        "<item><guid isPermaLink=\"false\">{guid}</guid><title>{title}</title>\
+         <link>https://{site}/{guid}.html</link><description>{text}</description>\
+         <pubDate>Sun, 13 Jul 2025 08:00:00 +0530</pubDate></item>\n"
+    )
+}
+
+fn outlet(name: &str, items: &[String]) -> Reply {
+    Reply::rss(rss(name, items))
+}
+
+/// Three outlets report the Wonsan meeting; the first also reports rain.
+fn three_outlets() -> (FeedServer, Vec<String>) {
+    let copy = format!("{HINDI_TEXT} Source link");
+    let server = FeedServer::with([
+        (
+            "/hindi.rss",
+            outlet(
+                "दैनिक समाचार",
+                &[
+                    story_item("hindi.example", "h1", HINDI_TITLE, HINDI_TEXT),
+                    story_item("hindi.example", "h2", UNRELATED_TITLE, UNRELATED_TEXT),
+                ],
+            ),
+        ),
+        (
+            "/english.rss",
+            outlet(
+                "World Wire",
+                &[story_item(
+                    "wire.example",
+                    "e1",
+                    ENGLISH_TITLE,
+                    ENGLISH_TEXT,
+                )],
+            ),
+        ),
+        (
+            "/copy.rss",
+            outlet(
+                "Copy Times",
+                &[story_item("copy.example", "c1", HINDI_TITLE, &copy)],
+            ),
+        ),
+    ]);
+    let urls = ["/hindi.rss", "/english.rss", "/copy.rss"]
+        .map(|p| server.url(p))
+        .to_vec();
+    (server, urls)
+}
+
+fn stories(khabar: &Khabar) -> Vec<Value> {
+    let out = khabar.ok(&["stories", "list", "--json"]);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("stories list --json: {e}: {out}"))
+}
+
+fn outlets(story: &Value) -> Vec<&str> {
+    story["outlets"]
+        .as_array()
+        .expect("outlets")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+#[test]
+fn one_event_from_three_outlets_is_one_story_everywhere() {
+    let (_server, urls) = three_outlets();
+    let khabar = Khabar::new(&urls);
+    assert_eq!(khabar.poll_all().new_items, 4);
+
+    let list = stories(&khabar);
+    assert_eq!(list.len(), 2, "the event and the rain: {list:#?}");
+    let event = list
+        .iter()
+        .find(|s| s["member_count"] == 3)
+        .unwrap_or_else(|| panic!("no story of three: {list:#?}"));
+    // The three feeds are polled concurrently: which one the writer stores
+    // first, and so represents the story, is not fixed.
+    let mut named = outlets(event);
+    named.sort_unstable();
+    assert_eq!(
+        named,
+        ["Copy Times", "World Wire", "दैनिक समाचार"],
+        "{event:#?}"
+    );
+    assert!(list
+        .iter()
+        .any(|s| s["title"] == UNRELATED_TITLE && s["member_count"] == 1));
+
+    let id = event["id"].to_string();
+    let show: Value =
+        serde_json::from_str(&khabar.ok(&["stories", "show", &id, "--json"])).unwrap();
+    let members = show["members"].as_array().expect("members");
+    assert_eq!(members.len(), 3, "{show:#?}");
+    assert!(
+        members.iter().any(|m| m["title"] == ENGLISH_TITLE),
+        "{show:#?}"
+    );
+    assert!(members.iter().all(|m| m["url"].as_str().is_some()));
+    let representative = members
+        .iter()
+        .find(|m| m["item_id"] == show["representative_id"])
+        .expect("the representative is a member");
+    let title = representative["title"].as_str().unwrap();
+    let others: Vec<&str> = members
+        .iter()
+        .filter(|m| m["outlet"] != representative["outlet"])
+        .filter_map(|m| m["outlet"].as_str())
+        .collect();
+    assert_eq!(others.len(), 2);
+    let text = khabar.ok(&["stories", "show", &id]);
+    assert!(
+        text.contains("World Wire") && text.contains("https://copy.example/c1.html"),
+        "{text}"
+    );
+
+    let unknown = khabar.run(&["stories", "show", "999999"]);
+    assert!(!unknown.status.success());
+    assert!(
+        unknown.stderr.contains("no story with id 999999"),
+        "{}",
+        unknown.stderr
+    );
+
+    let atom = khabar.ok(&["export", "atom"]);
+    assert_eq!(atom.matches("<entry>").count(), 2, "{atom}");
+    assert_eq!(atom.matches(title).count(), 1, "the event once: {atom}");
+    assert!(atom.contains("Also reported by:"), "{atom}");
+    assert!(
+        others.iter().all(|o| atom.contains(o)),
+        "{others:?} in {atom}"
+    );
+    assert_eq!(atom.matches("rel=\"related\"").count(), 2, "{atom}");
+
+    khabar.ok(&["subscribers", "add", "desk@example.org"]);
+    // A preview's period ends, exclusive, at the current second: items
+    // first seen in this very second would fall in the next digest.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let digest = khabar.ok(&[
+        "digest",
+        "preview",
+        "--subscriber",
+        "desk@example.org",
+        "--text",
+    ]);
+    assert_eq!(digest.matches(title).count(), 1, "the event once: {digest}");
+    let also = digest
+        .lines()
+        .find(|l| l.contains("also reported by"))
+        .unwrap_or_else(|| panic!("no 'also reported by' in {digest}"));
+    assert!(
+        others.iter().all(|o| also.contains(o)),
+        "{others:?} in {also}"
+    );
+}
+
+#[test]
+fn a_later_copy_joins_the_stored_story_after_a_restart() {
+    let (server, urls) = three_outlets();
+    let khabar = Khabar::new(&urls);
+    khabar.poll_all();
+    let before = stories(&khabar);
+
+    // A new process (`poll` again) rebuilds the grouper from the database.
+    let late = server.url("/late.rss");
+    let copy = format!("{HINDI_TEXT} यह भी पढ़ें");
+    server.serve(
+        "/late.rss",
+        outlet(
+            "Late Edition",
+            &[story_item("late.example", "l1", HINDI_TITLE, &copy)],
+        ),
+    );
+    khabar.ok(&["feeds", "add", &late]);
+    assert_eq!(khabar.poll_all().new_items, 1);
+
+    let after = stories(&khabar);
+    assert_eq!(after.len(), before.len(), "no new story: {after:#?}");
+    let event = after
+        .iter()
+        .find(|s| s["member_count"] == 4)
+        .unwrap_or_else(|| panic!("the copy joined: {after:#?}"));
+    assert_eq!(outlets(event).last(), Some(&"Late Edition"));
+}
