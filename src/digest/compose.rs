@@ -87,16 +87,22 @@ pub fn compose(
 
 /// One story per group of items, in order of each group's newest item.
 fn stories<'a>(items: impl Iterator<Item = &'a DigestItemRow>, tz: Tz) -> Vec<Story> {
-    let mut groups: Vec<Vec<&DigestItemRow>> = Vec::new();
+    // Each group remembers its first item's title key, computed once: the
+    // fallback comparison would otherwise fold titles n² times.
+    let mut groups: Vec<(String, Vec<&DigestItemRow>)> = Vec::new();
     for item in items {
-        match groups.iter_mut().find(|g| same_story(g[0], item)) {
-            Some(group) => group.push(item),
-            None => groups.push(vec![item]),
+        let key = title_key(&item.title);
+        match groups
+            .iter_mut()
+            .find(|(first_key, g)| same_story(g[0], first_key, item, &key))
+        {
+            Some((_, group)) => group.push(item),
+            None => groups.push((key, vec![item])),
         }
     }
     groups
         .into_iter()
-        .map(|group| {
+        .map(|(_, group)| {
             let shown = group
                 .iter()
                 .position(|i| i.representative)
@@ -113,11 +119,11 @@ fn stories<'a>(items: impl Iterator<Item = &'a DigestItemRow>, tz: Tz) -> Vec<St
 }
 
 /// Two items are one story when the store grouped them so; items not yet
-/// grouped fall back to the same title or link.
-fn same_story(a: &DigestItemRow, b: &DigestItemRow) -> bool {
+/// grouped fall back to the same title (by key) or link.
+fn same_story(a: &DigestItemRow, a_key: &str, b: &DigestItemRow, b_key: &str) -> bool {
     match (a.story_id, b.story_id) {
         (Some(x), Some(y)) => x == y,
-        _ => title_key(&a.title) == title_key(&b.title) || (a.url.is_some() && a.url == b.url),
+        _ => a_key == b_key || (a.url.is_some() && a.url == b.url),
     }
 }
 
