@@ -21,6 +21,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_feed_moves",
         include_str!("../../migrations/0004_feed_moves.sql"),
     ),
+    // 0005 is reserved for the stories migration (issue #7, stories part).
+    (
+        "0006_fulltext",
+        include_str!("../../migrations/0006_fulltext.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.
