@@ -185,9 +185,8 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| {
     }
 });
 
-/// Judges one line of extracted text.
+/// Judges one line of extracted text, given [`fold`]ed.
 pub(super) fn judge(line: &str) -> Verdict {
-    let line = fold(line);
     let bare = line.trim_end_matches([':', '-', '|', '–', '—', ' ']);
     let rules = &*RULES;
     if rules.tail_headings.iter().any(|h| h == bare) {
@@ -196,11 +195,8 @@ pub(super) fn judge(line: &str) -> Verdict {
     if rules.teaser_labels.iter().any(|l| l == bare) {
         return Verdict::DropWithNext;
     }
-    let is_teaser = rules.teaser_labels.iter().any(|l| labels(&line, l));
-    let is_furniture = rules
-        .furniture
-        .iter()
-        .any(|f| f == bare || labels(&line, f))
+    let is_teaser = rules.teaser_labels.iter().any(|l| labels(line, l));
+    let is_furniture = rules.furniture.iter().any(|f| f == bare || labels(line, f))
         || rules
             .furniture_prefixes
             .iter()
@@ -209,7 +205,7 @@ pub(super) fn judge(line: &str) -> Verdict {
             .prompt_phrases
             .iter()
             .any(|p| line.contains(p.as_str()));
-    if is_teaser || is_furniture || is_breadcrumb(&line, rules) {
+    if is_teaser || is_furniture || is_breadcrumb(line, rules) {
         Verdict::Drop
     } else {
         Verdict::Keep
@@ -312,7 +308,7 @@ mod tests {
             ),
         ];
         for (name, line, want) in cases {
-            assert_eq!(judge(line), want, "{name}: {line}");
+            assert_eq!(judge(&fold(line)), want, "{name}: {line}");
         }
     }
 }

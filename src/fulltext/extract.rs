@@ -63,6 +63,8 @@ const BLOCK_TAGS: &[&str] = &[
 pub(super) struct Block {
     /// Plain text on one line.
     pub(super) text: String,
+    /// `text` folded, as lines are compared (made once: folding is NFC).
+    pub(super) folded: String,
     /// The block's inline HTML as the page had it; sanitised on output.
     inline_html: String,
     /// 1–6 for a heading, 0 for a paragraph.
@@ -174,6 +176,7 @@ fn push_block(blocks: &mut Vec<Block>, inline_html: &mut String, heading: u8) {
     let text = text.trim();
     if !text.is_empty() {
         blocks.push(Block {
+            folded: fold(text),
             text: text.to_string(),
             inline_html: inline_html.trim().to_string(),
             heading,
@@ -183,18 +186,13 @@ fn push_block(blocks: &mut Vec<Block>, inline_html: &mut String, heading: u8) {
 }
 
 /// Drops every copy of a line the page repeats [`PAGE_REPEATS`] times or more.
-fn drop_page_repeats(blocks: Vec<Block>) -> Vec<Block> {
-    let folded: Vec<String> = blocks.iter().map(|b| fold(&b.text)).collect();
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for line in &folded {
-        *counts.entry(line.as_str()).or_default() += 1;
+fn drop_page_repeats(mut blocks: Vec<Block>) -> Vec<Block> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for block in &blocks {
+        *counts.entry(block.folded.clone()).or_default() += 1;
     }
+    blocks.retain(|b| counts[&b.folded] < PAGE_REPEATS);
     blocks
-        .into_iter()
-        .zip(&folded)
-        .filter(|(_, line)| counts[line.as_str()] < PAGE_REPEATS)
-        .map(|(block, _)| block)
-        .collect()
 }
 
 /// Applies [`judge`] to each block in order.
@@ -205,7 +203,7 @@ fn drop_clutter(blocks: Vec<Block>) -> Vec<Block> {
         if std::mem::take(&mut skip_next) {
             continue;
         }
-        match judge(&block.text) {
+        match judge(&block.folded) {
             Verdict::Keep => kept.push(block),
             Verdict::Drop => {}
             Verdict::DropWithNext => skip_next = true,

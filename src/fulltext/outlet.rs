@@ -19,7 +19,12 @@ pub const MIN_PAGES: u32 = 3;
 /// A line's fingerprint: the first 8 bytes of SHA-256 of its folded form,
 /// as the signed integer SQLite stores.
 pub fn fingerprint(line: &str) -> i64 {
-    let digest = Sha256::digest(fold(line).as_bytes());
+    folded_fingerprint(&fold(line))
+}
+
+/// [`fingerprint`] of a line already folded.
+fn folded_fingerprint(folded: &str) -> i64 {
+    let digest = Sha256::digest(folded.as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(first)
@@ -29,7 +34,10 @@ impl Extracted {
     /// The distinct fingerprints of this page's lines: what one page adds to
     /// its outlet's counts.
     pub fn fingerprints(&self) -> BTreeSet<i64> {
-        self.paragraphs().map(fingerprint).collect()
+        self.blocks
+            .iter()
+            .map(|b| folded_fingerprint(&b.folded))
+            .collect()
     }
 }
 
@@ -56,15 +64,20 @@ impl OutletLines {
 
     /// Whether `line` is on [`MIN_PAGES`] or more of the outlet's pages.
     pub fn is_boilerplate(&self, line: &str) -> bool {
-        self.pages
-            .get(&fingerprint(line))
-            .is_some_and(|n| *n >= MIN_PAGES)
+        self.seen_often(fingerprint(line))
     }
 
     /// `page` without the outlet's boilerplate lines.
     pub fn strip(&self, mut page: Extracted) -> Extracted {
-        page.blocks.retain(|b| !self.is_boilerplate(&b.text));
+        page.blocks
+            .retain(|b| !self.seen_often(folded_fingerprint(&b.folded)));
         page
+    }
+
+    fn seen_often(&self, fingerprint: i64) -> bool {
+        self.pages
+            .get(&fingerprint)
+            .is_some_and(|n| *n >= MIN_PAGES)
     }
 }
 
