@@ -204,6 +204,10 @@ fn fulltext_feed_items_get_the_article_text_and_are_tagged_on_it() {
         ("/a/2.html", html_page(&want.same_outlet_pages[1])),
         ("/a/3.html", html_page(&want.page)),
         ("/a/missing.html", Reply::status(404)),
+        (
+            "/a/report.pdf",
+            Reply::ok("application/pdf", "%PDF-1.7 not a page"),
+        ),
         ("/b/1.html", html_page(&want.page)),
     ]);
     let article = |p: &str| server.url(p);
@@ -216,6 +220,7 @@ fn fulltext_feed_items_get_the_article_text_and_are_tagged_on_it() {
                 teaser_item("full-2", &article("/a/2.html")),
                 teaser_item("full-3", &article("/a/3.html")),
                 teaser_item("full-4", &article("/a/missing.html")),
+                teaser_item("full-5", &article("/a/report.pdf")),
             ],
         )),
     );
@@ -229,7 +234,7 @@ fn fulltext_feed_items_get_the_article_text_and_are_tagged_on_it() {
     let first = khabar.poll_all();
     assert_eq!(
         (first.ok, first.failed, first.new_items),
-        (2, 0, 5),
+        (2, 0, 6),
         "{first:?}"
     );
 
@@ -243,12 +248,10 @@ fn fulltext_feed_items_get_the_article_text_and_are_tagged_on_it() {
     assert!(!html.contains("<script"), "{html}");
     assert_eq!(khabar.topics_of(seed.id), ["russia-north-korea"]);
 
-    let failed = &items[3];
-    assert_eq!(
-        failed.content_html, None,
-        "a failed article fetch keeps the feed's teaser"
-    );
-    assert_eq!(failed.summary.as_deref(), Some("पूरी ख़बर के लिए लिंक खोलें।"));
+    for (failed, why) in [(&items[3], "a 404"), (&items[4], "a page that is not HTML")] {
+        assert_eq!(failed.content_html, None, "{why} keeps the feed's teaser");
+        assert_eq!(failed.summary.as_deref(), Some("पूरी ख़बर के लिए लिंक खोलें।"));
+    }
 
     let untouched = &khabar.items_of(&plain)[0];
     assert_eq!(
@@ -268,7 +271,24 @@ fn fulltext_feed_items_get_the_article_text_and_are_tagged_on_it() {
         1,
         "stored items are not refetched"
     );
-    assert_eq!(khabar.items_of(&full)[2].content_html, Some(html));
+    assert_eq!(khabar.items_of(&full)[2].content_html, Some(html.clone()));
+
+    // The outlet edits the entry: its page is fetched again, and the item
+    // keeps the article text rather than falling back to the new teaser.
+    let edited = teaser_item("full-3", &article("/a/3.html"))
+        .replace("full-3</title>", "full-3 (अपडेट)</title>");
+    server.serve("/full.xml", Reply::rss(rss("पूरा पाठ", &[edited])));
+    let edit = khabar.poll_all();
+    assert_eq!((edit.new_items, edit.updated_items), (0, 1), "{edit:?}");
+    assert_eq!(
+        server.requests("/a/3.html").len(),
+        2,
+        "a changed entry is refetched"
+    );
+    let updated = &khabar.items_of(&full)[2];
+    assert_eq!(updated.title, "बड़ा बयान: full-3 (अपडेट)");
+    assert_eq!(updated.content_html, Some(html));
+    assert_eq!(khabar.topics_of(updated.id), ["russia-north-korea"]);
 }
 
 #[test]
