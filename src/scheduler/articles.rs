@@ -32,8 +32,9 @@ const FORGET_RARE_LINES_AFTER: chrono::Duration = chrono::Duration::days(90);
 /// is new (so its page counts towards the outlet's lines), the page's URL.
 type Article = (usize, bool, Url, Extracted);
 
-/// Replaces the content (and tags) of the fetched feed's new items with
-/// their article's main text. Anything that goes wrong keeps the feed's text.
+/// Replaces the content (and tags) of the fetched feed's new and changed
+/// items with their article's main text. Anything that goes wrong keeps the
+/// feed's text.
 pub(super) async fn fill_full_text(poller: &Poller, feed_id: i64, result: &mut PollResult) {
     let PollResult::Fetched { feed, tags, .. } = result else {
         return;
