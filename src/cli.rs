@@ -241,6 +241,7 @@ pub fn open_store(config: &Config) -> Result<Store> {
             AddFeed::Added(id) | AddFeed::Exists(id) => id,
         };
         store.set_feed_interval(id, feed.interval)?;
+        store.set_feed_full_text(id, feed.full_text)?;
     }
     if store.rules_fingerprint()?.as_deref() != Some(config.tagger.fingerprint().as_str()) {
         let n = retag(&mut store, config)?;

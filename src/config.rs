@@ -90,6 +90,7 @@ struct RawFetch {
     timeout: Duration,
     max_body_bytes: u64,
     max_redirects: usize,
+    max_articles: usize,
 }
 
 impl Default for RawFetch {
@@ -101,6 +102,7 @@ impl Default for RawFetch {
             timeout: Duration::from_secs(30),
             max_body_bytes: 10 * 1024 * 1024,
             max_redirects: 5,
+            max_articles: 20,
         }
     }
 }
@@ -206,6 +208,8 @@ struct RawFeed {
     url: String,
     #[serde(default, with = "humantime_serde")]
     interval: Option<Duration>,
+    #[serde(default)]
+    full_text: bool,
 }
 
 /// Shortest accepted HMAC secret: a guessable key would let anyone sign
@@ -325,6 +329,9 @@ pub struct FetchConfig {
     pub max_body_bytes: u64,
     /// Redirects followed before giving up.
     pub max_redirects: usize,
+    /// Article pages fetched per full-text feed per pass (issue #7), so a
+    /// feed of thousands of new items costs a bounded number of fetches.
+    pub max_articles: usize,
 }
 
 impl Default for FetchConfig {
@@ -342,6 +349,7 @@ impl From<RawFetch> for FetchConfig {
             timeout: raw.timeout,
             max_body_bytes: raw.max_body_bytes,
             max_redirects: raw.max_redirects,
+            max_articles: raw.max_articles,
         }
     }
 }
@@ -364,6 +372,8 @@ pub struct FeedConfig {
     pub url: FeedUrl,
     /// Its own poll interval.
     pub interval: Option<Duration>,
+    /// Fetch each new item's article page and keep its main text (issue #7).
+    pub full_text: bool,
 }
 
 impl Config {
@@ -442,6 +452,7 @@ impl Validator {
                 Ok(FeedConfig {
                     url,
                     interval: f.interval,
+                    full_text: f.full_text,
                 })
             })
             .collect::<Result<_, ConfigError>>()?;
@@ -642,6 +653,15 @@ mod tests {
         .unwrap();
         assert_eq!(c.feeds[0].url.as_str(), "https://a.example/rss");
         assert_eq!(c.feeds[0].interval, Some(Duration::from_secs(7200)));
+        assert!(!c.feeds[0].full_text, "full text is off unless asked for");
         assert_eq!(c.schedule.interval, Duration::from_secs(600));
+        assert_eq!(c.fetch.max_articles, 20);
+        let c = Config::from_toml(
+            "[fetch]\nmax_articles = 5\n[[feeds]]\nurl = \"https://a.example/rss\"\nfull_text = true",
+            None,
+        )
+        .unwrap();
+        assert!(c.feeds[0].full_text);
+        assert_eq!(c.fetch.max_articles, 5);
     }
 }

@@ -12,6 +12,8 @@ pub mod demo;
 pub mod digest;
 /// Polite, bounded HTTP fetching.
 pub mod fetch;
+/// Article pages → main text without boilerplate, for full-text feeds (issue #7).
+pub mod fulltext;
 /// Types that cross stages.
 pub mod model;
 /// Parsed feed → normalised items (plain text, sanitised HTML, UTC, identity).

@@ -27,7 +27,7 @@ use url::Url;
 
 pub use html::sanitize_html;
 pub use report::parse_report;
-pub use text::html_to_text;
+pub use text::{html_to_text, nfc};
 
 use crate::model::{FeedMeta, ItemKey, NewItem, NormalizedFeed, SanitizedHtml};
 use crate::parse::{ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};

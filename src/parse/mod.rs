@@ -22,6 +22,7 @@ mod error;
 mod json;
 mod rss;
 
+pub use charset::decode as decode_text;
 pub(crate) use entities::{char_reference, html_entity};
 pub use error::ParseError;
 

@@ -68,16 +68,18 @@ impl std::fmt::Display for PassSummary {
 /// Everything a pass needs that outlives it: the HTTP client, the limits,
 /// and the per-host permits.
 pub struct Poller {
-    fetcher: Fetcher,
+    pub(super) fetcher: Fetcher,
     schedule: ScheduleConfig,
-    database: PathBuf,
-    tagger: Arc<Tagger>,
-    global: Arc<Semaphore>,
+    pub(super) database: PathBuf,
+    pub(super) tagger: Arc<Tagger>,
+    pub(super) global: Arc<Semaphore>,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// The story grouper (issue #7), kept across passes; rebuilt from the
     /// database by the first pass, and after a failed write.
     stories: Mutex<Option<StoryGrouper>>,
+    /// Article pages fetched per full-text feed per pass.
+    pub(super) max_articles: usize,
 }
 
 impl Poller {
@@ -97,10 +99,11 @@ impl Poller {
             per_host: fetch.per_host,
             hosts: Mutex::new(HashMap::new()),
             stories: Mutex::new(None),
+            max_articles: fetch.max_articles,
         })
     }
 
-    fn host_permits(&self, url: &url::Url) -> Arc<Semaphore> {
+    pub(super) fn host_permits(&self, url: &url::Url) -> Arc<Semaphore> {
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         // A poisoned lock only means another task panicked mid-insert; the
         // map itself is still usable.
@@ -192,7 +195,10 @@ async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
             Observed::Failed { retry_after: None },
         ),
     };
-    let (result, observed) = result;
+    let (mut result, observed) = result;
+    if feed.full_text {
+        super::articles::fill_full_text(poller, feed.id, &mut result).await;
+    }
     if let PollResult::Failed { error, .. } = &result {
         tracing::warn!(error = %error, "feed failed");
     }

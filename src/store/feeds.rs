@@ -70,6 +70,8 @@ pub struct FeedRow {
     pub last_error: Option<String>,
     /// When it was last polled.
     pub last_polled: Option<DateTime<Utc>>,
+    /// Whether new items get their article page's main text as content.
+    pub full_text: bool,
 }
 
 /// A feed's scheduling state, as computed by `scheduler::next_due`.
@@ -146,7 +148,8 @@ pub enum AddFeed {
 }
 
 const FEED_COLUMNS: &str = "id, url, title, site_url, language, etag, last_modified, status, \
-     interval_secs, hint_secs, next_due, error_count, last_error, last_polled, cadence_secs";
+     interval_secs, hint_secs, next_due, error_count, last_error, last_polled, cadence_secs, \
+     full_text";
 
 fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
     let secs = |v: Option<i64>| v.map(|s| Duration::from_secs(s.max(0) as u64));
@@ -171,6 +174,7 @@ fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
         },
         last_error: r.get(12)?,
         last_polled: r.get::<_, Option<i64>>(13)?.map(from_unix),
+        full_text: r.get(15)?,
     })
 }
 

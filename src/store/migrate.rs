@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0005_stories.sql"),
     ),
     (
+        "0006_fulltext",
+        include_str!("../../migrations/0006_fulltext.sql"),
+    ),
+    (
         "0008_subscribe_form",
         include_str!("../../migrations/0008_subscribe_form.sql"),
     ),

@@ -8,6 +8,7 @@
 mod digests;
 mod error;
 mod feeds;
+mod fulltext;
 mod items;
 mod migrate;
 mod publish;
@@ -23,6 +24,7 @@ use rusqlite::Connection;
 pub use digests::{DigestItemRow, DigestRow};
 pub use error::StoreError;
 pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
+pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
 pub use stories::{StoryDetail, StoryMemberRow, StoryRow};

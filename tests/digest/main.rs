@@ -280,9 +280,10 @@ fn without_smtp_digests_are_written_to_the_outbox() {
     let files = eml_files(&env.dir.path().join("outbox"));
     assert_eq!(files.len(), 2);
     let messages = parse_mime(&files);
-    assert!(messages
-        .iter()
-        .all(|m| m["parts"]["text/html"].as_str().unwrap().contains("पुतिन")));
+    assert!(messages.iter().all(|m| m["parts"]["text/html"]
+        .as_str()
+        .unwrap()
+        .contains("उत्तर कोरिया")));
 }
 
 #[test]

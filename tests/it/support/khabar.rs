@@ -226,6 +226,18 @@ impl Khabar {
             .expect("read items")
     }
 
+    /// The topic slugs an item is tagged with, sorted.
+    pub fn topics_of(&self, item_id: i64) -> Vec<String> {
+        let db = self.db();
+        let mut stmt = db
+            .prepare("SELECT topic FROM item_topics WHERE item_id = ?1 ORDER BY topic")
+            .expect("query topics");
+        let rows = stmt.query_map([item_id], |r| r.get(0));
+        rows.expect("read topics")
+            .collect::<Result<_, _>>()
+            .expect("read topics")
+    }
+
     /// Every item of every feed, by id.
     pub fn all_items(&self) -> Vec<Item> {
         self.feeds()

@@ -1,0 +1,199 @@
+//! Full text in the polling pass (issue #7): for a feed marked `full_text`,
+//! fetch the article page of each item not yet stored in this version,
+//! extract its main text, drop the outlet's repeated lines, and make that
+//! the item's content and the text it is tagged on.
+//!
+//! Article fetches go through the feed's [`Fetcher`](crate::fetch::Fetcher)
+//! under the same per-host and global permits, body cap and timeouts; at
+//! most `fetch.max_articles` per feed per pass. A failed article keeps the
+//! feed's own text and is logged; it never fails the feed's poll.
+
+use std::collections::{BTreeSet, HashSet};
+
+use chrono::Utc;
+use futures::StreamExt;
+use url::Url;
+
+use super::run::Poller;
+use crate::fetch::{FetchOutcome, FetchRequest};
+use crate::fulltext::{extract, Extracted, OutletLines, MIN_PAGES};
+use crate::model::NewItem;
+use crate::store::{PollResult, Store, StoreError, StoredVersion};
+use crate::topics::tag_item;
+
+/// Article pages of one feed fetched at once (the host's permits bound it too).
+const ARTICLES_IN_FLIGHT: usize = 2;
+
+/// A line seen on fewer than [`MIN_PAGES`] pages and not for this long is
+/// forgotten: it was an article's, not the outlet's.
+const FORGET_RARE_LINES_AFTER: chrono::Duration = chrono::Duration::days(90);
+
+/// One fetched and extracted article: the item's index, whether the item
+/// is new (so its page counts towards the outlet's lines), the page's URL.
+type Article = (usize, bool, Url, Extracted);
+
+/// Replaces the content (and tags) of the fetched feed's new and changed
+/// items with their article's main text. Anything that goes wrong keeps the
+/// feed's text.
+pub(super) async fn fill_full_text(poller: &Poller, feed_id: i64, result: &mut PollResult) {
+    let PollResult::Fetched { feed, tags, .. } = result else {
+        return;
+    };
+    let wanted = match wanted_articles(poller, feed_id, &feed.items).await {
+        Ok(wanted) => wanted,
+        Err(e) => {
+            tracing::warn!(error = %e, "full text skipped: cannot read stored items");
+            return;
+        }
+    };
+    let pages: Vec<Article> = futures::stream::iter(wanted)
+        .map(|(i, new, url)| async move {
+            let (url, text) = fetch_article(poller, url).await?;
+            Some((i, new, url, text))
+        })
+        .buffer_unordered(ARTICLES_IN_FLIGHT)
+        .filter_map(|page| async move { page })
+        .collect()
+        .await;
+    for (i, _, url, text) in strip_outlet_lines(poller, feed_id, pages).await {
+        let (Some(item), Some(item_tags)) = (feed.items.get_mut(i), tags.get_mut(i)) else {
+            continue;
+        };
+        if text.is_empty() {
+            tracing::warn!(article = %url, "no main text found; keeping the feed's text");
+            continue;
+        }
+        item.content = Some(text.html(Some(&url)));
+        *item_tags = tag_item(
+            &poller.tagger,
+            &item.title,
+            item.summary.as_deref(),
+            item.content.as_ref(),
+            &item.categories,
+        );
+    }
+}
+
+/// The items whose article to fetch: not stored in this version, with an
+/// http(s) link not already taken, in feed order, at most `max_articles`;
+/// each with its index and whether it is new.
+async fn wanted_articles(
+    poller: &Poller,
+    feed_id: i64,
+    items: &[NewItem],
+) -> Result<Vec<(usize, bool, Url)>, StoreError> {
+    let keys: Vec<(String, String)> = items
+        .iter()
+        .map(|i| (i.key.to_storage(), i.content_hash.clone()))
+        .collect();
+    let database = poller.database.clone();
+    let stored = tokio::task::spawn_blocking(move || {
+        Store::open(&database)?.stored_versions(feed_id, &keys)
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    let mut links = HashSet::new();
+    Ok(items
+        .iter()
+        .zip(stored)
+        .enumerate()
+        .filter(|(_, (_, stored))| *stored != StoredVersion::Same)
+        .filter_map(|(i, (item, stored))| {
+            let url = Url::parse(item.link.as_deref()?).ok()?;
+            Some((i, stored == StoredVersion::New, url))
+        })
+        .filter(|(_, _, url)| matches!(url.scheme(), "http" | "https"))
+        .filter(|(_, _, url)| links.insert(url.clone()))
+        .take(poller.max_articles)
+        .collect())
+}
+
+/// Fetches one article page and extracts its main text (on the blocking
+/// pool). `None`, logged, when the page cannot be had.
+async fn fetch_article(poller: &Poller, url: Url) -> Option<(Url, Extracted)> {
+    let host = poller.host_permits(&url);
+    let outcome = {
+        // Permits are never closed, so acquiring cannot fail.
+        let _host = host.acquire_owned().await.ok();
+        let _global = poller.global.clone().acquire_owned().await.ok();
+        let request = FetchRequest {
+            url: url.clone(),
+            etag: None,
+            last_modified: None,
+        };
+        poller.fetcher.fetch(&request).await
+    };
+    let page = match outcome {
+        FetchOutcome::Fetched(page) => page,
+        FetchOutcome::Failed(e) => {
+            tracing::warn!(article = %url, error = %e, "article fetch failed; keeping the feed's text");
+            return None;
+        }
+        FetchOutcome::NotModified { .. } | FetchOutcome::Gone => {
+            tracing::warn!(article = %url, "article page not available; keeping the feed's text");
+            return None;
+        }
+    };
+    if !page
+        .content_type
+        .as_deref()
+        .is_none_or(|t| t.to_ascii_lowercase().contains("html"))
+    {
+        tracing::warn!(article = %url, content_type = ?page.content_type, "article is not HTML; keeping the feed's text");
+        return None;
+    }
+    let base = page.final_url.clone();
+    let text = tokio::task::spawn_blocking(move || {
+        let html = crate::parse::decode_text(&page.body, page.content_type.as_deref());
+        extract(&html, Some(&page.final_url))
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    Some((base, text))
+}
+
+/// Counts the new items' pages into the outlet's stored line counts, then
+/// drops from every page the lines now on [`MIN_PAGES`] or more of the
+/// outlet's pages. If the counts cannot be had, the pages go on without
+/// this step.
+async fn strip_outlet_lines(poller: &Poller, feed_id: i64, pages: Vec<Article>) -> Vec<Article> {
+    if pages.is_empty() {
+        return pages;
+    }
+    let database = poller.database.clone();
+    tokio::task::spawn_blocking(move || match outlet_lines(&database, feed_id, &pages) {
+        Ok(outlet) => pages
+            .into_iter()
+            .map(|(i, new, url, page)| (i, new, url, outlet.strip(page)))
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "outlet line counts unavailable; repeated lines kept");
+            pages
+        }
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+fn outlet_lines(
+    database: &std::path::Path,
+    feed_id: i64,
+    pages: &[Article],
+) -> Result<OutletLines, StoreError> {
+    let mut store = Store::open(database)?;
+    let new_pages: Vec<BTreeSet<i64>> = pages
+        .iter()
+        .filter(|(_, new, _, _)| *new)
+        .map(|(_, _, _, page)| page.fingerprints())
+        .collect();
+    let now = Utc::now();
+    let forget_before = now - FORGET_RARE_LINES_AFTER;
+    store.add_outlet_pages(feed_id, &new_pages, now, MIN_PAGES, forget_before)?;
+    let all: BTreeSet<i64> = pages
+        .iter()
+        .flat_map(|(_, _, _, p)| p.fingerprints())
+        .collect();
+    Ok(OutletLines::from_counts(
+        store.outlet_line_pages(feed_id, &all)?,
+    ))
+}
