@@ -311,6 +311,7 @@ mod tests {
                     ..Default::default()
                 },
                 tags,
+                signatures: vec![],
                 etag: None,
                 last_modified: None,
                 moved_to: None,
