@@ -15,12 +15,24 @@ pub(super) fn id(e: &EntryRow) -> String {
     name_uuid(&format!("khabar item\n{}\n{}", e.item.feed_id, e.item.key))
 }
 
-/// When the outlet last changed it (its publication date when it never said).
+/// When the entry last changed: the outlet's last change to the item (its
+/// publication date when it never said), or, if later, when another
+/// outlet's report last joined its story — the entry's "Also reported by"
+/// grew then, and readers refresh an entry by this date.
 pub(super) fn updated(e: &EntryRow) -> DateTime<Utc> {
-    e.item
+    let own = e
+        .item
         .updated
         .unwrap_or(e.item.published)
-        .max(e.item.published)
+        .max(e.item.published);
+    e.story_last_seen.map_or(own, |joined| own.max(joined))
+}
+
+/// When khabar last stored a change to what the entry shows: the item
+/// itself, or its story growing (for `Last-Modified` and feed-level dates).
+pub(super) fn changed(e: &EntryRow) -> DateTime<Utc> {
+    e.story_last_seen
+        .map_or(e.last_changed, |joined| e.last_changed.max(joined))
 }
 
 /// The item's authors, or the outlet when it names none.

@@ -86,7 +86,7 @@ pub fn index_document(store: &Store, site: &Site) -> Result<Document, PublishErr
         format: "html",
         message: e.to_string(),
     })?;
-    let last_modified = entries.iter().map(|e| e.last_changed).max();
+    let last_modified = entries.iter().map(entry::changed).max();
     Ok(Document::new(
         html.into_bytes(),
         "text/html; charset=utf-8",

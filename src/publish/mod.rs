@@ -275,7 +275,7 @@ pub fn feed_document(
         Format::Rss => rss::render(&page)?,
         Format::Json => json::render(&page)?,
     };
-    let last_modified = entries.iter().map(|e| e.last_changed).max();
+    let last_modified = entries.iter().map(entry::changed).max();
     Ok(Document::new(
         body,
         request.format.content_type(),
@@ -338,7 +338,7 @@ fn describe<'a>(
         next_url,
         updated: entries
             .iter()
-            .map(|e| e.last_changed)
+            .map(entry::changed)
             .max()
             .unwrap_or(DateTime::UNIX_EPOCH),
     }

@@ -32,11 +32,17 @@ const FORGET_RARE_LINES_AFTER: chrono::Duration = chrono::Duration::days(90);
 /// is new (so its page counts towards the outlet's lines), the page's URL.
 type Article = (usize, bool, Url, Extracted);
 
-/// Replaces the content (and tags) of the fetched feed's new and changed
-/// items with their article's main text. Anything that goes wrong keeps the
+/// Replaces the content (and tags, and story signature) of the fetched
+/// feed's new and changed items with their article's main text. Anything that goes wrong keeps the
 /// feed's text.
 pub(super) async fn fill_full_text(poller: &Poller, feed_id: i64, result: &mut PollResult) {
-    let PollResult::Fetched { feed, tags, .. } = result else {
+    let PollResult::Fetched {
+        feed,
+        tags,
+        signatures,
+        ..
+    } = result
+    else {
         return;
     };
     let wanted = match wanted_articles(poller, feed_id, &feed.items).await {
@@ -71,6 +77,14 @@ pub(super) async fn fill_full_text(poller: &Poller, feed_id: i64, result: &mut P
             item.content.as_ref(),
             &item.categories,
         );
+        // Stories are judged on the article too, not on the teaser.
+        if let Some(signature) = signatures.get_mut(i) {
+            *signature = poller.finder.item_signature(
+                &item.title,
+                item.summary.as_deref(),
+                item.content.as_ref().map(|c| c.as_str()),
+            );
+        }
     }
 }
 

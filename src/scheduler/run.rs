@@ -16,7 +16,7 @@ use super::due::{jitter_for, next_due, publishing_cadence, Observed};
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
 use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
-use crate::stories::{StoryGrouper, DEFAULT_WINDOW};
+use crate::stories::{EntityFinder, StoryGrouper, DEFAULT_WINDOW};
 use crate::topics::{tag_item, Tagger};
 use crate::{normalize, parse};
 
@@ -72,6 +72,9 @@ pub struct Poller {
     schedule: ScheduleConfig,
     pub(super) database: PathBuf,
     pub(super) tagger: Arc<Tagger>,
+    /// The grouper's entity finder, shared with the parse threads, which
+    /// compute each item's story signature.
+    pub(super) finder: Arc<EntityFinder>,
     pub(super) global: Arc<Semaphore>,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -94,6 +97,7 @@ impl Poller {
             fetcher: Fetcher::new(fetch)?,
             schedule,
             database,
+            finder: Arc::new(EntityFinder::new(&tagger)),
             tagger,
             global: Arc::new(Semaphore::new(fetch.concurrency)),
             per_host: fetch.per_host,
@@ -185,7 +189,7 @@ async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
                 last_modified: feed.last_modified.clone(),
             };
             let outcome = poller.fetcher.fetch(&request).await;
-            digest_outcome(outcome, poller.tagger.clone(), at).await
+            digest_outcome(outcome, poller, at).await
         }
         Err(e) => (
             PollResult::Failed {
@@ -224,7 +228,7 @@ async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
 /// parsing a fetched body on the blocking pool.
 async fn digest_outcome(
     outcome: FetchOutcome,
-    tagger: Arc<Tagger>,
+    poller: &Poller,
     now: DateTime<Utc>,
 ) -> (PollResult, Observed) {
     match outcome {
@@ -246,9 +250,11 @@ async fn digest_outcome(
         ),
         FetchOutcome::Fetched(fetched) => {
             let max_age = fetched.hints.max_age;
-            let parsed = tokio::task::spawn_blocking(move || parse_fetched(*fetched, &tagger, now))
-                .await
-                .unwrap_or_else(|e| Err((None, format!("parser crashed: {e}"))));
+            let (tagger, finder) = (poller.tagger.clone(), poller.finder.clone());
+            let parsed =
+                tokio::task::spawn_blocking(move || parse_fetched(*fetched, &tagger, &finder, now))
+                    .await
+                    .unwrap_or_else(|e| Err((None, format!("parser crashed: {e}"))));
             match parsed {
                 Ok((result, feed_hint, cadence)) => (
                     result,
@@ -269,7 +275,12 @@ async fn digest_outcome(
 
 type Parsed = Result<(PollResult, Option<Duration>, Option<Duration>), (Option<u16>, String)>;
 
-fn parse_fetched(fetched: FetchedFeed, tagger: &Tagger, now: DateTime<Utc>) -> Parsed {
+fn parse_fetched(
+    fetched: FetchedFeed,
+    tagger: &Tagger,
+    finder: &EntityFinder,
+    now: DateTime<Utc>,
+) -> Parsed {
     let parsed =
         parse::parse_feed(&fetched.body, fetched.content_type.as_deref()).map_err(|e| {
             (
@@ -293,12 +304,25 @@ fn parse_fetched(fetched: FetchedFeed, tagger: &Tagger, now: DateTime<Utc>) -> P
             )
         })
         .collect();
+    // Signing here, in parallel, leaves the single writer only matching.
+    let signatures = feed
+        .items
+        .iter()
+        .map(|i| {
+            finder.item_signature(
+                &i.title,
+                i.summary.as_deref(),
+                i.content.as_ref().map(|c| c.as_str()),
+            )
+        })
+        .collect();
     Ok((
         PollResult::Fetched {
             http_status: fetched.status,
             bytes: fetched.body.len() as u64,
             feed,
             tags,
+            signatures,
             etag: fetched.etag,
             last_modified: fetched.last_modified,
             moved_to: fetched.moved_permanently.map(String::from),
@@ -321,7 +345,7 @@ fn write_loop(
     let mut grouper = match kept.take() {
         Some(grouper) => grouper,
         None => {
-            let mut grouper = StoryGrouper::new(poller.tagger.clone(), DEFAULT_WINDOW);
+            let mut grouper = StoryGrouper::with_finder(poller.finder.clone(), DEFAULT_WINDOW);
             store.restore_stories(&mut grouper)?;
             grouper
         }

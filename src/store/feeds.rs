@@ -1,6 +1,7 @@
 //! SQL for the `feeds` and `fetch_log` tables, and the one transaction that
 //! records a poll.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -10,7 +11,7 @@ use super::items::{upsert_items, StoreReport};
 use super::stories::assign_pending;
 use super::{from_unix, to_unix, Store, StoreError};
 use crate::model::NormalizedFeed;
-use crate::stories::StoryGrouper;
+use crate::stories::{ItemSignature, StoryGrouper};
 use crate::topics::TopicHit;
 
 /// Where a feed's subscription came from.
@@ -103,6 +104,13 @@ pub enum PollResult {
         feed: NormalizedFeed,
         /// Each item's topics, in the order of `feed.items`.
         tags: Vec<Vec<TopicHit>>,
+        /// Each item's story signature (issue #7), in the order of
+        /// `feed.items`, from
+        /// [`EntityFinder::item_signature`](crate::stories::EntityFinder::item_signature) with the
+        /// grouper's finder: computed where the feed is parsed, so that the
+        /// single writer only matches. Items already stored ignore theirs;
+        /// when it is empty, the writer computes what new items need.
+        signatures: Vec<ItemSignature>,
         /// ETag of the response.
         etag: Option<String>,
         /// Last-Modified of the response.
@@ -286,19 +294,26 @@ impl Store {
         grouper: Option<&mut StoryGrouper>,
     ) -> Result<Vec<StoreReport>, StoreError> {
         let tx = self.conn.transaction()?;
+        // New items' signatures by row id, as the parse threads computed them.
+        let mut fresh = HashMap::new();
         let reports = records
             .iter()
-            .map(|record| write_poll(&tx, record))
+            .map(|record| write_poll(&tx, record, &mut fresh))
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(grouper) = grouper {
-            assign_pending(&tx, grouper)?;
+            assign_pending(&tx, grouper, &fresh)?;
         }
         tx.commit()?;
         Ok(reports)
     }
 }
 
-fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, StoreError> {
+/// Writes one poll; each new item's precomputed signature goes into `fresh`.
+fn write_poll<'a>(
+    tx: &Transaction<'_>,
+    rec: &'a PollRecord,
+    fresh: &mut HashMap<i64, &'a ItemSignature>,
+) -> Result<StoreReport, StoreError> {
     let at = to_unix(rec.at);
     let hint = rec.next.hint.map(|d| d.as_secs() as i64);
     let cadence = rec.next.cadence.map(|d| d.as_secs() as i64);
@@ -306,12 +321,18 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
         PollResult::Fetched {
             feed,
             tags,
+            signatures,
             etag,
             last_modified,
             moved_to,
             ..
         } => {
-            let report = upsert_items(tx, rec.feed_id, &feed.items, tags, rec.at)?;
+            let (report, new_rows) = upsert_items(tx, rec.feed_id, &feed.items, tags, rec.at)?;
+            for (id, i) in new_rows {
+                if let Some(sig) = signatures.get(i) {
+                    fresh.insert(id, sig);
+                }
+            }
             tx.prepare_cached(
                 "UPDATE feeds SET title = coalesce(?2, title), site_url = coalesce(?3, site_url),
                      language = coalesce(?4, language), etag = ?5, last_modified = ?6,

@@ -73,15 +73,17 @@ pub(super) fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
 }
 
 /// Inserts new items and updates changed ones in place; an unchanged item
-/// is left alone, so its first-seen time and row id never move.
+/// is left alone, so its first-seen time and row id never move. Also
+/// returns each inserted item's row id with its index in `items`.
 pub(super) fn upsert_items(
     tx: &Transaction<'_>,
     feed_id: i64,
     items: &[NewItem],
     tags: &[Vec<TopicHit>],
     now: DateTime<Utc>,
-) -> Result<StoreReport, StoreError> {
+) -> Result<(StoreReport, Vec<(i64, usize)>), StoreError> {
     let mut report = StoreReport::default();
+    let mut inserted = Vec::new();
     let mut find =
         tx.prepare_cached("SELECT id, content_hash FROM items WHERE feed_id = ?1 AND key = ?2")?;
     let mut insert = tx.prepare_cached(
@@ -146,11 +148,12 @@ pub(super) fn upsert_items(
                 report.new += 1;
                 let id = tx.last_insert_rowid();
                 report.changed_ids.push(id);
+                inserted.push((id, i));
                 replace_item_topics(tx, id, tags.get(i).map_or(&[], Vec::as_slice))?;
             }
         }
     }
-    Ok(report)
+    Ok((report, inserted))
 }
 
 impl Store {
@@ -222,6 +225,7 @@ mod tests {
                     ..Default::default()
                 },
                 tags: vec![],
+                signatures: vec![],
                 etag: Some("\"e1\"".into()),
                 last_modified: None,
                 moved_to: None,

@@ -40,6 +40,10 @@ pub struct EntryRow {
     pub item: ItemRow,
     /// When khabar last stored a change to it.
     pub last_changed: DateTime<Utc>,
+    /// When the latest member joined its story (`stories.last_seen`), when
+    /// the story has other members: the entry's "Also reported by" changed
+    /// then. `None` for an item alone in its story, or in none.
+    pub story_last_seen: Option<DateTime<Utc>>,
     /// Its outlet.
     pub outlet: OutletRow,
     /// Slugs of its story's topics (any member's), sorted.
@@ -89,7 +93,7 @@ const ENTRY_SELECT: &str = "SELECT i.id, i.feed_id, i.key, i.url, i.title, i.sum
              WHERE item_id = i.id
                 OR item_id IN (SELECT m.id FROM items m WHERE m.story_id = i.story_id)
              ORDER BY topic)),
-        i.story_id, s.member_count
+        i.story_id, s.member_count, s.last_seen
      FROM items i JOIN feeds f ON f.id = i.feed_id
      LEFT JOIN stories s ON s.id = i.story_id";
 
@@ -108,6 +112,10 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
         },
         topics: list(r.get(17)?),
         related: Vec::new(),
+        story_last_seen: match (r.get::<_, Option<u32>>(19)?, r.get::<_, Option<i64>>(20)?) {
+            (Some(members), Some(last)) if members > 1 => Some(from_unix(last)),
+            _ => None,
+        },
     })
 }
 
@@ -311,6 +319,7 @@ mod tests {
                     ..Default::default()
                 },
                 tags,
+                signatures: vec![],
                 etag: None,
                 last_modified: None,
                 moved_to: None,

@@ -9,12 +9,13 @@
 //! story and its first signature: a corrected title rarely changes the
 //! event, and moving it would move feed entries under a reader's feet.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{from_unix, to_unix, Store, StoreError};
-use crate::normalize::html_to_text;
-use crate::stories::{ItemSignature, Lang, MinHash, StoryGrouper, StoryInput};
+use crate::stories::{ItemSignature, Lang, MinHash, StoryGrouper};
 
 /// Items without a story read per query while assigning them.
 const PENDING_BATCH: i64 = 512;
@@ -103,7 +104,7 @@ impl Store {
         let mut total = 0;
         loop {
             let tx = self.conn.transaction()?;
-            let n = assign_batch(&tx, grouper)?;
+            let n = assign_batch(&tx, grouper, &HashMap::new())?;
             tx.commit()?;
             total += n;
             if n < PENDING_BATCH as u64 {
@@ -208,14 +209,17 @@ fn restore(conn: &Connection, grouper: &mut StoryGrouper) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Gives every item without a story one, oldest first, inside `tx`.
+/// Gives every item without a story one, oldest first, inside `tx`; an
+/// item with a signature in `fresh` (computed when its feed was parsed) is
+/// matched with it, any other has its text read and signed here.
 pub(super) fn assign_pending(
     tx: &Transaction<'_>,
     grouper: &mut StoryGrouper,
+    fresh: &HashMap<i64, &ItemSignature>,
 ) -> Result<u64, StoreError> {
     let mut total = 0;
     loop {
-        let n = assign_batch(tx, grouper)?;
+        let n = assign_batch(tx, grouper, fresh)?;
         total += n;
         if n < PENDING_BATCH as u64 {
             prune_signatures(tx, grouper)?;
@@ -225,62 +229,50 @@ pub(super) fn assign_pending(
 }
 
 /// Assigns up to [`PENDING_BATCH`] items without a story; returns how many.
-fn assign_batch(tx: &Transaction<'_>, grouper: &mut StoryGrouper) -> Result<u64, StoreError> {
-    let pending: Vec<Pending> = tx
+fn assign_batch(
+    tx: &Transaction<'_>,
+    grouper: &mut StoryGrouper,
+    fresh: &HashMap<i64, &ItemSignature>,
+) -> Result<u64, StoreError> {
+    // Read from the partial index alone: no item row is read for an item
+    // whose signature came with its poll.
+    let pending: Vec<(i64, i64, i64)> = tx
         .prepare_cached(
-            "SELECT id, title, summary, content_html, published, first_seen FROM items
+            "SELECT id, published, first_seen FROM items
              WHERE story_id IS NULL ORDER BY first_seen, published, id LIMIT ?1",
         )?
-        .query_map([PENDING_BATCH], |r| {
-            Ok(Pending {
-                id: r.get(0)?,
-                title: r.get(1)?,
-                summary: r.get(2)?,
-                content: r.get(3)?,
-                published: r.get(4)?,
-                first_seen: r.get(5)?,
-            })
-        })?
+        .query_map([PENDING_BATCH], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    for item in &pending {
-        let key = item.id.to_string();
-        let content = item
-            .content
-            .as_deref()
-            .map(html_to_text)
-            .unwrap_or_default();
+    for &(id, published, first_seen) in &pending {
+        let mut sig = match fresh.get(&id) {
+            Some(sig) => (*sig).clone(),
+            None => stored_text_signature(tx, grouper, id)?,
+        };
+        sig.key = id.to_string();
         // The outlet's date places the item among the events it reports (a
         // first poll brings weeks of backlog at one first-seen time);
         // normalisation already clamped dates after the fetch.
-        let sig = grouper.signature(&StoryInput {
-            key: &key,
-            outlet: "",
-            title: &item.title,
-            summary: item.summary.as_deref().unwrap_or(""),
-            content: &content,
-            at: from_unix(item.published.min(item.first_seen)),
-        });
+        sig.at = from_unix(published.min(first_seen));
         let joined = grouper.assign_signature(&sig);
-        record_join(
-            tx,
-            item.id,
-            item.first_seen,
-            joined.story as i64,
-            &joined.reason,
-        )?;
-        insert_signature(tx, item.id, &sig)?;
+        record_join(tx, id, first_seen, joined.story as i64, &joined.reason)?;
+        insert_signature(tx, id, &sig)?;
     }
     Ok(pending.len() as u64)
 }
 
-/// An item waiting for its story: the text it is grouped by, and its times.
-struct Pending {
+/// The signature of a stored item's text (written without one, or before
+/// stories existed), with its key and time still to be set.
+fn stored_text_signature(
+    tx: &Transaction<'_>,
+    grouper: &StoryGrouper,
     id: i64,
-    title: String,
-    summary: Option<String>,
-    content: Option<String>,
-    published: i64,
-    first_seen: i64,
+) -> Result<ItemSignature, StoreError> {
+    let (title, summary, content): (String, Option<String>, Option<String>) = tx
+        .prepare_cached("SELECT title, summary, content_html FROM items WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(grouper
+        .finder()
+        .item_signature(&title, summary.as_deref(), content.as_deref()))
 }
 
 /// Adds item `id` to story `story`, creating the story with it as the
@@ -417,6 +409,7 @@ mod tests {
                     ..Default::default()
                 },
                 tags: vec![],
+                signatures: vec![],
                 etag: None,
                 last_modified: None,
                 moved_to: None,

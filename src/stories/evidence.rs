@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::shingles::{content_hash, word_hash, word_text, MinHash};
 use super::{ItemSignature, StoryInput, MAX_WORDS};
+use crate::normalize::html_to_text;
 use crate::topics::{normalize_text, Tagger};
 
 /// Endings an entity name may carry and still be that entity ("Lavrov's",
@@ -111,6 +112,29 @@ impl EntityFinder {
         ids.sort();
         ids.dedup();
         ids
+    }
+
+    /// The signature of a feed item's text as khabar stores it: plain-text
+    /// title and summary, sanitised HTML content. `key` is empty and `at`
+    /// the Unix epoch: the writer sets both once the item has a row (its id,
+    /// and the earlier of its date and first-seen time). This is what the
+    /// parse threads compute for each new item, so the single writer only
+    /// matches.
+    pub fn item_signature(
+        &self,
+        title: &str,
+        summary: Option<&str>,
+        content_html: Option<&str>,
+    ) -> ItemSignature {
+        let content = content_html.map(html_to_text).unwrap_or_default();
+        self.signature(&StoryInput {
+            key: "",
+            outlet: "",
+            title,
+            summary: summary.unwrap_or(""),
+            content: &content,
+            at: chrono::DateTime::UNIX_EPOCH,
+        })
     }
 
     /// The signature of an item: its title, summary and content.

@@ -56,7 +56,7 @@ pub(super) struct Slot {
 
 /// Groups items into stories online; state is bounded by the window.
 pub struct StoryGrouper {
-    pub(super) finder: EntityFinder,
+    pub(super) finder: Arc<EntityFinder>,
     pub(super) window: chrono::Duration,
     pub(super) slots: VecDeque<Slot>,
     /// Sequence number of `slots[0]`.
@@ -84,8 +84,14 @@ impl std::fmt::Debug for StoryGrouper {
 impl StoryGrouper {
     /// A grouper with no history, comparing items at most `window` apart.
     pub fn new(tagger: Arc<Tagger>, window: std::time::Duration) -> Self {
+        Self::with_finder(Arc::new(EntityFinder::new(&tagger)), window)
+    }
+
+    /// [`Self::new`] with an entity finder shared with the threads that
+    /// compute signatures ahead of [`Self::assign_signature`].
+    pub fn with_finder(finder: Arc<EntityFinder>, window: std::time::Duration) -> Self {
         StoryGrouper {
-            finder: EntityFinder::new(&tagger),
+            finder,
             window: chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX),
             slots: VecDeque::new(),
             first_seq: 0,
@@ -102,6 +108,12 @@ impl StoryGrouper {
     /// What to persist for `item` (then pass it to [`Self::assign_signature`]).
     pub fn signature(&self, item: &StoryInput<'_>) -> ItemSignature {
         self.finder.signature(item)
+    }
+
+    /// The entity finder its signatures are computed with: a signature made
+    /// elsewhere with it matches as one made by [`Self::signature`].
+    pub fn finder(&self) -> &Arc<EntityFinder> {
+        &self.finder
     }
 
     /// Assigns an item to a story (see the module docs for the evidence).

@@ -202,3 +202,102 @@ fn a_later_copy_joins_the_stored_story_after_a_restart() {
         .unwrap_or_else(|| panic!("the copy joined: {after:#?}"));
     assert_eq!(outlets(event).last(), Some(&"Late Edition"));
 }
+
+/// The (published, updated) dates of the story entry naming other outlets,
+/// as Atom and as JSON Feed give them.
+fn event_dates(khabar: &Khabar) -> [(String, String); 2] {
+    let atom = khabar.ok(&["export", "atom"]);
+    let entry = atom
+        .split("<entry>")
+        .find(|e| e.contains("Also reported by"))
+        .unwrap_or_else(|| panic!("no story entry in {atom}"));
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = entry.find(&open).map(|i| i + open.len());
+        let end = entry.find(&format!("</{name}>"));
+        match (start, end) {
+            (Some(s), Some(e)) => entry[s..e].to_string(),
+            _ => panic!("no <{name}> in {entry}"),
+        }
+    };
+    let atom_dates = (tag("published"), tag("updated"));
+    let json: Value = serde_json::from_str(&khabar.ok(&["export", "json"])).unwrap();
+    let item = json["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| {
+            i["content_html"]
+                .as_str()
+                .is_some_and(|c| c.contains("Also reported by"))
+        })
+        .unwrap_or_else(|| panic!("no story item in {json:#}"));
+    let field = |k: &str| item[k].as_str().expect("a date").to_string();
+    [
+        atom_dates,
+        (field("date_published"), field("date_modified")),
+    ]
+}
+
+fn at(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap_or_else(|e| panic!("{rfc3339}: {e}"))
+        .to_utc()
+}
+
+#[test]
+fn a_new_outlet_joining_a_story_bumps_its_entry_updated_not_published() {
+    let (server, urls) = three_outlets();
+    let khabar = Khabar::new(&urls);
+    khabar.poll_all();
+    let before = event_dates(&khabar);
+    let first = stories(&khabar);
+    let event = first.iter().find(|s| s["member_count"] == 3).unwrap();
+    for (published, updated) in &before {
+        // The outlets dated it 13 July 2025; its members joined today.
+        assert_eq!(at(published), at("2025-07-13T02:30:00Z"));
+        assert_eq!(at(updated), at(event["last_seen"].as_str().unwrap()));
+    }
+
+    // First-seen times are whole seconds: the late report is a second later.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let late = server.url("/late.rss");
+    server.serve(
+        "/late.rss",
+        outlet(
+            "Late Edition",
+            &[story_item(
+                "late.example",
+                "l1",
+                HINDI_TITLE,
+                &format!("{HINDI_TEXT} यह भी पढ़ें"),
+            )],
+        ),
+    );
+    khabar.ok(&["feeds", "add", &late]);
+    assert_eq!(khabar.poll_all().new_items, 1);
+
+    let grown = stories(&khabar);
+    let event = grown.iter().find(|s| s["member_count"] == 4).unwrap();
+    let after = event_dates(&khabar);
+    for ((published_before, updated_before), (published, updated)) in before.iter().zip(&after) {
+        assert_eq!(
+            published, published_before,
+            "published stays the representative's"
+        );
+        assert!(
+            at(updated) > at(updated_before),
+            "{updated} after {updated_before}"
+        );
+        assert_eq!(at(updated), at(event["last_seen"].as_str().unwrap()));
+    }
+    // The rain, alone in its story, keeps the outlet's date.
+    let json: Value = serde_json::from_str(&khabar.ok(&["export", "json"])).unwrap();
+    let rain = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"] == UNRELATED_TITLE)
+        .unwrap();
+    assert_eq!(rain["date_modified"], rain["date_published"]);
+}

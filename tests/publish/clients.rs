@@ -26,11 +26,13 @@ fn expected(k: &Khabar, path: &str, format: &str, topic: Option<&str>) -> Value 
 }
 
 fn entry(e: &EntryRow) -> Value {
-    let updated = e
+    // The outlet's last change, or a later report joining the story.
+    let own = e
         .item
         .updated
         .unwrap_or(e.item.published)
         .max(e.item.published);
+    let updated = e.story_last_seen.map_or(own, |joined| own.max(joined));
     json!({
         "title": e.item.title,
         "link": e.item.url,
