@@ -1,9 +1,14 @@
-//! The scheduler stage: when each feed is due ([`due`], a pure rule) and the
+//! The scheduler stage: when each feed is due ([`due`], a pure rule), the
 //! polling pass that fetches, parses, normalises and stores due feeds
-//! ([`run`]).
+//! ([`run`]), the daemon's step over the feeds due now ([`tick`]) and its
+//! sign of life ([`heartbeat`]).
 
 pub mod due;
+pub mod heartbeat;
 pub mod run;
+pub mod tick;
 
 pub use due::{next_due, Observed};
-pub use run::{poll_due, poll_pass, PassSummary, Poller};
+pub use heartbeat::{Heartbeat, SchedulerHealth};
+pub use run::{poll_due, poll_pass, poll_pass_until, PassSummary, Poller};
+pub use tick::{tick, Tick};

@@ -19,13 +19,14 @@
 mod cache;
 mod conditional;
 mod feeds;
+mod health;
 mod metrics;
 mod run;
 mod serve;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -57,6 +58,8 @@ pub struct AppState {
     cache: cache::DocCache,
     builds: Semaphore,
     metrics: Metrics,
+    /// The scheduler's heartbeat for `/healthz`, when one runs (`khabar run`).
+    heartbeat: OnceLock<Arc<crate::scheduler::Heartbeat>>,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
             cache: cache::DocCache::default(),
             builds: Semaphore::new(MAX_BUILDS),
             metrics: Metrics::default(),
+            heartbeat: OnceLock::new(),
         }))
     }
 
@@ -201,7 +205,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/:file", get(feeds::merged_feed))
         .route("/topics/:file", get(feeds::topic_feed))
         .route("/opml", get(feeds::opml))
-        .route("/healthz", get(feeds::healthz))
+        .route("/healthz", get(health::healthz))
         .route("/metrics", get(feeds::metrics))
         .fallback(feeds::not_found)
         .layer(axum::middleware::from_fn_with_state(

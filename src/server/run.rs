@@ -1,29 +1,40 @@
-//! `khabar run`: the daemon's top loop. Serves HTTP on `config.listen` and
-//! polls due feeds every [`POLL_EVERY`], until SIGTERM or SIGINT; then stops
-//! accepting, lets requests in flight finish, and exits.
+//! `khabar run`: the daemon's top loop (issue #6). Takes the database's
+//! single-instance lock, migrates, serves HTTP on `config.listen` and runs
+//! the scheduler loop until SIGTERM or SIGINT; then stops taking new work,
+//! abandons the fetches in flight (the writer commits what it has), stops
+//! the server, and returns within [`SHUTDOWN_DEADLINE`].
 
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::{serve, AppState};
 use crate::cli::{new_poller, open_store};
 use crate::config::Config;
-use crate::scheduler::{poll_due, Poller};
+use crate::daemon::{schedule_loop, InstanceLock};
+use crate::scheduler::Heartbeat;
 
-/// How often the daemon looks for due feeds.
-const POLL_EVERY: Duration = Duration::from_secs(30);
+/// The longest shutdown may take before the daemon exits anyway: inside
+/// the 10 s that systemd (`TimeoutStopSec`) and `docker stop` allow.
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(8);
 
 /// Runs the daemon until a termination signal.
 pub async fn run(config: Config) -> Result<()> {
+    let lock = InstanceLock::acquire(&config.database)?;
     // Migrates, subscribes the config's feeds and retags before serving.
     drop(open_store(&config)?);
     let state = AppState::new(&config)
         .with_context(|| format!("opening database {}", config.database.display()))?;
+    let heartbeat = Arc::new(Heartbeat::new(
+        Utc::now(),
+        Heartbeat::stale_after_for(&config.schedule, &config.fetch),
+    ));
+    state.watch_scheduler(Arc::clone(&heartbeat));
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -31,7 +42,7 @@ pub async fn run(config: Config) -> Result<()> {
     // Tests and scripts read this line to find a port-0 server.
     println!("listening on http://{addr}");
     std::io::stdout().flush().context("writing stdout")?;
-    tracing::info!(%addr, public_url = %config.public_url, "serving");
+    tracing::info!(%addr, public_url = %config.public_url, lock = %lock.path().display(), "serving");
 
     let (stop, stopped) = watch::channel(false);
     let server = tokio::spawn(serve(
@@ -39,40 +50,32 @@ pub async fn run(config: Config) -> Result<()> {
         Arc::clone(&state),
         wait_for(stopped.clone()),
     ));
-    let poller = tokio::spawn(poll_loop(new_poller(&config)?, state, stopped));
+    let scheduler = tokio::spawn(schedule_loop(
+        new_poller(&config)?,
+        config.retention,
+        heartbeat,
+        move || state.invalidate(),
+        stopped,
+    ));
     shutdown_signal().await?;
     tracing::info!("shutting down");
     let _ = stop.send(true);
-    poller.await.context("the polling loop panicked")?;
-    server
-        .await
-        .context("the server panicked")?
-        .context("serving HTTP")?;
-    Ok(())
-}
-
-/// Polls due feeds every [`POLL_EVERY`]; a failed pass is logged and the
-/// next one runs as usual.
-async fn poll_loop(poller: Arc<Poller>, state: Arc<AppState>, mut stopped: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(POLL_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stopped.wait_for(|s| *s) => return,
+    let finished =
+        tokio::time::timeout(SHUTDOWN_DEADLINE, async { (scheduler.await, server.await) }).await;
+    match finished {
+        Ok((scheduler, server)) => {
+            scheduler.context("the scheduler loop panicked")?;
+            server
+                .context("the server panicked")?
+                .context("serving HTTP")?;
         }
-        tokio::select! {
-            result = poll_due(poller.clone(), false, None) => match result {
-                Ok(summary) if summary.feeds > 0 => {
-                    state.invalidate();
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = format!("{e:#}"), "poll pass failed"),
-            },
-            // A pass cut short loses nothing: each batch commits atomically.
-            _ = stopped.wait_for(|s| *s) => return,
-        }
+        Err(_) => tracing::warn!(
+            "still busy {SHUTDOWN_DEADLINE:?} after the signal; exiting anyway \
+             (every committed write is safe)"
+        ),
     }
+    tracing::info!("stopped");
+    Ok(())
 }
 
 async fn wait_for(mut stopped: watch::Receiver<bool>) {

@@ -21,6 +21,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_feed_moves",
         include_str!("../../migrations/0004_feed_moves.sql"),
     ),
+    // 0005 and 0006 are reserved for work on other branches.
+    (
+        "0007_retention",
+        include_str!("../../migrations/0007_retention.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.

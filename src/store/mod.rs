@@ -10,7 +10,9 @@ mod error;
 mod feeds;
 mod items;
 mod migrate;
+mod probe;
 mod publish;
+mod retention;
 mod subscribers;
 mod topics;
 
@@ -24,6 +26,7 @@ pub use error::StoreError;
 pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
 pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats};
+pub use retention::{PruneCutoffs, PruneReport};
 pub use subscribers::{AddSubscriber, NewSubscriber, SubscriberRow};
 pub use topics::StoredTopic;
 
@@ -59,6 +62,9 @@ impl Store {
 
     fn setup(conn: Connection) -> Result<Store, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Takes effect only in a database without tables yet (a new one);
+        // retention converts older ones (see `retention.rs`).
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -7,6 +7,8 @@ mod support;
 /// `feeds add|list|remove|import|export`, `parse URL --json`, config errors
 /// and the demo, driven through the binary.
 mod cli;
+/// `khabar run`: single instance, SIGTERM, `/healthz`, retention (issue #6).
+mod daemon;
 /// Hostile and broken feeds: each costs only its own poll (issue #2).
 mod ingest;
 /// What a second poll does: conditional GET, no loss, no duplicates.
