@@ -46,3 +46,39 @@ pub async fn tick(
     let summary = poll_pass_until(poller, feeds, None, stopped).await?;
     Ok(Tick { summary, more_due })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::store::FeedOrigin;
+
+    #[tokio::test]
+    async fn a_tick_takes_at_most_a_batch_and_says_when_more_are_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("k.db");
+        let store = Store::open(&database).unwrap();
+        // URLs that fail without touching the network: each poll is
+        // recorded as a failure, which is all a tick needs to move on.
+        for n in 0..5 {
+            store
+                .add_feed(&format!("not a url {n}"), FeedOrigin::Cli)
+                .unwrap();
+        }
+        let config = Config::from_toml("[schedule]\nbatch = 2", None).unwrap();
+        let poller =
+            Arc::new(Poller::new(&config.fetch, config.schedule, database, config.tagger).unwrap());
+        let (_stop, stopped) = watch::channel(false);
+        let now = Utc::now();
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let done = tick(poller.clone(), now, &stopped).await.unwrap();
+            seen.push((done.summary.feeds, done.summary.failed, done.more_due));
+        }
+        assert_eq!(
+            seen,
+            [(2, 2, true), (2, 2, true), (1, 1, false), (0, 0, false)],
+            "batches of two, then nothing left due at `now`"
+        );
+    }
+}
