@@ -16,12 +16,14 @@ use crate::store::{PruneReport, Store, StoreError};
 /// How often retention runs (the first run is at start-up).
 const RETENTION_EVERY: Duration = Duration::from_secs(24 * 3600);
 
-/// Runs until `stop` turns true (or its sender goes away). Calls
+/// Runs until `stop` turns true (or its sender goes away), cutting each
+/// pass short at `pass_deadline` (see [`crate::scheduler::pass_deadline`]). Calls
 /// `on_new_data` after each pass that wrote something, so the HTTP server
 /// can drop its cached documents at once. A failed pass or retention run is
 /// logged and the loop goes on; only a completed pass beats the heartbeat.
 pub async fn schedule_loop(
     poller: Arc<Poller>,
+    pass_deadline: Duration,
     retention: RetentionConfig,
     heartbeat: Arc<Heartbeat>,
     on_new_data: impl Fn(),
@@ -45,7 +47,7 @@ pub async fn schedule_loop(
         }
         let now = Utc::now();
         loop {
-            match tick(poller.clone(), now, &stop).await {
+            match tick(poller.clone(), now, pass_deadline, &stop).await {
                 Ok(done) => {
                     heartbeat.beat(Utc::now());
                     if done.summary.feeds > 0 {

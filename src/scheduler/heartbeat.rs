@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::tick::pass_deadline;
 use crate::config::{FetchConfig, ScheduleConfig};
 
 /// Ticks that may go by without a completed pass before the scheduler is
-/// reported stuck (on top of the longest a pass may take).
+/// reported stuck (on top of the longest a pass may run).
 const MISSED_TICKS: u32 = 3;
 
 /// When the scheduler last completed a pass (or started), shared between
@@ -43,11 +44,9 @@ impl Heartbeat {
     }
 
     /// The longest a healthy scheduler goes without a beat: a few ticks plus
-    /// the longest a full batch may take when every fetch in it runs into
-    /// its timeouts, `concurrency` at a time.
+    /// the longest a pass may run ([`pass_deadline`]).
     pub fn stale_after_for(schedule: &ScheduleConfig, fetch: &FetchConfig) -> Duration {
-        let rounds = schedule.batch.div_ceil(fetch.concurrency.max(1)) as u32;
-        schedule.tick * MISSED_TICKS + (fetch.connect_timeout + fetch.timeout) * rounds
+        schedule.tick * MISSED_TICKS + pass_deadline(fetch)
     }
 
     /// Records a completed pass at `now`.
@@ -102,12 +101,12 @@ mod tests {
     }
 
     #[test]
-    fn the_default_bound_allows_a_batch_of_timeouts() {
+    fn the_default_bound_allows_three_ticks_and_a_whole_pass() {
         let config = crate::config::Config::from_toml("", None).unwrap();
-        // 3 × 30 s + ceil(256 / 32) × (10 s + 30 s)
+        // 3 × 30 s + 2 × (10 s + 30 s)
         assert_eq!(
             Heartbeat::stale_after_for(&config.schedule, &config.fetch),
-            Duration::from_secs(90 + 8 * 40)
+            Duration::from_secs(90 + 80)
         );
     }
 }

@@ -11,4 +11,4 @@ pub mod tick;
 pub use due::{next_due, Observed};
 pub use heartbeat::{Heartbeat, SchedulerHealth};
 pub use run::{poll_due, poll_pass, poll_pass_until, PassSummary, Poller};
-pub use tick::{tick, Tick};
+pub use tick::{pass_deadline, tick, Tick};

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! {"status":"ok",
-//!  "scheduler":{"alive":true,"last_tick":"2026-11-23T10:00:00Z","stale_after_secs":410},
+//!  "scheduler":{"alive":true,"last_tick":"2026-11-23T10:00:00Z","stale_after_secs":170},
 //!  "database":{"writable":true}}
 //! ```
 

@@ -11,13 +11,14 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use chrono::Utc;
 use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::watch;
 
 use super::{serve, AppState};
 use crate::cli::{new_poller, open_store};
 use crate::config::Config;
 use crate::daemon::{schedule_loop, InstanceLock};
-use crate::scheduler::Heartbeat;
+use crate::scheduler::{pass_deadline, Heartbeat};
 
 /// The longest shutdown may take before the daemon exits anyway: inside
 /// the 10 s that systemd (`TimeoutStopSec`) and `docker stop` allow.
@@ -25,6 +26,8 @@ pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(8);
 
 /// Runs the daemon until a termination signal.
 pub async fn run(config: Config) -> Result<()> {
+    // Caught from the start: a signal during start-up also ends cleanly.
+    let mut signals = Signals::install()?;
     let lock = InstanceLock::acquire(&config.database)?;
     // Migrates, subscribes the config's feeds and retags before serving.
     drop(open_store(&config)?);
@@ -52,12 +55,13 @@ pub async fn run(config: Config) -> Result<()> {
     ));
     let scheduler = tokio::spawn(schedule_loop(
         new_poller(&config)?,
+        pass_deadline(&config.fetch),
         config.retention,
         heartbeat,
         move || state.invalidate(),
         stopped,
     ));
-    shutdown_signal().await?;
+    signals.recv().await;
     tracing::info!("shutting down");
     let _ = stop.send(true);
     let finished =
@@ -82,12 +86,26 @@ async fn wait_for(mut stopped: watch::Receiver<bool>) {
     let _ = stopped.wait_for(|s| *s).await;
 }
 
-async fn shutdown_signal() -> Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("listening for SIGTERM")?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.context("listening for SIGINT")?,
-        _ = term.recv() => {}
+/// SIGTERM (systemd, `docker stop`) and SIGINT (Ctrl-C).
+struct Signals {
+    term: Signal,
+    interrupt: Signal,
+}
+
+impl Signals {
+    /// Replaces the default action (exit at once) with a catch.
+    fn install() -> Result<Signals> {
+        Ok(Signals {
+            term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            interrupt: signal(SignalKind::interrupt()).context("listening for SIGINT")?,
+        })
     }
-    Ok(())
+
+    /// Waits for either signal (one already received returns at once).
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+    }
 }

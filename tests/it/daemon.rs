@@ -41,7 +41,9 @@ fn a_second_run_on_the_same_database_is_refused_naming_it_and_the_holder() {
     );
     let (status, _) = first.terminate(SHUTDOWN_LIMIT).expect("first stops");
     assert!(status.success(), "{status}");
-    // The lock goes with the process: a new instance starts.
+    // The lock goes with the process: a new instance starts. SIGTERM right
+    // after its `listening on` line must still be a clean stop (signals are
+    // caught from the first line of `run`, not once the loops are up).
     let mut again = Daemon::start(&k);
     assert!(again.terminate(SHUTDOWN_LIMIT).expect("stops").0.success());
 }
