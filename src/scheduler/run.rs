@@ -144,9 +144,10 @@ pub async fn poll_pass(
     poll_pass_until(poller, feeds, progress, std::future::pending()).await
 }
 
-/// [`poll_pass`], abandoning the fetches still in flight once `stop`
-/// completes (shutdown): their feeds stay due for the next start, and the
-/// writer commits every poll it already has before the pass returns.
+/// [`poll_pass`], abandoning the fetches still queued or in flight once
+/// `stop` completes (shutdown, or the pass deadline of
+/// [`tick`](super::tick())): their feeds stay due, and the writer commits
+/// every poll it already has before the pass returns.
 pub async fn poll_pass_until(
     poller: Arc<Poller>,
     feeds: Vec<FeedRow>,
