@@ -140,3 +140,30 @@ fn run_with_a_bad_tick_names_the_file_the_key_and_what_was_expected() {
     assert!(run.stderr.contains("schedule.tick"), "{}", run.stderr);
     assert!(run.stderr.contains("expected between"), "{}", run.stderr);
 }
+
+#[test]
+fn the_daemon_prunes_at_start_before_polling_and_pruned_items_stay_deleted() {
+    let server = FeedServer::with([("/old.xml", Reply::rss(docs::good_rss("old", 3)))]);
+    let url = server.url("/old.xml");
+    let k = daemon_config("5s", std::slice::from_ref(&url));
+    assert_eq!(k.poll_all().new_items, 3);
+    let polled = k.feed(&url).last_polled;
+    // Items first seen 200 days ago, and the feed due again right away.
+    k.db()
+        .execute_batch(
+            "UPDATE items SET first_seen = first_seen - 200 * 86400;
+             UPDATE feeds SET next_due = 0, last_polled = last_polled - 1;",
+        )
+        .unwrap();
+    let mut daemon = Daemon::start(&k);
+    wait_until("the daemon's first poll", || {
+        k.feed(&url).last_polled >= polled
+    });
+    assert_eq!(k.count_items(), 0, "pruned at start, not stored again");
+    assert!(
+        daemon.stderr().contains("retention: pruned"),
+        "{}",
+        daemon.stderr()
+    );
+    assert!(daemon.terminate(SHUTDOWN_LIMIT).expect("stops").0.success());
+}
