@@ -91,9 +91,11 @@ impl InstanceLock {
     }
 }
 
-/// `<database>.lock`, beside the database.
+/// `<database>.lock`, beside the database: beside the real file when the
+/// path is a symlink, so that both names share one lock.
 fn lock_path(database: &Path) -> PathBuf {
-    let mut name = database.as_os_str().to_owned();
+    let real = std::fs::canonicalize(database).unwrap_or_else(|_| database.to_path_buf());
+    let mut name = real.into_os_string();
     name.push(".lock");
     PathBuf::from(name)
 }
@@ -127,5 +129,17 @@ mod tests {
         );
         drop(first);
         InstanceLock::acquire(&db).expect("free again once dropped");
+    }
+
+    #[test]
+    fn a_symlink_to_the_database_shares_its_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("khabar.db");
+        std::fs::write(&db, b"").unwrap();
+        let link = dir.path().join("alias.db");
+        std::os::unix::fs::symlink(&db, &link).unwrap();
+        let _held = InstanceLock::acquire(&db).unwrap();
+        let err = InstanceLock::acquire(&link).unwrap_err().to_string();
+        assert!(err.contains("in use"), "{err}");
     }
 }
