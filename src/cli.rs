@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
@@ -83,6 +84,12 @@ enum Command {
     Export(crate::publish::ExportArgs),
     /// The daemon: serve the published feeds over HTTP and poll due feeds.
     Run,
+    /// Apply retention now: delete old items and fetch-log rows, reclaim space.
+    Prune {
+        /// Only count what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Manage digest subscribers (issue #5).
     Subscribers {
         #[command(subcommand)]
@@ -200,9 +207,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Topics { command } => topics_command(&config()?, command),
         Command::Feeds { command } => feeds_command(&config()?, command),
         Command::Export(export) => Ok(crate::publish::export_command(&config()?, export)?),
-        Command::Run => runtime()?
-            .block_on(crate::server::run(config()?))
-            .map(|()| ExitCode::SUCCESS),
+        Command::Run => {
+            let runtime = runtime()?;
+            let result = runtime.block_on(crate::server::run(config()?));
+            // Work still running past the shutdown deadline is abandoned;
+            // SQLite keeps every committed write.
+            runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
+            result.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Prune { dry_run } => prune_command(&config()?, dry_run),
         Command::Stories {
             command: StoriesCommand::Eval { file, json },
         } => stories_eval(&config()?, &file, json),
@@ -221,6 +234,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// more threads than this buy nothing on a small machine, while each extra
 /// thread gets its own malloc arena and raises peak memory.
 const MAX_BLOCKING_THREADS: usize = 4;
+
+/// How long the daemon's runtime waits for blocking work (a commit in
+/// progress) after `khabar run` returned, within the 10 s shutdown budget.
+const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(1);
 
 /// The async runtime every khabar command runs on.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -339,6 +356,28 @@ fn fetch_one(config: &Config, target: &str) -> Result<(Vec<u8>, Option<String>, 
         FetchOutcome::Gone => bail!("fetch {target}: HTTP 410 Gone"),
         FetchOutcome::NotModified { .. } => bail!("fetch {target}: unexpected 304"),
     }
+}
+
+/// `khabar prune [--dry-run]`: the daemon's daily retention, on demand.
+fn prune_command(config: &Config, dry_run: bool) -> Result<ExitCode> {
+    let mut store = Store::open(&config.database)
+        .with_context(|| format!("opening database {}", config.database.display()))?;
+    let now = Utc::now();
+    let cutoffs = config.retention.cutoffs(now);
+    let report = store.prune(cutoffs, now, dry_run)?;
+    if dry_run {
+        println!(
+            "would delete {} items first seen before {}, {} fetch-log rows before {}, {} tombstones",
+            report.items,
+            cutoffs.items_before.format("%Y-%m-%d"),
+            report.fetch_log,
+            cutoffs.fetch_log_before.format("%Y-%m-%d"),
+            report.tombstones
+        );
+    } else {
+        println!("pruned {report}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn feeds_command(config: &Config, command: FeedsCommand) -> Result<ExitCode> {

@@ -19,6 +19,16 @@ use crate::topics::Tagger;
 /// The config file looked for in the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "khabar.toml";
 
+/// Shortest `schedule.tick`: tests run the daemon this fast.
+pub const MIN_TICK: Duration = Duration::from_millis(100);
+
+/// Longest `schedule.tick`: a slower loop would leave due feeds waiting.
+pub const MAX_TICK: Duration = Duration::from_secs(3600);
+
+/// Shortest retention accepted: a typo such as `"180s"` for `"180d"` must
+/// not wipe the database.
+pub const MIN_RETENTION: Duration = Duration::from_secs(24 * 3600);
+
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -57,6 +67,7 @@ pub struct RawConfig {
     database: RawDatabase,
     fetch: RawFetch,
     schedule: RawSchedule,
+    retention: RawRetention,
     server: RawServer,
     smtp: RawSmtp,
     digest: RawDigest,
@@ -116,6 +127,9 @@ struct RawSchedule {
     min_interval: Duration,
     #[serde(with = "humantime_serde")]
     max_interval: Duration,
+    #[serde(with = "humantime_serde")]
+    tick: Duration,
+    batch: usize,
 }
 
 impl Default for RawSchedule {
@@ -124,6 +138,26 @@ impl Default for RawSchedule {
             interval: Duration::from_secs(30 * 60),
             min_interval: Duration::from_secs(5 * 60),
             max_interval: Duration::from_secs(24 * 3600),
+            tick: Duration::from_secs(30),
+            batch: 256,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawRetention {
+    #[serde(with = "humantime_serde")]
+    items: Duration,
+    #[serde(with = "humantime_serde")]
+    fetch_log: Duration,
+}
+
+impl Default for RawRetention {
+    fn default() -> Self {
+        RawRetention {
+            items: Duration::from_secs(180 * 24 * 3600),
+            fetch_log: Duration::from_secs(14 * 24 * 3600),
         }
     }
 }
@@ -227,6 +261,8 @@ pub struct Config {
     pub fetch: FetchConfig,
     /// Poll interval bounds.
     pub schedule: ScheduleConfig,
+    /// How long items and the fetch log are kept.
+    pub retention: RetentionConfig,
     /// Where the HTTP server listens.
     pub listen: SocketAddr,
     /// Base of links in published feeds and emails.
@@ -363,6 +399,37 @@ pub struct ScheduleConfig {
     pub min_interval: Duration,
     /// Never poll less often than this (error backoff included).
     pub max_interval: Duration,
+    /// How often `khabar run` looks for due feeds.
+    pub tick: Duration,
+    /// Most feeds polled in one pass; more due feeds wait for the next pass,
+    /// which starts as soon as this one ends.
+    pub batch: usize,
+}
+
+/// How long `khabar run` and `khabar prune` keep data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionConfig {
+    /// Items first seen longer ago than this are deleted.
+    pub items: Duration,
+    /// Fetch-log rows older than this are deleted.
+    pub fetch_log: Duration,
+}
+
+impl RetentionConfig {
+    /// What a retention run at `now` deletes: everything older than the
+    /// configured periods.
+    pub fn cutoffs(&self, now: chrono::DateTime<chrono::Utc>) -> crate::store::PruneCutoffs {
+        let before = |keep: Duration| {
+            chrono::Duration::from_std(keep)
+                .ok()
+                .and_then(|keep| now.checked_sub_signed(keep))
+                .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+        };
+        crate::store::PruneCutoffs {
+            items_before: before(self.items),
+            fetch_log_before: before(self.fetch_log),
+        }
+    }
 }
 
 /// A feed listed in the config file.
@@ -438,6 +505,7 @@ impl Validator {
         })?;
         let fetch = self.fetch(raw.fetch)?;
         let schedule = self.schedule(raw.schedule)?;
+        let retention = self.retention(raw.retention)?;
         self.digest(&raw.digest)?;
         self.smtp(&raw.smtp)?;
         let digest = self.digest_config(raw.digest)?;
@@ -468,6 +536,7 @@ impl Validator {
             database,
             fetch,
             schedule,
+            retention,
             listen,
             public_url,
             behind_proxy: raw.server.behind_proxy,
@@ -564,10 +633,46 @@ impl Validator {
                 "expected at most schedule.max_interval",
             ));
         }
+        if raw.tick < MIN_TICK || raw.tick > MAX_TICK {
+            return Err(self.invalid(
+                "schedule.tick",
+                format!(
+                    "expected between {} and {}",
+                    humantime::format_duration(MIN_TICK),
+                    humantime::format_duration(MAX_TICK)
+                ),
+            ));
+        }
+        if raw.batch == 0 {
+            return Err(self.invalid("schedule.batch", "expected at least 1"));
+        }
         Ok(ScheduleConfig {
             interval: raw.interval.clamp(raw.min_interval, raw.max_interval),
             min_interval: raw.min_interval,
             max_interval: raw.max_interval,
+            tick: raw.tick,
+            batch: raw.batch,
+        })
+    }
+
+    fn retention(&self, raw: RawRetention) -> Result<RetentionConfig, ConfigError> {
+        for (key, value) in [
+            ("retention.items", raw.items),
+            ("retention.fetch_log", raw.fetch_log),
+        ] {
+            if value < MIN_RETENTION {
+                return Err(self.invalid(
+                    key,
+                    format!(
+                        "expected at least {} (a duration such as \"180d\")",
+                        humantime::format_duration(MIN_RETENTION)
+                    ),
+                ));
+            }
+        }
+        Ok(RetentionConfig {
+            items: raw.items,
+            fetch_log: raw.fetch_log,
         })
     }
 
@@ -615,6 +720,10 @@ mod tests {
         assert_eq!(c.fetch.concurrency, 32);
         assert_eq!(c.fetch.per_host, 2);
         assert_eq!(c.schedule.interval, Duration::from_secs(1800));
+        assert_eq!(c.schedule.batch, 256);
+        assert_eq!(c.schedule.tick, Duration::from_secs(30));
+        assert_eq!(c.retention.items, Duration::from_secs(180 * 86400));
+        assert_eq!(c.retention.fetch_log, Duration::from_secs(14 * 86400));
         assert!(c.feeds.is_empty());
     }
 
@@ -630,6 +739,11 @@ mod tests {
             ("[[feeds]]\nurl = \"ftp://x.example/f\"", "feeds[0].url"),
             ("[fetch]\nconcurency = 3", "concurency"),
             ("[smtp]\nurl = \"http://x\"", "smtp.url"),
+            ("[schedule]\ntick = \"0s\"", "schedule.tick"),
+            ("[schedule]\nbatch = 0", "schedule.batch"),
+            ("[retention]\nitems = \"180s\"", "retention.items"),
+            ("[retention]\nfetch_log = \"2h\"", "retention.fetch_log"),
+            ("[retention]\nitems = \"forever\"", "items"),
             (
                 "[[topics]]\nslug = \"t\"\nname = \"T\"\nrule = \"nowhere\"",
                 "nowhere",

@@ -6,6 +6,8 @@
 pub mod cli;
 /// `khabar.toml` → validated [`config::Config`].
 pub mod config;
+/// `khabar run` besides HTTP: single-instance lock, scheduler loop, retention.
+pub mod daemon;
 /// The offline tour: bundled outlets on loopback.
 pub mod demo;
 /// Daily digests: compose, render (askama), deliver exactly once (lettre).

@@ -150,6 +150,8 @@ mod tests {
             interval: Duration::from_secs(1800),
             min_interval: Duration::from_secs(300),
             max_interval: Duration::from_secs(24 * 3600),
+            tick: Duration::from_secs(30),
+            batch: 256,
         }
     }
 

@@ -1,11 +1,16 @@
-//! The scheduler stage: when each feed is due ([`due`], a pure rule) and the
+//! The scheduler stage: when each feed is due ([`due`], a pure rule), the
 //! polling pass that fetches, parses, normalises and stores due feeds
 //! ([`run`]), which for full-text feeds also fetches new items' article
-//! pages (`articles`, issue #7).
+//! pages (`articles`, issue #7); the daemon's step over the feeds due now
+//! ([`tick`]) and its sign of life ([`heartbeat`]).
 
 mod articles;
 pub mod due;
+pub mod heartbeat;
 pub mod run;
+pub mod tick;
 
 pub use due::{next_due, Observed};
-pub use run::{poll_due, poll_pass, PassSummary, Poller};
+pub use heartbeat::{Heartbeat, SchedulerHealth};
+pub use run::{poll_due, poll_pass, poll_pass_until, PassSummary, Poller};
+pub use tick::{pass_deadline, tick, Tick};

@@ -107,6 +107,16 @@ impl Poller {
         })
     }
 
+    /// The scheduling bounds this poller applies.
+    pub fn schedule(&self) -> &ScheduleConfig {
+        &self.schedule
+    }
+
+    /// The database it writes into.
+    pub fn database(&self) -> &std::path::Path {
+        &self.database
+    }
+
     pub(super) fn host_permits(&self, url: &url::Url) -> Arc<Semaphore> {
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         // A poisoned lock only means another task panicked mid-insert; the
@@ -143,6 +153,19 @@ pub async fn poll_pass(
     feeds: Vec<FeedRow>,
     progress: Option<ProgressBar>,
 ) -> Result<PassSummary, StoreError> {
+    poll_pass_until(poller, feeds, progress, std::future::pending()).await
+}
+
+/// [`poll_pass`], abandoning the fetches still queued or in flight once
+/// `stop` completes (shutdown, or the pass deadline of
+/// [`tick`](super::tick())): their feeds stay due, and the writer commits
+/// every poll it already has before the pass returns.
+pub async fn poll_pass_until(
+    poller: Arc<Poller>,
+    feeds: Vec<FeedRow>,
+    progress: Option<ProgressBar>,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<PassSummary, StoreError> {
     let started = Instant::now();
     let (tx, rx) = mpsc::channel::<PollRecord>(WRITE_QUEUE);
     let writing = poller.clone();
@@ -165,7 +188,19 @@ pub async fn poll_pass(
         );
     }
     drop(tx);
-    while tasks.join_next().await.is_some() {}
+    let stopped = tokio::select! {
+        () = async { while tasks.join_next().await.is_some() {} } => false,
+        () = stop => true,
+    };
+    if stopped {
+        tracing::info!(
+            abandoned = tasks.len(),
+            "pass stopped: abandoning fetches in flight"
+        );
+        // Aborting drops each task's queue sender, which lets the writer
+        // finish with what it has.
+        tasks.shutdown().await;
+    }
     let mut summary = writer
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;

@@ -101,11 +101,6 @@ pub async fn opml(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Res
     serve_document(&state, DocKey::Opml, &headers, OPML_CACHE_CONTROL).await
 }
 
-/// `/healthz`: the process answers.
-pub async fn healthz() -> Response {
-    no_store(text(StatusCode::OK, "ok\n"))
-}
-
 /// `/metrics`: Prometheus text.
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     match state.stats().await {

@@ -21,13 +21,14 @@ pub mod accounts;
 mod cache;
 mod conditional;
 mod feeds;
+mod health;
 mod metrics;
 mod run;
 mod serve;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -60,6 +61,8 @@ pub struct AppState {
     builds: Semaphore,
     metrics: Metrics,
     accounts: Option<accounts::Accounts>,
+    /// The scheduler's heartbeat for `/healthz`, when one runs (`khabar run`).
+    heartbeat: OnceLock<Arc<crate::scheduler::Heartbeat>>,
 }
 
 impl AppState {
@@ -97,6 +100,7 @@ impl AppState {
             builds: Semaphore::new(MAX_BUILDS),
             metrics: Metrics::default(),
             accounts,
+            heartbeat: OnceLock::new(),
         }))
     }
 
@@ -218,7 +222,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/:file", get(feeds::merged_feed))
         .route("/topics/:file", get(feeds::topic_feed))
         .route("/opml", get(feeds::opml))
-        .route("/healthz", get(feeds::healthz))
+        .route("/healthz", get(health::healthz))
         .route("/metrics", get(feeds::metrics))
         .route(
             "/subscribe",

@@ -1,26 +1,32 @@
-//! `khabar run`: the daemon's top loop. Serves HTTP on `config.listen`,
-//! polls due feeds every [`POLL_EVERY`] and sends due digests every
-//! [`DIGEST_EVERY`], until SIGTERM or SIGINT; then stops accepting, lets
-//! requests in flight finish, and exits.
+//! `khabar run`: the daemon's top loop (issue #6). Takes the database's
+//! single-instance lock, migrates, serves HTTP on `config.listen`, runs the
+//! scheduler loop and sends due digests every [`DIGEST_EVERY`], until
+//! SIGTERM or SIGINT; then stops taking new work, abandons the fetches in
+//! flight (the writer commits what it has), stops the server, and returns
+//! within [`SHUTDOWN_DEADLINE`].
 
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use chrono::Utc;
 use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::watch;
 
 use super::accounts::Accounts;
 use super::{serve, AppState};
 use crate::cli::{new_poller, open_store};
 use crate::config::Config;
+use crate::daemon::{schedule_loop, InstanceLock};
 use crate::digest::{ledger, send_due, Mailer, PassOptions, Sender};
-use crate::scheduler::{poll_due, Poller};
+use crate::scheduler::{pass_deadline, Heartbeat};
 use crate::store::Store;
 
-/// How often the daemon looks for due feeds.
-const POLL_EVERY: Duration = Duration::from_secs(30);
+/// The longest shutdown may take before the daemon exits anyway: inside
+/// the 10 s that systemd (`TimeoutStopSec`) and `docker stop` allow.
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(8);
 
 /// How often the daemon looks for due digests; schedules are per minute.
 const DIGEST_EVERY: Duration = Duration::from_secs(60);
@@ -32,15 +38,31 @@ const DIGEST_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the daemon on `config.listen` until a termination signal.
 pub async fn run(config: Config) -> Result<()> {
+    // Caught from the start: a signal during start-up also ends cleanly.
+    let signals = Signals::install()?;
+    // Locked before binding: a second instance is told about the first,
+    // not about a busy port.
+    let lock = InstanceLock::acquire(&config.database)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
-    run_on(config, listener).await
+    daemon(config, listener, signals, lock).await
 }
 
 /// Runs the daemon on an already bound `listener` (the demo binds first,
 /// to know its URL) until a termination signal.
 pub async fn run_on(config: Config, listener: TcpListener) -> Result<()> {
+    let signals = Signals::install()?;
+    let lock = InstanceLock::acquire(&config.database)?;
+    daemon(config, listener, signals, lock).await
+}
+
+async fn daemon(
+    config: Config,
+    listener: TcpListener,
+    mut signals: Signals,
+    lock: InstanceLock,
+) -> Result<()> {
     // Migrates, subscribes the config's feeds and retags before serving.
     let mut store = open_store(&config)?;
     let secret = ledger::link_secret(&config, &mut store)?;
@@ -53,11 +75,16 @@ pub async fn run_on(config: Config, listener: TcpListener) -> Result<()> {
     .with_context(|| format!("opening database {}", config.database.display()))?;
     let state = AppState::new(&config, Some(accounts))
         .with_context(|| format!("opening database {}", config.database.display()))?;
+    let heartbeat = Arc::new(Heartbeat::new(
+        Utc::now(),
+        Heartbeat::stale_after_for(&config.schedule, &config.fetch),
+    ));
+    state.watch_scheduler(Arc::clone(&heartbeat));
     let addr = listener.local_addr().context("reading the bound address")?;
     // Tests and scripts read this line to find a port-0 server.
     println!("listening on http://{addr}");
     std::io::stdout().flush().context("writing stdout")?;
-    tracing::info!(%addr, public_url = %config.public_url, "serving");
+    tracing::info!(%addr, public_url = %config.public_url, lock = %lock.path().display(), "serving");
 
     let (stop, stopped) = watch::channel(false);
     let server = tokio::spawn(serve(
@@ -65,46 +92,42 @@ pub async fn run_on(config: Config, listener: TcpListener) -> Result<()> {
         Arc::clone(&state),
         wait_for(stopped.clone()),
     ));
-    let poller = tokio::spawn(poll_loop(
-        new_poller(&config)?,
+    let digests = tokio::spawn(digest_loop(
+        config.clone(),
+        secret,
         Arc::clone(&state),
         stopped.clone(),
     ));
-    let digests = tokio::spawn(digest_loop(config.clone(), secret, state, stopped));
-    shutdown_signal().await?;
+    let scheduler = tokio::spawn(schedule_loop(
+        new_poller(&config)?,
+        pass_deadline(&config.fetch),
+        config.retention,
+        heartbeat,
+        move || state.invalidate(),
+        stopped,
+    ));
+    signals.recv().await;
     tracing::info!("shutting down");
     let _ = stop.send(true);
-    poller.await.context("the polling loop panicked")?;
-    digests.await.context("the digest loop panicked")?;
-    server
-        .await
-        .context("the server panicked")?
-        .context("serving HTTP")?;
-    Ok(())
-}
-
-/// Polls due feeds every [`POLL_EVERY`]; a failed pass is logged and the
-/// next one runs as usual.
-async fn poll_loop(poller: Arc<Poller>, state: Arc<AppState>, mut stopped: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(POLL_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stopped.wait_for(|s| *s) => return,
+    let finished = tokio::time::timeout(SHUTDOWN_DEADLINE, async {
+        (scheduler.await, digests.await, server.await)
+    })
+    .await;
+    match finished {
+        Ok((scheduler, digests, server)) => {
+            scheduler.context("the scheduler loop panicked")?;
+            digests.context("the digest loop panicked")?;
+            server
+                .context("the server panicked")?
+                .context("serving HTTP")?;
         }
-        tokio::select! {
-            result = poll_due(poller.clone(), false, None) => match result {
-                Ok(summary) if summary.feeds > 0 => {
-                    state.invalidate();
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = format!("{e:#}"), "poll pass failed"),
-            },
-            // A pass cut short loses nothing: each batch commits atomically.
-            _ = stopped.wait_for(|s| *s) => return,
-        }
+        Err(_) => tracing::warn!(
+            "still busy {SHUTDOWN_DEADLINE:?} after the signal; exiting anyway \
+             (every committed write is safe)"
+        ),
     }
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// Sends due digests every [`DIGEST_EVERY`]; a failed pass is logged and
@@ -178,12 +201,26 @@ async fn wait_for(mut stopped: watch::Receiver<bool>) {
     let _ = stopped.wait_for(|s| *s).await;
 }
 
-async fn shutdown_signal() -> Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("listening for SIGTERM")?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.context("listening for SIGINT")?,
-        _ = term.recv() => {}
+/// SIGTERM (systemd, `docker stop`) and SIGINT (Ctrl-C).
+struct Signals {
+    term: Signal,
+    interrupt: Signal,
+}
+
+impl Signals {
+    /// Replaces the default action (exit at once) with a catch.
+    fn install() -> Result<Signals> {
+        Ok(Signals {
+            term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            interrupt: signal(SignalKind::interrupt()).context("listening for SIGINT")?,
+        })
     }
-    Ok(())
+
+    /// Waits for either signal (one already received returns at once).
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+    }
 }

@@ -255,6 +255,18 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// At most `limit` active feeds due at or before `now`, soonest first.
+    pub fn due_batch(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<FeedRow>, StoreError> {
+        let sql = format!(
+            "SELECT {FEED_COLUMNS} FROM feeds
+             WHERE status = 'active' AND next_due <= ?1
+             ORDER BY next_due, id LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![to_unix(now), limit as i64], feed_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The earliest next-due time of any active feed.
     pub fn next_due_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let secs: Option<i64> = self

@@ -129,6 +129,8 @@ pub(super) fn upsert_items(
                 report.changed_ids.push(id);
                 replace_item_topics(tx, id, tags.get(i).map_or(&[], Vec::as_slice))?;
             }
+            // See: issue #6 — an item retention deleted stays deleted.
+            None if super::retention::was_pruned(tx, feed_id, &key, now_secs)? => {}
             None => {
                 insert.execute(params![
                     feed_id,

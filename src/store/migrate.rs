@@ -30,6 +30,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0006_fulltext.sql"),
     ),
     (
+        "0007_retention",
+        include_str!("../../migrations/0007_retention.sql"),
+    ),
+    (
         "0008_subscribe_form",
         include_str!("../../migrations/0008_subscribe_form.sql"),
     ),

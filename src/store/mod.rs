@@ -11,7 +11,9 @@ mod feeds;
 mod fulltext;
 mod items;
 mod migrate;
+mod probe;
 mod publish;
+mod retention;
 mod stories;
 mod subscribers;
 mod topics;
@@ -27,6 +29,7 @@ pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord,
 pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
+pub use retention::{PruneCutoffs, PruneReport};
 pub use stories::{StoryDetail, StoryMemberRow, StoryRow};
 pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};
 pub use topics::StoredTopic;
@@ -63,6 +66,9 @@ impl Store {
 
     fn setup(conn: Connection) -> Result<Store, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Takes effect only in a database without tables yet (a new one);
+        // retention converts older ones (see `retention.rs`).
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

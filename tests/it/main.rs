@@ -7,6 +7,8 @@ mod support;
 /// `feeds add|list|remove|import|export`, `parse URL --json`, config errors
 /// and the demo, driven through the binary.
 mod cli;
+/// `khabar run`: single instance, SIGTERM, `/healthz`, retention (issue #6).
+mod daemon;
 /// Full text: article pages → main text, through the extractor and the binary (issue #7).
 mod fulltext;
 /// Hostile and broken feeds: each costs only its own poll (issue #2).

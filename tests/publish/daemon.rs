@@ -18,7 +18,8 @@ async fn keep_alive_request(addr: &str) -> std::io::Result<TcpStream> {
         .await?;
     let mut buf = [0u8; 512];
     let mut seen = Vec::new();
-    while !seen.ends_with(b"ok\n") {
+    // The health document is one line of JSON.
+    while !seen.ends_with(b"}\n") {
         let n = stream.read(&mut buf).await?;
         if n == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());

@@ -124,6 +124,34 @@ impl Khabar {
         self.dir.path()
     }
 
+    /// The database file.
+    pub fn database(&self) -> &Path {
+        &self.database
+    }
+
+    /// `khabar --config FILE args…` in the temp dir, with khabar's
+    /// environment overrides removed, not yet started.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_khabar"));
+        command
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("KHABAR_CONFIG")
+            .env_remove("KHABAR_DATABASE")
+            .env_remove("KHABAR_LISTEN")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// `PRAGMA integrity_check` of the database: "ok" when intact.
+    pub fn integrity(&self) -> String {
+        self.db()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity check")
+    }
+
     /// Runs `khabar --config FILE args…` to completion.
     pub fn run(&self, args: &[&str]) -> Run {
         let mut all = vec!["--config", self.config.to_str().expect("utf-8 temp path")];
@@ -253,7 +281,8 @@ impl Khabar {
             .expect("count items")
     }
 
-    fn db(&self) -> Connection {
+    /// A connection to the database, as a user's SQL would see it.
+    pub fn db(&self) -> Connection {
         Connection::open(&self.database).expect("open the test database")
     }
 }

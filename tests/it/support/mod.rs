@@ -2,11 +2,13 @@
 //! HTTP, raw TCP for byte-level misbehaviour), feed documents, and a handle
 //! on the real `khabar` binary with its own config and database.
 
+pub mod daemon;
 pub mod docs;
 pub mod hostile;
 pub mod khabar;
 pub mod raw;
 pub mod server;
 
+pub use daemon::{wait_until, Daemon};
 pub use khabar::Khabar;
 pub use server::{FeedServer, Reply};

@@ -1,0 +1,139 @@
+//! One step of the daemon's scheduler: poll (at most a batch of) the feeds
+//! due at a given time. `khabar run` calls [`tick`] every `schedule.tick`,
+//! and again at once while a full batch suggests more feeds are due.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use super::run::{poll_pass_until, PassSummary, Poller};
+use crate::config::FetchConfig;
+use crate::store::{Store, StoreError};
+
+/// The longest one pass may run: twice the longest single fetch, so every
+/// fetch of the first round ends on its own (a timeout is recorded and
+/// backs off). Fetches still queued or in flight then are abandoned; their
+/// feeds stay due and the next tick takes them first.
+pub fn pass_deadline(fetch: &FetchConfig) -> Duration {
+    (fetch.connect_timeout + fetch.timeout) * 2
+}
+
+/// What one tick did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tick {
+    /// The pass over this tick's feeds (empty when none was due).
+    pub summary: PassSummary,
+    /// The batch was full: more feeds may be due at the same time.
+    pub more_due: bool,
+}
+
+/// Polls the feeds due at `now`, soonest first, at most `schedule.batch`
+/// of them, so that one tick over thousands of due feeds neither loads
+/// them all at once nor holds the next ones back behind a slow pass. When
+/// `stop` turns true or `deadline` passes, the fetches in flight are
+/// abandoned (see [`poll_pass_until`]).
+pub async fn tick(
+    poller: Arc<Poller>,
+    now: DateTime<Utc>,
+    deadline: Duration,
+    stop: &watch::Receiver<bool>,
+) -> Result<Tick, StoreError> {
+    let batch = poller.schedule().batch;
+    let database = poller.database().to_path_buf();
+    let feeds = tokio::task::spawn_blocking(move || Store::open(&database)?.due_batch(now, batch))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    if feeds.is_empty() {
+        return Ok(Tick::default());
+    }
+    let more_due = feeds.len() == batch;
+    let mut stop = stop.clone();
+    let stopped = async move {
+        tokio::select! {
+            // A dropped sender means the daemon is going away: stop as well.
+            _ = stop.wait_for(|s| *s) => {}
+            () = tokio::time::sleep(deadline) => {
+                tracing::warn!(deadline = ?deadline, "pass deadline reached");
+            }
+        }
+    };
+    let summary = poll_pass_until(poller, feeds, None, stopped).await?;
+    Ok(Tick { summary, more_due })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::store::FeedOrigin;
+
+    #[tokio::test]
+    async fn a_tick_takes_at_most_a_batch_and_says_when_more_are_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("k.db");
+        let store = Store::open(&database).unwrap();
+        // URLs that fail without touching the network: each poll is
+        // recorded as a failure, which is all a tick needs to move on.
+        for n in 0..5 {
+            store
+                .add_feed(&format!("not a url {n}"), FeedOrigin::Cli)
+                .unwrap();
+        }
+        let config = Config::from_toml("[schedule]\nbatch = 2", None).unwrap();
+        let poller =
+            Arc::new(Poller::new(&config.fetch, config.schedule, database, config.tagger).unwrap());
+        let (_stop, stopped) = watch::channel(false);
+        let now = Utc::now();
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let done = tick(poller.clone(), now, Duration::from_secs(60), &stopped)
+                .await
+                .unwrap();
+            seen.push((done.summary.feeds, done.summary.failed, done.more_due));
+        }
+        assert_eq!(
+            seen,
+            [(2, 2, true), (2, 2, true), (1, 1, false), (0, 0, false)],
+            "batches of two, then nothing left due at `now`"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_pass_past_its_deadline_leaves_the_rest_due_for_the_next_tick() {
+        // Accepts connections (the kernel's backlog) and never answers.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = silent.local_addr().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("k.db");
+        let store = Store::open(&database).unwrap();
+        for n in 0..5 {
+            store
+                .add_feed(&format!("http://{addr}/{n}.xml"), FeedOrigin::Cli)
+                .unwrap();
+        }
+        let config = Config::from_toml(
+            "[fetch]\nconcurrency = 1\nconnect_timeout = \"1s\"\ntimeout = \"1s\"",
+            None,
+        )
+        .unwrap();
+        // One fetch at a time, each timing out after 1 s: five take 5 s,
+        // twice the 2.5 s deadline.
+        let poller =
+            Arc::new(Poller::new(&config.fetch, config.schedule, database, config.tagger).unwrap());
+        let (_stop, stopped) = watch::channel(false);
+        let now = Utc::now();
+        let done = tick(poller, now, Duration::from_millis(2500), &stopped)
+            .await
+            .unwrap();
+        let left = store.due_batch(now, 10).unwrap().len() as u32;
+        assert!(
+            (1..5).contains(&done.summary.failed),
+            "some timed out and were recorded: {:?}",
+            done.summary
+        );
+        assert_eq!(left + done.summary.feeds, 5, "the rest stay due");
+        drop(silent);
+    }
+}
