@@ -311,3 +311,44 @@ async fn the_subscribe_form_renders_on_a_phone() {
     .unwrap();
     drop(daemon);
 }
+
+// See: issue #6 (the daemon sends what is due, and counts it).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daemon_sends_due_digests_and_counts_them_in_metrics() {
+    let sink = tempfile::tempdir().unwrap();
+    let smtp = Smtp::start(sink.path(), &[]);
+    let env = Env::new(0, Some(smtp.port));
+    // Every second: due as soon as a second has passed since joining.
+    let config = std::fs::read_to_string(&env.config)
+        .unwrap()
+        .replace("[digest]\n", "[digest]\nschedule = \"* * * * * *\"\n");
+    std::fs::write(&env.config, config).unwrap();
+    let out = env.khabar(&["subscribers", "add", "reader0@example.org"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    let daemon = env.serve();
+    let mail = mail_to(&smtp, "reader0@example.org", 0).await;
+    assert!(header(&mail, "Subject").contains("khabar"));
+    let http = client();
+    let mut metrics = String::new();
+    for _ in 0..50 {
+        metrics = http
+            .get(format!("{}/metrics", daemon.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains("khabar_digest_sends_total 1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(metrics.contains("khabar_digest_sends_total 1"), "{metrics}");
+    drop(daemon);
+}
