@@ -18,8 +18,9 @@ use super::run::Poller;
 use crate::fetch::{FetchOutcome, FetchRequest};
 use crate::fulltext::{extract, Extracted, OutletLines, MIN_PAGES};
 use crate::model::NewItem;
+use crate::normalize::html_to_text;
 use crate::store::{PollResult, Store, StoreError, StoredVersion};
-use crate::topics::tag_item;
+use crate::topics::tag_item_text;
 
 /// Article pages of one feed fetched at once (the host's permits bound it too).
 const ARTICLES_IN_FLIGHT: usize = 2;
@@ -69,21 +70,23 @@ pub(super) async fn fill_full_text(poller: &Poller, feed_id: i64, result: &mut P
             tracing::warn!(article = %url, "no main text found; keeping the feed's text");
             continue;
         }
-        item.content = Some(text.html(Some(&url)));
-        *item_tags = tag_item(
+        let content = text.html(Some(&url));
+        // One plain text of the article for tagging and signing.
+        let content_text = html_to_text(content.as_str());
+        item.content = Some(content);
+        *item_tags = tag_item_text(
             &poller.tagger,
             &item.title,
             item.summary.as_deref(),
-            item.content.as_ref(),
+            &content_text,
             &item.categories,
         );
         // Stories are judged on the article too, not on the teaser.
         if let Some(signature) = signatures.get_mut(i) {
-            *signature = poller.finder.item_signature(
-                &item.title,
-                item.summary.as_deref(),
-                item.content.as_ref().map(|c| c.as_str()),
-            );
+            *signature =
+                poller
+                    .finder
+                    .text_signature(&item.title, item.summary.as_deref(), &content_text);
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
 use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
 use crate::stories::{EntityFinder, StoryGrouper, DEFAULT_WINDOW};
-use crate::topics::{tag_item, Tagger};
+use crate::topics::{tag_item_text, Tagger};
 use crate::{normalize, parse};
 
 /// Results waiting for the writer; a full queue slows fetching down instead
@@ -326,31 +326,24 @@ fn parse_fetched(
     let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now);
     let hint = feed.meta.ttl;
     let cadence = publishing_cadence(feed.items.iter().filter_map(|i| i.published), now);
-    let tags = feed
+    // Tagging and signing (here, in parallel, so that the single writer only
+    // matches) read the same plain text of the content: converted once.
+    let (tags, signatures) = feed
         .items
         .iter()
         .map(|i| {
-            tag_item(
-                tagger,
-                &i.title,
-                i.summary.as_deref(),
-                i.content.as_ref(),
-                &i.categories,
+            let content = i
+                .content
+                .as_ref()
+                .map(|c| normalize::html_to_text(c.as_str()))
+                .unwrap_or_default();
+            let summary = i.summary.as_deref();
+            (
+                tag_item_text(tagger, &i.title, summary, &content, &i.categories),
+                finder.text_signature(&i.title, summary, &content),
             )
         })
-        .collect();
-    // Signing here, in parallel, leaves the single writer only matching.
-    let signatures = feed
-        .items
-        .iter()
-        .map(|i| {
-            finder.item_signature(
-                &i.title,
-                i.summary.as_deref(),
-                i.content.as_ref().map(|c| c.as_str()),
-            )
-        })
-        .collect();
+        .unzip();
     Ok((
         PollResult::Fetched {
             http_status: fetched.status,

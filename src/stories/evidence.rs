@@ -127,12 +127,23 @@ impl EntityFinder {
         content_html: Option<&str>,
     ) -> ItemSignature {
         let content = content_html.map(html_to_text).unwrap_or_default();
+        self.text_signature(title, summary, &content)
+    }
+
+    /// [`Self::item_signature`] with the content already reduced to plain
+    /// text (as tagging also needs it: converted once for both).
+    pub fn text_signature(
+        &self,
+        title: &str,
+        summary: Option<&str>,
+        content_text: &str,
+    ) -> ItemSignature {
         self.signature(&StoryInput {
             key: "",
             outlet: "",
             title,
             summary: summary.unwrap_or(""),
-            content: &content,
+            content: content_text,
             at: chrono::DateTime::UNIX_EPOCH,
         })
     }

@@ -15,6 +15,8 @@
 //!
 //! [`StoryGrouper::assign`] is online: items arrive one at a time, roughly in
 //! time order; each gets an [`Assignment`] with a reason that can be shown.
+//! The window counts back from the newest date seen: an item dated before it
+//! is matched but not kept, so a backlog in any order holds one window.
 //! [`ItemSignature`] is what to persist per item so that a restarted daemon
 //! rebuilds its state with [`StoryGrouper::restore`]. [`evaluate`] scores a
 //! grouping against gold event labels (pairwise precision / recall / F1).

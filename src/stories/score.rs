@@ -106,8 +106,7 @@ impl StoryGrouper {
         ev
     }
 
-    pub(super) fn explain(&self, entities: &[u16], slot: usize, ev: &Evidence) -> String {
-        let other = &self.slots[slot];
+    pub(super) fn explain(&self, entities: &[u16], other: &Slot, ev: &Evidence) -> String {
         if ev.passed == Some("near-duplicate") {
             return format!(
                 "near-duplicate of {} (jaccard {:.2})",

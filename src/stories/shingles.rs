@@ -88,10 +88,12 @@ const fn seeds() -> [u64; MINHASH_LEN] {
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
-fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h ^= b as u64;
+const fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
     }
     h
 }
@@ -104,7 +106,7 @@ const fn mix(mut z: u64) -> u64 {
 }
 
 /// Stable 64-bit hash of a word.
-pub(crate) fn word_hash(w: &str) -> u64 {
+pub(crate) const fn word_hash(w: &str) -> u64 {
     mix(fnv(FNV_OFFSET, w.as_bytes()))
 }
 

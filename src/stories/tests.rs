@@ -201,3 +201,35 @@ fn common_names_alone_do_not_join_days_apart() {
     let b = g.assign(&input("b", "Putin and Kim Jong Un discuss trade", 50));
     assert!(b.new_story, "{b:?}");
 }
+
+#[test]
+fn items_leave_the_window_by_date_whatever_their_order_of_arrival() {
+    let mut g = StoryGrouper::new(Arc::new(Tagger::builtin()), DEFAULT_WINDOW);
+    let titles = [
+        "लावरोव वोनसान में किम जोंग उन से मिले",
+        "कुर्स्क में ड्रोन हमला, आईएईए ने चेताया",
+        "शोइगू प्योंगयांग पहुंचे, रक्षा सहयोग पर बात",
+        "व्लादिवोस्तोक में रेल पुल का उद्घाटन",
+    ];
+    for (title, h) in titles.iter().zip([100, 50, 99]) {
+        g.assign(&input("x", title, h));
+    }
+    assert_eq!(g.window_len(), 3);
+    // Now the window starts at hour 53: the item of hour 50 leaves, though
+    // two items that arrived before it stay.
+    g.assign(&input("y", titles[3], 125));
+    assert_eq!(g.window_len(), 3);
+}
+
+#[test]
+fn an_item_older_than_the_window_is_matched_but_not_indexed() {
+    let mut g = StoryGrouper::new(Arc::new(Tagger::builtin()), DEFAULT_WINDOW);
+    let lavrov = "लावरोव वोनसान में किम जोंग उन से मिले, सैन्य आपूर्ति पर चर्चा";
+    let a = g.assign(&input("a", lavrov, 10));
+    g.assign(&input("b", "कुर्स्क में ड्रोन हमला, आईएईए ने चेताया", 80));
+    // Hour 5 is before the window of hour 80 (which starts at hour 8), but
+    // the copy still finds the item of hour 10.
+    let late = g.assign(&input("c", &format!("{lavrov} Source link"), 5));
+    assert_eq!(late.story, a.story, "{late:?}");
+    assert_eq!(g.window_len(), 2);
+}

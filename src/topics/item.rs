@@ -17,10 +17,22 @@ pub fn tag_item(
     let content = content
         .map(|c| html_to_text(c.as_str()))
         .unwrap_or_default();
+    tag_item_text(tagger, title, summary, &content, categories)
+}
+
+/// [`tag_item`] with the content already reduced to plain text, for a
+/// caller that also signs the item for stories and converts it once.
+pub fn tag_item_text(
+    tagger: &Tagger,
+    title: &str,
+    summary: Option<&str>,
+    content_text: &str,
+    categories: &[String],
+) -> Vec<TopicHit> {
     tagger.tag(&TagInput {
         title,
         summary: summary.unwrap_or_default(),
-        content: &content,
+        content: content_text,
         categories,
     })
 }
