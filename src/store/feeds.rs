@@ -305,7 +305,7 @@ impl Store {
         records: &[PollRecord],
         grouper: Option<&mut StoryGrouper>,
     ) -> Result<Vec<StoreReport>, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = super::write_tx(&mut self.conn)?;
         // New items' signatures by row id, as the parse threads computed them.
         let mut fresh = HashMap::new();
         let reports = records

@@ -68,7 +68,7 @@ impl Store {
         keep_min_pages: u32,
         forget_before: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = super::write_tx(&mut self.conn)?;
         {
             let mut add = tx.prepare_cached(
                 "INSERT INTO fulltext_lines (feed_id, fingerprint, pages, last_seen)

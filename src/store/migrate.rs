@@ -64,7 +64,7 @@ pub(super) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
             name: name.to_string(),
             source,
         };
-        let tx = conn.transaction().map_err(fail)?;
+        let tx = super::write_tx(conn).map_err(fail)?;
         tx.execute_batch(sql).map_err(fail)?;
         tx.execute(
             "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, unixepoch())",

@@ -34,6 +34,14 @@ pub use stories::{StoryDetail, StoryMemberRow, StoryRow};
 pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};
 pub use topics::StoredTopic;
 
+/// A write transaction that takes the write lock at `BEGIN`. A deferred
+/// one that reads first and writes later fails at once with `SQLITE_BUSY`
+/// when another connection committed in between (WAL snapshots cannot be
+/// upgraded, and the busy timeout does not apply); this one waits its turn.
+fn write_tx(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
 /// How long a statement waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 

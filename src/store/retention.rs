@@ -87,7 +87,7 @@ impl Store {
         }
         let mut report = PruneReport::default();
         loop {
-            let tx = self.conn.transaction()?;
+            let tx = super::write_tx(&mut self.conn)?;
             let deleted = delete_items_chunk(&tx, items_before, to_unix(now))?;
             tx.commit()?;
             report.items += deleted;

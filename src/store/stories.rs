@@ -103,7 +103,7 @@ impl Store {
         restore(&self.conn, grouper)?;
         let mut total = 0;
         loop {
-            let tx = self.conn.transaction()?;
+            let tx = super::write_tx(&mut self.conn)?;
             let n = assign_batch(&tx, grouper, &HashMap::new())?;
             tx.commit()?;
             total += n;
@@ -111,7 +111,7 @@ impl Store {
                 break;
             }
         }
-        let tx = self.conn.transaction()?;
+        let tx = super::write_tx(&mut self.conn)?;
         prune_signatures(&tx, grouper)?;
         tx.commit()?;
         Ok(total)

@@ -116,7 +116,7 @@ impl Store {
         resend_after: chrono::Duration,
     ) -> Result<SubscribeRequest, StoreError> {
         let requested = serde_json::to_string(&new.topics).unwrap_or_else(|_| "null".into());
-        let tx = self.conn.transaction()?;
+        let tx = super::write_tx(&mut self.conn)?;
         let existing: Option<(i64, String, Option<i64>)> = tx
             .query_row(
                 "SELECT id, status, requested_at FROM subscribers WHERE email = ?1",
@@ -185,7 +185,7 @@ impl Store {
     /// Forgets requests older than `before`: pending addresses are
     /// deleted, existing subscribers keep what they had.
     pub fn expire_requests(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = super::write_tx(&mut self.conn)?;
         let deleted = tx.execute(
             "DELETE FROM subscribers WHERE status = 'pending' AND requested_at < ?1",
             [to_unix(before)],

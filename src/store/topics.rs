@@ -85,7 +85,7 @@ impl Store {
             let batch = self.items_after(last_id, BATCH)?;
             let Some(last) = batch.last() else { break };
             last_id = last.id;
-            let tx = self.conn.transaction()?;
+            let tx = super::write_tx(&mut self.conn)?;
             for item in &batch {
                 replace_item_topics(&tx, item.id, &tag(item))?;
             }
