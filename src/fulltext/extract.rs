@@ -10,7 +10,7 @@ use url::Url;
 use super::clutter::{judge, Verdict};
 use super::fold::fold;
 use crate::model::SanitizedHtml;
-use crate::normalize::{html_to_text, sanitize_html};
+use crate::normalize::{html_to_text, is_block_element, sanitize_html};
 
 /// A line met this often on one page is a tagline or ticker, not article
 /// text (seed 000: the outlet's tagline thirty times before the article).
@@ -20,43 +20,6 @@ const PAGE_REPEATS: usize = 3;
 /// of millions of tags costs bounded time. Real article pages have a few
 /// thousand.
 const MAX_ELEMENTS: usize = 20_000;
-
-/// Elements that end one block of text and start another. Everything else
-/// (links, emphasis, images) stays inside its block.
-const BLOCK_TAGS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "td",
-    "th",
-    "tr",
-    "ul",
-];
 
 /// One block of the main text: a paragraph or a heading.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,7 +106,9 @@ fn split_blocks(html: &str) -> Vec<Block> {
         let tag = &rest[lt..=lt + len];
         rest = &rest[lt + len + 1..];
         let (name, closing) = tag_name(tag);
-        if BLOCK_TAGS.contains(&name.as_str()) {
+        // Blocks are the feed normaliser's block elements, except `<br>`:
+        // a line break inside a paragraph does not end the paragraph.
+        if name != "br" && is_block_element(&name) {
             push_block(&mut blocks, &mut current, heading);
             heading = match name.strip_prefix('h').and_then(|n| n.parse().ok()) {
                 Some(level) if !closing => level,

@@ -27,6 +27,7 @@ use url::Url;
 
 pub use html::sanitize_html;
 pub use report::parse_report;
+pub(crate) use text::is_block_element;
 pub use text::{html_to_text, nfc};
 
 use crate::model::{FeedMeta, ItemKey, NewItem, NormalizedFeed, SanitizedHtml};

@@ -7,8 +7,9 @@ use crate::parse::{char_reference, html_entity};
 /// Longest title kept, in characters; hostile feeds send megabyte titles.
 pub const MAX_TITLE_CHARS: usize = 2048;
 
-/// Elements after which text starts on a new line.
-const BLOCK_ELEMENTS: [&str; 30] = [
+/// Elements after which text starts on a new line; the full-text
+/// extractor splits paragraphs on the same ones.
+const BLOCK_ELEMENTS: [&str; 33] = [
     "address",
     "article",
     "aside",
@@ -21,6 +22,7 @@ const BLOCK_ELEMENTS: [&str; 30] = [
     "figcaption",
     "figure",
     "footer",
+    "form",
     "h1",
     "h2",
     "h3",
@@ -37,9 +39,17 @@ const BLOCK_ELEMENTS: [&str; 30] = [
     "pre",
     "section",
     "table",
+    "td",
+    "th",
     "tr",
     "ul",
 ];
+
+/// Whether `name` (lowercase) is a block element: text after it starts on
+/// a new line.
+pub(crate) fn is_block_element(name: &str) -> bool {
+    BLOCK_ELEMENTS.contains(&name)
+}
 
 /// Plain text from HTML: tags dropped (block elements become line breaks,
 /// `script`/`style` bodies and comments dropped), entities decoded, spaces
@@ -148,7 +158,7 @@ fn skip_tag<'a>(text: &'a str, out: &mut String) -> &'a str {
         .collect::<String>()
         .to_ascii_lowercase();
     let rest = &text[end + 1..];
-    if BLOCK_ELEMENTS.contains(&name.as_str()) {
+    if is_block_element(&name) {
         out.push('\n');
     }
     if (name == "script" || name == "style") && !text.starts_with("</") {
