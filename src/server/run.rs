@@ -67,12 +67,10 @@ async fn daemon(
     let mut store = open_store(&config)?;
     let secret = ledger::link_secret(&config, &mut store)?;
     drop(store);
-    let accounts = Accounts::new(
-        &config,
-        secret.clone(),
-        Mailer::from_config(&config.smtp, &config.digest.outbox)?,
-    )
-    .with_context(|| format!("opening database {}", config.database.display()))?;
+    // One mailer, and so one SMTP connection pool, for the form and digests.
+    let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox)?;
+    let accounts = Accounts::new(&config, secret.clone(), mailer.clone())
+        .with_context(|| format!("opening database {}", config.database.display()))?;
     let state = AppState::new(&config, Some(accounts))
         .with_context(|| format!("opening database {}", config.database.display()))?;
     let heartbeat = Arc::new(Heartbeat::new(
@@ -94,6 +92,7 @@ async fn daemon(
     ));
     let digests = tokio::spawn(digest_loop(
         config.clone(),
+        mailer,
         secret,
         Arc::clone(&state),
         stopped.clone(),
@@ -134,17 +133,11 @@ async fn daemon(
 /// retried on the next tick.
 async fn digest_loop(
     config: Config,
+    mailer: Mailer,
     secret: String,
     state: Arc<AppState>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let mailer = match Mailer::from_config(&config.smtp, &config.digest.outbox) {
-        Ok(mailer) => mailer,
-        Err(e) => {
-            tracing::error!(error = %e, "digests disabled: the mailer could not be set up");
-            return;
-        }
-    };
     let mut store = match Store::open(&config.database) {
         Ok(store) => store,
         Err(e) => {
