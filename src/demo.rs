@@ -133,7 +133,7 @@ fn demo_config(
     outbox: &Path,
 ) -> Result<String> {
     let mut key = [0u8; 32];
-    getrandom::getrandom(&mut key).context("reading the system's random source")?;
+    getrandom::fill(&mut key).context("reading the system's random source")?;
     let feeds: String = outlets
         .iter()
         .map(|o| format!("[[feeds]]\nurl = \"http://{outlets_at}/{}\"\n", o.file))

@@ -449,7 +449,7 @@ fn form_response(
     error: Option<&str>,
 ) -> Response {
     let mut nonce = [0u8; 16];
-    if getrandom::getrandom(&mut nonce).is_err() {
+    if getrandom::fill(&mut nonce).is_err() {
         return text(StatusCode::INTERNAL_SERVER_ERROR, "no random source\n");
     }
     let nonce = hex::encode(nonce);
