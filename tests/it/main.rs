@@ -7,6 +7,8 @@ mod support;
 /// `feeds add|list|remove|import|export`, `parse URL --json`, config errors
 /// and the demo, driven through the binary.
 mod cli;
+/// feedparser's test feeds against `khabar parse --json` (issue #12).
+mod conformance;
 /// `khabar run`: single instance, SIGTERM, `/healthz`, retention (issue #6).
 mod daemon;
 /// Full text: article pages → main text, through the extractor and the binary (issue #7).
