@@ -20,6 +20,7 @@ mod element;
 mod entities;
 mod error;
 mod json;
+mod media;
 mod rss;
 
 pub use charset::decode as decode_text;
@@ -84,6 +85,47 @@ pub struct ParsedEntry {
     pub published: Option<String>,
     /// Update date as written (dc:date, dcterms:modified, Atom updated/modified).
     pub updated: Option<String>,
+    /// Pictures and files, in document order: RSS enclosures, Atom
+    /// enclosure links, Media RSS content and thumbnails, JSON Feed image
+    /// and attachments, podcast artwork.
+    pub media: Vec<ParsedMedia>,
+    /// Media RSS `media:description`: the summary when there is none.
+    pub media_description: Option<Text>,
+}
+
+/// One picture or file an entry points to, as written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedMedia {
+    /// Where in the entry it was found.
+    pub role: MediaRole,
+    /// Its URL, possibly relative.
+    pub url: String,
+    /// The media type as written (`type`, `mime_type`).
+    pub mime_type: Option<String>,
+    /// Media RSS `medium` (`image`, `audio`, `video`).
+    pub medium: Option<String>,
+    /// Size in bytes as written (`length`, `fileSize`, `size_in_bytes`).
+    pub size: Option<String>,
+    /// Playing time in seconds as written.
+    pub duration: Option<String>,
+    /// Width in pixels as written.
+    pub width: Option<String>,
+}
+
+/// Where a [`ParsedMedia`] was found, which says what it is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MediaRole {
+    /// The entry's declared main image (JSON Feed `image`).
+    Image,
+    /// A Media RSS `media:thumbnail`.
+    Thumbnail,
+    /// A Media RSS `media:content`.
+    #[default]
+    Content,
+    /// An RSS `enclosure`, an Atom `link rel="enclosure"`, a JSON Feed attachment.
+    Enclosure,
+    /// Podcast artwork (`itunes:image`): a picture only when nothing else is.
+    Artwork,
 }
 
 /// A text value and how to read it.

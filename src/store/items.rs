@@ -211,6 +211,7 @@ mod tests {
             published,
             updated: None,
             content_hash: format!("{key}:{title}"),
+            media: Default::default(),
         }
     }
 

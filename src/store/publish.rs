@@ -282,6 +282,7 @@ mod tests {
             published: Some(t(1_000 + n.max(1) * 10)),
             updated: None,
             content_hash: format!("h{n}"),
+            media: Default::default(),
         }
     }
 
