@@ -381,7 +381,7 @@ fn the_html_digest_renders_devanagari_on_a_phone() {
     );
     assert!(
         !html.contains("<script") && !html.contains("<img"),
-        "nothing remote"
+        "no script, and no picture: these items carry none"
     );
     assert!(html.len() < 100_000, "{} bytes", html.len());
     let page = chromium::artifacts_dir().join("digest.html");

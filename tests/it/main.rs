@@ -15,6 +15,8 @@ mod daemon;
 mod fulltext;
 /// Hostile and broken feeds: each costs only its own poll (issue #2).
 mod ingest;
+/// Enclosures and Media RSS through poll, feeds, digest and page (issue #12).
+mod media;
 /// What a second poll does: conditional GET, no loss, no duplicates.
 mod repoll;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.
