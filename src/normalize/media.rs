@@ -56,24 +56,32 @@ pub(super) fn item_media(media: &[ParsedMedia], base: Option<&Url>) -> ItemMedia
     }
 }
 
-/// The best picture, tier by tier.
+/// The best picture: the lowest tier, then the widest (the first on a tie).
 fn picture(usable: &[(&ParsedMedia, String)]) -> Option<String> {
-    let tiers: [&dyn Fn(&ParsedMedia, &str) -> bool; 4] = [
-        &|m, _| m.role == MediaRole::Image,
-        &|m, _| m.role == MediaRole::Thumbnail,
-        &|m, url| matches!(m.role, MediaRole::Content | MediaRole::Enclosure) && is_image(m, url),
-        &|m, _| m.role == MediaRole::Artwork,
-    ];
-    tiers.iter().find_map(|in_tier| {
-        let mut best: Option<(&String, u64)> = None;
-        for (m, url) in usable.iter().filter(|(m, url)| in_tier(m, url)) {
-            let width = positive(m.width.as_deref()).unwrap_or(0);
-            if best.is_none_or(|(_, w)| width > w) {
-                best = Some((url, width));
-            }
+    let mut best: Option<(u8, u64, &String)> = None;
+    for (m, url) in usable {
+        let Some(tier) = picture_tier(m, url) else {
+            continue;
+        };
+        let width = positive(m.width.as_deref()).unwrap_or(0);
+        let better = best.is_none_or(|(t, w, _)| tier < t || (tier == t && width > w));
+        if better {
+            best = Some((tier, width, url));
         }
-        best.map(|(url, _)| url.clone())
-    })
+    }
+    best.map(|(_, _, url)| url.clone())
+}
+
+/// Which tier of picture the media is, if it is one: the declared image,
+/// a thumbnail, an image file, podcast artwork.
+fn picture_tier(m: &ParsedMedia, url: &str) -> Option<u8> {
+    match m.role {
+        MediaRole::Image => Some(0),
+        MediaRole::Thumbnail => Some(1),
+        MediaRole::Content | MediaRole::Enclosure if is_image(m, url) => Some(2),
+        MediaRole::Artwork => Some(3),
+        MediaRole::Content | MediaRole::Enclosure => None,
+    }
 }
 
 /// Whether the media is a picture: its type or medium says so, or, when it

@@ -159,7 +159,7 @@ fn holds(check: &Check, got: Option<&Value>) -> bool {
 /// Runs of ASCII whitespace become one space, ends trimmed (other spaces,
 /// such as U+00A0, count).
 fn collapse_ascii_space(text: &str) -> String {
-    text.split(|c: char| matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0c'))
+    text.split([' ', '\t', '\r', '\n', '\x0c'])
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")

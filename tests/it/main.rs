@@ -17,6 +17,8 @@ mod fulltext;
 mod ingest;
 /// Enclosures and Media RSS through poll, feeds, digest and page (issue #12).
 mod media;
+/// Real outlets' feeds against feedparser and feed-rs (issue #12).
+mod realfeeds;
 /// What a second poll does: conditional GET, no loss, no duplicates.
 mod repoll;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.
