@@ -270,6 +270,61 @@ mod tests {
     }
 
     #[test]
+    fn json_feed_image_and_attachments_are_read() {
+        let json = r#"{"version": "https://jsonfeed.org/version/1.1", "items": [
+              {"id": "1", "image": "https://example.org/p.jpg", "attachments": [
+                {"url": "https://example.org/e.mp3", "mime_type": "audio/mpeg",
+                 "size_in_bytes": 1200, "duration_in_seconds": 61.5},
+                {"mime_type": "audio/mpeg"}, "not an attachment"]}]}"#;
+        let feed = parse_feed(json.as_bytes(), None).expect("json feed");
+        let media = &feed.entries[0].media;
+        assert_eq!(
+            media.len(),
+            2,
+            "the attachment without a url is skipped: {media:?}"
+        );
+        assert_eq!(
+            (media[0].role, media[0].url.as_str()),
+            (MediaRole::Image, "https://example.org/p.jpg")
+        );
+        assert_eq!(media[1].role, MediaRole::Enclosure);
+        assert_eq!(media[1].size.as_deref(), Some("1200"));
+        assert_eq!(media[1].duration.as_deref(), Some("61.5"));
+    }
+
+    #[test]
+    fn media_rss_nested_in_content_and_group_is_read() {
+        let xml = r#"<rss xmlns:media="http://search.yahoo.com/mrss/"><channel><item><title>t</title>
+            <media:content url="https://x.in/v.mp4" type="video/mp4" medium="video">
+              <media:thumbnail url="https://x.in/t.jpg"/><media:description>in content</media:description>
+            </media:content>
+            <media:group><media:content url="https://x.in/g.jpg" medium="image" width="1100"/></media:group>
+            <enclosure url="https://x.in/a.mp3" length="10" type="audio/mpeg"/>
+            <itunes:image xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" href="https://x.in/art.png"/>
+            </item></channel></rss>"#;
+        let entry = &parse_feed(xml.as_bytes(), None).expect("rss").entries[0];
+        let roles: Vec<(MediaRole, &str)> = entry
+            .media
+            .iter()
+            .map(|m| (m.role, m.url.as_str()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                (MediaRole::Content, "https://x.in/v.mp4"),
+                (MediaRole::Thumbnail, "https://x.in/t.jpg"),
+                (MediaRole::Content, "https://x.in/g.jpg"),
+                (MediaRole::Enclosure, "https://x.in/a.mp3"),
+                (MediaRole::Artwork, "https://x.in/art.png"),
+            ]
+        );
+        assert_eq!(
+            entry.media_description.as_ref().map(|t| t.value.as_str()),
+            Some("in content")
+        );
+    }
+
+    #[test]
     fn bodies_that_are_not_feeds_say_why() {
         let cases: [(&str, &[u8], ParseError); 5] = [
             ("html page", b"<!DOCTYPE html><html><head><title>Home</title></head><body><p>hi<br></body></html>", ParseError::HtmlPage),
