@@ -5,7 +5,8 @@
 //! names in full or abbreviated (English, Hindi and the common European
 //! languages), numeric and `+05:30` offsets, named zones (`IST`, `EST`),
 //! fields glued together (`31 Mar 202510:50:41 +0530`), `AM`/`PM`, and
-//! numeric dates (`31/03/2025`, `31.03.2025`) when they are unambiguous.
+//! numeric dates (`31/03/2025`, `31.03.2025`) when they are unambiguous,
+//! Devanagari digits (`३१ मार्च २०२५`).
 //!
 //! A date after `now` is clamped to `now`; one before
 //! [`EARLIEST_PLAUSIBLE`] is a misreading or a placeholder (`1970-01-01`)
@@ -32,6 +33,13 @@ pub fn parse_date(raw: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if raw.is_empty() || raw.chars().nth(MAX_DATE_CHARS).is_some() {
         return None;
     }
+    let ascii;
+    let raw = if raw.contains(is_devanagari_digit) {
+        ascii = ascii_digits(raw);
+        ascii.as_str()
+    } else {
+        raw
+    };
     let parsed = DateTime::parse_from_rfc3339(raw)
         .or_else(|_| DateTime::parse_from_rfc2822(raw))
         .ok()
@@ -39,6 +47,20 @@ pub fn parse_date(raw: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         .or_else(|| w3cdtf(raw))
         .or_else(|| lenient::parse(raw))?;
     (parsed >= earliest()).then(|| parsed.min(now))
+}
+
+fn is_devanagari_digit(c: char) -> bool {
+    ('\u{0966}'..='\u{096F}').contains(&c)
+}
+
+/// Devanagari digits (`२०२५`), which Hindi outlets may write, as ASCII.
+fn ascii_digits(raw: &str) -> String {
+    raw.chars()
+        .map(|c| match c {
+            '\u{0966}'..='\u{096F}' => char::from_digit(u32::from(c) - 0x0966, 10).unwrap_or(c),
+            c => c,
+        })
+        .collect()
 }
 
 fn earliest() -> DateTime<Utc> {
@@ -181,6 +203,21 @@ mod tests {
                 Some("2025-03-31T05:20:41.123456Z"),
             ),
             ("date only", "2003-12-31", Some("2003-12-31T00:00:00Z")),
+            (
+                "devanagari digits",
+                "३१ मार्च २०२५ १०:५० IST",
+                Some("2025-03-31T05:20:00Z"),
+            ),
+            (
+                "javascript date",
+                "Tue Apr 01 2025 10:50:41 GMT+0530 (India Standard Time)",
+                Some("2025-04-01T05:20:41Z"),
+            ),
+            (
+                "unix date",
+                "Tue Apr 1 10:50:41 IST 2025",
+                Some("2025-04-01T05:20:41Z"),
+            ),
             (
                 "future clamped to now",
                 "2999-01-01T00:00:00Z",
