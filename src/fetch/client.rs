@@ -18,23 +18,6 @@ const USER_AGENT: &str = concat!(
     " (feed aggregator; +https://github.com/khabar)"
 );
 
-/// TLS as khabar has always done it: rustls with the *ring* provider (no
-/// aws-lc, so no cmake or C toolchain beyond SQLite's), Mozilla's roots as
-/// shipped in `webpki-roots` (so a container needs no CA bundle), HTTP/1.1.
-/// reqwest 0.13's own rustls setup would use aws-lc or the system store.
-fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
-}
-
 /// What to fetch.
 #[derive(Debug, Clone)]
 pub struct FetchRequest {
@@ -57,11 +40,6 @@ pub struct Fetcher {
 impl Fetcher {
     /// Builds the client (rustls, gzip/brotli/deflate, timeouts, no automatic redirects).
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, FetchError> {
-        let building = |reason: String| FetchError::Connect {
-            url: String::new(),
-            reason: format!("building HTTP client: {reason}"),
-        };
-        let tls = tls_config().map_err(|e| building(e.to_string()))?;
         let client = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(cfg.connect_timeout)
@@ -71,9 +49,11 @@ impl Fetcher {
             .brotli(true)
             .deflate(true)
             .pool_max_idle_per_host(cfg.per_host)
-            .tls_backend_preconfigured(tls)
             .build()
-            .map_err(|e| building(e.to_string()))?;
+            .map_err(|e| FetchError::Connect {
+                url: String::new(),
+                reason: format!("building HTTP client: {e}"),
+            })?;
         Ok(Fetcher {
             client,
             max_body_bytes: cfg.max_body_bytes,
