@@ -32,6 +32,9 @@ pub mod publish;
 pub mod scheduler;
 /// HTTP: the published feeds, front page, OPML, health and metrics; `khabar run`.
 pub mod server;
+/// Start-up shared by the command line, the demo and the daemon: the
+/// prepared database, the poller, the digest delivery.
+pub mod startup;
 /// SQLite: schema, migrations and all SQL.
 pub mod store;
 /// Story grouping: the same event told by several outlets.

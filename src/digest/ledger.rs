@@ -168,6 +168,19 @@ fn next_period(
     Ok(DigestPeriod::new(last.unwrap_or(now - FIRST_PERIOD), now))
 }
 
+/// The period a digest mailed to `sub` now would cover: the one
+/// [`send_due`] with `all` chooses (a pending period resumes; a subscriber
+/// who came back starts afresh), so that `digest preview` shows what
+/// `digest send --all` mails. `None` when the last period ends now.
+pub fn period_now(
+    store: &Store,
+    sub: &SubscriberRow,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Option<DigestPeriod>, StoreError> {
+    next_period(store, sub, config, now.trunc_subsecs(0), true)
+}
+
 /// Whether the subscriber's cron schedule fired in `(anchor, now]`.
 pub fn is_due(
     sub: &SubscriberRow,

@@ -12,5 +12,5 @@ pub mod tick;
 
 pub use due::{next_due, Observed};
 pub use heartbeat::{Heartbeat, SchedulerHealth};
-pub use run::{poll_due, poll_pass, poll_pass_until, PassSummary, Poller};
+pub use run::{poll_due, poll_pass, poll_pass_until, terminal_progress, PassSummary, Poller};
 pub use tick::{pass_deadline, tick, Tick};

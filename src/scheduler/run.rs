@@ -129,6 +129,21 @@ impl Poller {
     }
 }
 
+/// A progress bar for a pass on stderr, when stderr is a terminal (a
+/// person is watching `khabar poll` or the demo); `None` otherwise.
+pub fn terminal_progress() -> Option<ProgressBar> {
+    std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} polling [{bar:30}] {pos}/{len} feeds {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    })
+}
+
 /// Polls the feeds due now (every active feed with `all`). Nothing due is
 /// an empty summary, without a pass or a log line.
 pub async fn poll_due(

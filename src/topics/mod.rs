@@ -33,7 +33,7 @@ mod tests;
 
 pub use config::{RuleError, TermGroupDef, TopicDef, Weights, MAX_WITHIN_WORDS};
 pub use explain::{ExplainNode, Explanation, TopicExplanation};
-pub use item::{tag_item, tag_item_text};
+pub use item::{retag_stored, tag_item, tag_item_text};
 pub use normalize::normalize_text;
 pub use rules::FieldKind;
 pub use slug::TopicSlug;
