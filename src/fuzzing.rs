@@ -73,6 +73,15 @@ fn fetch_time() -> DateTime<Utc> {
 /// normalise, then each item's text tagged and signed for story grouping.
 pub fn ingest(data: &[u8]) {
     let (content_type, body) = with_content_type(data);
+    ingest_with(body, content_type);
+}
+
+/// [`ingest`] of a whole body, with no content type.
+pub fn ingest_body(body: &[u8]) {
+    ingest_with(body, None);
+}
+
+fn ingest_with(body: &[u8], content_type: Option<&str>) {
     let Ok(parsed) = parse_feed(body, content_type) else {
         return;
     };

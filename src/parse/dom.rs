@@ -3,8 +3,9 @@
 //! keeps everything read before the break, with open elements closed.
 
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{Namespace, ResolveResult};
-use quick_xml::NsReader;
+use quick_xml::Reader;
+
+use super::namespaces::{Resolved, Scopes};
 
 /// Deeper elements are flattened into their ancestor (their text is kept), so
 /// that hostile nesting cannot exhaust the stack when the tree is walked.
@@ -76,16 +77,23 @@ pub struct Element {
 /// Reads `xml` (already through `entities::prepare`) into its root element.
 /// Returns `Err((position, message))` only when no root element was started.
 pub fn read(xml: &str) -> Result<Element, (u64, String)> {
-    let mut reader = NsReader::from_str(xml);
+    let mut reader = Reader::from_str(xml);
     let config = reader.config_mut();
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
     config.expand_empty_elements = true;
     let mut builder = Builder::default();
+    let mut scopes = Scopes::default();
     loop {
         match reader.read_event() {
-            Ok(Event::Start(start)) => builder.start(&reader, &start),
-            Ok(Event::End(end)) => builder.end(&String::from_utf8_lossy(end.local_name().as_ref())),
+            Ok(Event::Start(start)) => {
+                scopes.open(&start);
+                builder.start(&scopes, &start);
+            }
+            Ok(Event::End(end)) => {
+                builder.end(&String::from_utf8_lossy(end.local_name().as_ref()));
+                scopes.close();
+            }
             Ok(Event::Text(text)) => {
                 let raw = String::from_utf8_lossy(text.as_ref());
                 builder.text(
@@ -124,33 +132,34 @@ struct Builder {
 }
 
 impl Builder {
-    fn start(&mut self, reader: &NsReader<&[u8]>, start: &BytesStart) {
-        let (ns, _) = reader.resolve_element(start.name());
+    fn start(&mut self, scopes: &Scopes, start: &BytesStart) {
         if self.stack.len() >= MAX_DEPTH {
             self.flattened += 1;
             return;
         }
+        let prefix = start.name().prefix().map(|p| p.into_inner());
+        let ns = scopes.element(prefix);
         if self.stack.is_empty() {
-            if let ResolveResult::Bound(Namespace(uri)) = ns {
+            if let Resolved::Bound(uri) = ns {
                 self.root_ns = Some(uri.to_vec());
             }
         }
-        let ns = self.classify(ns, start.name().prefix().map(|p| p.into_inner()));
+        let ns = self.classify(ns, prefix);
         let attrs = start
             .attributes()
             .with_checks(false)
             .filter_map(Result::ok)
             .map(|attr| {
-                let (attr_ns, local) = reader.resolve_attribute(attr.key);
+                let prefix = attr.key.prefix().map(|p| p.into_inner());
+                let local = attr.key.local_name();
                 let value = match attr.unescape_value() {
                     Ok(v) => v.into_owned(),
                     Err(_) => String::from_utf8_lossy(&attr.value).into_owned(),
                 };
-                let prefix = attr.key.prefix().map(|p| p.into_inner());
                 let ns = match (prefix, attr.key.as_ref()) {
                     (_, b"xmlns") | (Some(b"xmlns"), _) => Ns::Xmlns,
                     (None, _) => Ns::None,
-                    (Some(_), _) => self.classify(attr_ns, prefix),
+                    (Some(_), _) => self.classify(scopes.attribute(prefix), prefix),
                 };
                 Attr {
                     ns,
@@ -168,17 +177,16 @@ impl Builder {
         });
     }
 
-    fn classify(&self, ns: ResolveResult, prefix: Option<&[u8]>) -> Ns {
+    fn classify(&self, ns: Resolved, prefix: Option<&[u8]>) -> Ns {
         match ns {
-            ResolveResult::Bound(Namespace(uri))
+            Resolved::Bound(uri)
                 if Some(uri) == self.root_ns.as_deref() && known(uri).is_none() =>
             {
                 Ns::Root
             }
-            ResolveResult::Bound(Namespace(uri)) => known(uri).unwrap_or(Ns::Other),
+            Resolved::Bound(uri) => known(uri).unwrap_or(Ns::Other),
             // An undeclared prefix: trust the customary ones.
-            ResolveResult::Unknown(p) => by_prefix(&p),
-            ResolveResult::Unbound => prefix.map_or(Ns::None, by_prefix),
+            Resolved::Unknown | Resolved::Unbound => prefix.map_or(Ns::None, by_prefix),
         }
     }
 

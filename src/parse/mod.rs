@@ -20,6 +20,7 @@ mod element;
 mod entities;
 mod error;
 mod json;
+mod namespaces;
 mod rss;
 
 pub use charset::decode as decode_text;

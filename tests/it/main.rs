@@ -11,8 +11,12 @@ mod cli;
 mod daemon;
 /// Full text: article pages → main text, through the extractor and the binary (issue #7).
 mod fulltext;
+/// Inputs the fuzzer found, replayed (issue #11).
+mod fuzz;
 /// Hostile and broken feeds: each costs only its own poll (issue #2).
 mod ingest;
+/// Parse limits and linear text on attacker-written feeds (issue #11).
+mod limits;
 /// What a second poll does: conditional GET, no loss, no duplicates.
 mod repoll;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.
