@@ -8,7 +8,13 @@
 //!
 //! The last rows run a 10 MiB pathological description through the whole
 //! ingest path short of the database (parse, normalise, HTML → text, tag,
-//! sign), and report the peak memory of the process (`VmHWM`).
+//! sign).
+//!
+//! `cargo bench --bench hostile -- pass` instead measures memory: one real
+//! polling pass (fetch, parse, normalise, tag, store, default config: 32 feeds
+//! in flight, 10 MiB bodies) over 32 hostile feeds of about 10 MiB each,
+//! served from a child process, and prints khabar's peak RSS next to
+//! `concurrency × max_body_bytes`.
 
 use std::time::{Duration, Instant};
 
@@ -400,8 +406,133 @@ fn peak_rss_mib() -> Option<u64> {
     Some(kib / 1024)
 }
 
+/// Set in the child process that serves the hostile feeds.
+const SERVER_ENV: &str = "KHABAR_HOSTILE_FEED_SERVER";
+/// Feeds in the memory pass: the default `fetch.concurrency`.
+const PASS_FEEDS: usize = 32;
+
+/// The memory pass's documents, about 10 MiB each (under the body cap).
+fn pass_document(n: usize) -> String {
+    let size = 19 * MIB / 2;
+    match n % 4 {
+        0 => rss_with_description(&wrap("", "&lt;1", "&gt;", size)),
+        1 => rss_with_description(&fill("&lt;b&gt;&amp;nbsp;रूस&nGt;", size)),
+        2 => rss_with_description(&fill("&lt;div&gt;&lt;b id=1&gt;", size)),
+        _ => {
+            let items: String = (0..)
+                .map(|i| format!("<item><guid>{n}-{i}</guid></item>"))
+                .scan(0, |len, s| {
+                    *len += s.len();
+                    (*len < size).then_some(s)
+                })
+                .collect();
+            format!("<rss><channel>{items}</channel></rss>")
+        }
+    }
+}
+
+/// The child: serves the pass's feeds at /N on a free port, prints the port.
+fn run_feed_server() {
+    use axum::extract::{Path, State};
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let bodies: std::sync::Arc<Vec<bytes::Bytes>> = std::sync::Arc::new(
+        (0..PASS_FEEDS)
+            .map(|n| bytes::Bytes::from(pass_document(n)))
+            .collect(),
+    );
+    let app =
+        axum::Router::new()
+            .route(
+                "/:n",
+                axum::routing::get(
+                    |State(bodies): State<std::sync::Arc<Vec<bytes::Bytes>>>,
+                     Path(n): Path<usize>| async move {
+                        (
+                            [(axum::http::header::CONTENT_TYPE, "application/rss+xml")],
+                            bodies[n % PASS_FEEDS].clone(),
+                        )
+                    },
+                ),
+            )
+            .with_state(bodies);
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    println!("{}", listener.local_addr().expect("addr"));
+    runtime
+        .block_on(async move { axum::serve(listener, app).await })
+        .expect("serve");
+}
+
+/// One polling pass over [`PASS_FEEDS`] hostile feeds; prints peak memory.
+fn memory_pass() {
+    use std::io::BufRead;
+    use std::sync::Arc;
+    let mut server = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .env(SERVER_ENV, "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("feed server starts");
+    let mut addr = String::new();
+    std::io::BufReader::new(server.stdout.take().expect("piped"))
+        .read_line(&mut addr)
+        .expect("address");
+    let addr = addr.trim();
+    let runtime = khabar::cli::runtime().expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("hostile.db");
+    // Defaults, but every feed is on one host: per_host as high as concurrency.
+    let config = khabar::config::Config::from_toml(
+        &format!(
+            "[database]\npath = {:?}\n[fetch]\nper_host = 32\ntimeout = \"120s\"\n",
+            db.display().to_string()
+        ),
+        None,
+    )
+    .expect("config");
+    let store = khabar::store::Store::open(&db).expect("store");
+    for n in 0..PASS_FEEDS {
+        store
+            .add_feed(
+                &format!("http://{addr}/{n}"),
+                khabar::store::FeedOrigin::Cli,
+            )
+            .expect("add feed");
+    }
+    let poller = Arc::new(
+        khabar::scheduler::Poller::new(
+            &config.fetch,
+            config.schedule,
+            db.clone(),
+            config.tagger.clone(),
+        )
+        .expect("poller"),
+    );
+    let before = peak_rss_mib().unwrap_or(0);
+    let started = Instant::now();
+    let feeds = store.due_feeds(chrono::Utc::now(), true).expect("feeds");
+    let summary = runtime
+        .block_on(khabar::scheduler::poll_pass(poller, feeds, None))
+        .expect("pass");
+    let took = started.elapsed().as_secs_f64();
+    let _ = server.kill();
+    let peak = peak_rss_mib().unwrap_or(0);
+    let budget = config.fetch.concurrency as u64 * config.fetch.max_body_bytes >> 20;
+    println!("pass over {PASS_FEEDS} hostile feeds of ~9.5 MiB: {took:.1} s, {summary}");
+    println!(
+        "peak RSS {peak} MiB (before the pass {before} MiB); concurrency × max_body_bytes = {budget} MiB; ratio {:.2}",
+        peak as f64 / budget as f64
+    );
+}
+
 fn main() {
+    if std::env::var_os(SERVER_ENV).is_some() {
+        return run_feed_server();
+    }
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if filter.as_deref() == Some("pass") {
+        return memory_pass();
+    }
     println!("| stage | hostile input | 1 MiB | 4 MiB | 10 MiB | 10 MiB ÷ 1 MiB |");
     println!("|---|---|---:|---:|---:|---:|");
     for row in rows() {

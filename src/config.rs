@@ -626,8 +626,8 @@ impl Validator {
         if raw.max_body_bytes < 1024 {
             return Err(self.invalid("fetch.max_body_bytes", "expected at least 1024"));
         }
-        if !(1..=100_000).contains(&raw.max_items) {
-            return Err(self.invalid("fetch.max_items", "expected 1 to 100000"));
+        if !(1..=10_000).contains(&raw.max_items) {
+            return Err(self.invalid("fetch.max_items", "expected 1 to 10000"));
         }
         Ok(raw.into())
     }

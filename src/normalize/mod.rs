@@ -14,6 +14,7 @@
 //! ```
 
 mod dates;
+mod depth;
 mod html;
 mod identity;
 pub mod limits;
@@ -26,6 +27,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use url::Url;
 
+pub use depth::limit_depth;
 pub use html::sanitize_html;
 pub use report::parse_report;
 pub(crate) use text::is_block_element;

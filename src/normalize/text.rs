@@ -78,7 +78,7 @@ pub fn html_to_text(html: &str) -> String {
 /// Where the next `byte` is, at or after a position that only moves forward.
 /// The answer is remembered, so that `<1<1<1…>` does not scan to the same `>`
 /// once per `<` (which made HTML → text quadratic).
-struct NextByte {
+pub(super) struct NextByte {
     byte: u8,
     /// The last answer, `None` once there is no such byte left.
     found: Option<usize>,
@@ -87,7 +87,7 @@ struct NextByte {
 }
 
 impl NextByte {
-    fn new(byte: u8) -> NextByte {
+    pub(super) fn new(byte: u8) -> NextByte {
         // `searched_from` past every start: the first call searches.
         NextByte {
             byte,
@@ -97,7 +97,7 @@ impl NextByte {
     }
 
     /// The first `byte` of `text` at or after `from`.
-    fn at_or_after(&mut self, text: &str, from: usize) -> Option<usize> {
+    pub(super) fn at_or_after(&mut self, text: &str, from: usize) -> Option<usize> {
         match self.found {
             Some(found) if found >= from && self.searched_from <= from => Some(found),
             None => None,

@@ -11,6 +11,12 @@ use super::namespaces::{Resolved, Scopes};
 /// that hostile nesting cannot exhaust the stack when the tree is walked.
 const MAX_DEPTH: usize = 64;
 
+/// Elements kept per document; later ones are flattened the same way. An
+/// element costs ~150 bytes however short its tag, so 10 MiB of `<a/>` would
+/// take 400 MB; this bounds the tree to ~40 MB and still holds 10,000 items
+/// of 20 elements each.
+const MAX_ELEMENTS: usize = 200_000;
+
 /// The namespaces the mappings care about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ns {
@@ -125,6 +131,8 @@ pub fn read(xml: &str) -> Result<Element, (u64, String)> {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Element>,
+    /// Elements started so far, flattened ones not counted.
+    elements: usize,
     /// Start tags below `MAX_DEPTH` still open.
     flattened: usize,
     root: Option<Element>,
@@ -133,10 +141,11 @@ struct Builder {
 
 impl Builder {
     fn start(&mut self, scopes: &Scopes, start: &BytesStart) {
-        if self.stack.len() >= MAX_DEPTH {
+        if self.stack.len() >= MAX_DEPTH || self.elements >= MAX_ELEMENTS {
             self.flattened += 1;
             return;
         }
+        self.elements += 1;
         let prefix = start.name().prefix().map(|p| p.into_inner());
         let ns = scopes.element(prefix);
         if self.stack.is_empty() {
@@ -203,7 +212,11 @@ impl Builder {
     }
 
     fn close_top(&mut self) {
-        let Some(done) = self.stack.pop() else { return };
+        let Some(mut done) = self.stack.pop() else {
+            return;
+        };
+        done.children.shrink_to_fit();
+        done.attrs.shrink_to_fit();
         match self.stack.last_mut() {
             Some(parent) => parent.children.push(Node::Element(done)),
             None => self.root = Some(done),
