@@ -17,6 +17,11 @@ const MAX_DEPTH: usize = 64;
 /// of 20 elements each.
 const MAX_ELEMENTS: usize = 200_000;
 
+/// Attributes kept per element (and namespace declarations honoured, see
+/// [`Scopes`]): real feeds use a handful, and each costs ~100 bytes however
+/// short, so 10 MiB of `a=""` would take 200 MB.
+pub(super) const MAX_ATTRIBUTES: usize = 64;
+
 /// The namespaces the mappings care about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ns {
@@ -158,6 +163,7 @@ impl Builder {
             .attributes()
             .with_checks(false)
             .filter_map(Result::ok)
+            .take(MAX_ATTRIBUTES)
             .map(|attr| {
                 let prefix = attr.key.prefix().map(|p| p.into_inner());
                 let local = attr.key.local_name();

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 
 use quick_xml::events::BytesStart;
 
+use super::dom::MAX_ATTRIBUTES;
+
 /// The namespace `xml:` is bound to by definition.
 const XML_NAMESPACE: &[u8] = b"http://www.w3.org/XML/1998/namespace";
 
@@ -32,10 +34,14 @@ pub struct Scopes {
 }
 
 impl Scopes {
-    /// Opens an element: its `xmlns` and `xmlns:p` attributes take effect.
+    /// Opens an element: its `xmlns` and `xmlns:p` attributes take effect
+    /// (the first [`MAX_ATTRIBUTES`] of them).
     pub fn open(&mut self, start: &BytesStart) {
         let mut declared = Vec::new();
         for attr in start.attributes().with_checks(false).flatten() {
+            if declared.len() == MAX_ATTRIBUTES {
+                break;
+            }
             let key = attr.key.as_ref();
             let prefix = match key.strip_prefix(b"xmlns") {
                 Some([]) => &[][..],
