@@ -188,7 +188,10 @@ fn one_poll_over_hostile_documents_keeps_bounded_text_and_memory() {
         "every feed recorded: {summary:?}"
     );
     let peak = khabar.peak_rss();
-    println!("peak RSS of one poll over the hostile documents: {} MiB", peak >> 20);
+    println!(
+        "peak RSS of one poll over the hostile documents: {} MiB",
+        peak >> 20
+    );
     assert!(
         peak < PEAK_RSS_LIMIT,
         "peak RSS {} MiB is under {} MiB",
