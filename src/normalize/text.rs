@@ -335,17 +335,19 @@ mod tests {
         );
         let scripts = "<script>x".repeat(100_000);
         assert_eq!(html_to_text(&scripts), "", "unclosed scripts");
-        let pairs = format!("{}>", "<1".repeat(500_000));
-        assert_eq!(
-            html_to_text(&pairs),
-            pairs,
-            "less-thans before one far greater-than"
-        );
         assert!(
             started.elapsed().as_secs() < 5,
             "took {:?}",
             started.elapsed()
         );
+    }
+
+    #[test]
+    fn less_thans_before_one_far_greater_than_are_text() {
+        // Its time is measured in `benches/hostile.rs`: it was quadratic.
+        let pairs = format!("{}>", "<1".repeat(50_000));
+        assert_eq!(html_to_text(&pairs), pairs);
+        assert_eq!(html_to_text("<1<b>x</b>"), "<1x");
     }
 
     #[test]
