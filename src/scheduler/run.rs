@@ -83,6 +83,8 @@ pub struct Poller {
     stories: Mutex<Option<StoryGrouper>>,
     /// Article pages fetched per full-text feed per pass.
     pub(super) max_articles: usize,
+    /// Items kept from one feed document (the newest).
+    max_items: usize,
 }
 
 impl Poller {
@@ -104,6 +106,7 @@ impl Poller {
             hosts: Mutex::new(HashMap::new()),
             stories: Mutex::new(None),
             max_articles: fetch.max_articles,
+            max_items: fetch.max_items,
         })
     }
 
@@ -301,10 +304,12 @@ async fn digest_outcome(
         FetchOutcome::Fetched(fetched) => {
             let max_age = fetched.hints.max_age;
             let (tagger, finder) = (poller.tagger.clone(), poller.finder.clone());
-            let parsed =
-                tokio::task::spawn_blocking(move || parse_fetched(*fetched, &tagger, &finder, now))
-                    .await
-                    .unwrap_or_else(|e| Err((None, format!("parser crashed: {e}"))));
+            let max_items = poller.max_items;
+            let parsed = tokio::task::spawn_blocking(move || {
+                parse_fetched(*fetched, &tagger, &finder, now, max_items)
+            })
+            .await
+            .unwrap_or_else(|e| Err((None, format!("parser crashed: {e}"))));
             match parsed {
                 Ok((result, feed_hint, cadence)) => (
                     result,
@@ -330,6 +335,7 @@ fn parse_fetched(
     tagger: &Tagger,
     finder: &EntityFinder,
     now: DateTime<Utc>,
+    max_items: usize,
 ) -> Parsed {
     let parsed =
         parse::parse_feed(&fetched.body, fetched.content_type.as_deref()).map_err(|e| {
@@ -338,7 +344,7 @@ fn parse_fetched(
                 format!("parse {}: {e}", fetched.final_url),
             )
         })?;
-    let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now);
+    let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now, max_items);
     let hint = feed.meta.ttl;
     let cadence = publishing_cadence(feed.items.iter().filter_map(|i| i.published), now);
     // Tagging and signing (here, in parallel, so that the single writer only
