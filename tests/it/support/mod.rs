@@ -2,6 +2,7 @@
 //! HTTP, raw TCP for byte-level misbehaviour), feed documents, and a handle
 //! on the real `khabar` binary with its own config and database.
 
+pub mod chromium;
 pub mod daemon;
 pub mod docs;
 pub mod hostile;

@@ -305,7 +305,7 @@ async fn the_subscribe_form_renders_on_a_phone() {
         .unwrap();
     assert!(html.contains("russia-north-korea"), "topics to pick from");
     tokio::task::spawn_blocking(move || {
-        super::chromium::screenshot(&url, "subscribe-form-412x900.png", 412, 900)
+        chromium::screenshot(&url, "subscribe-form-412x900.png", 412, 900)
     })
     .await
     .unwrap();

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::khabar;
+use super::support::khabar;
 
 // See: issue #6 (`khabar demo` end to end).
 #[tokio::test(flavor = "multi_thread")]

@@ -10,12 +10,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-mod accounts;
-/// Headless Chromium screenshots.
-#[path = "../common/chromium.rs"]
-mod chromium;
+use crate::support::chromium;
 
-const HERE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/digest");
+mod accounts;
+
+const HERE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/support");
 
 /// `[smtp] connections`: digests handed over at once, so also the most
 /// that a kill -9 can leave accepted but unrecorded.
