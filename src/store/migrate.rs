@@ -37,6 +37,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_subscribe_form",
         include_str!("../../migrations/0008_subscribe_form.sql"),
     ),
+    (
+        "0011_story_evidence",
+        include_str!("../../migrations/0011_story_evidence.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.
