@@ -26,15 +26,19 @@ use super::window::{Slot, TermStats, Window};
 
 /// Estimated Jaccard from which two texts are one (a copy, an update).
 pub(super) const NEAR_DUPLICATE: f32 = 0.5;
-/// Weight from which a shared term is event evidence on its own.
-const DISTINCTIVE: f32 = 0.45;
 /// A term in a title counts this much more.
 const TITLE_BONUS: f32 = 0.5;
-/// Shared weight needed at no time apart; it grows by the slope over the window.
-const MIN_SHARED: f32 = 1.2;
-const MIN_SHARED_SLOPE: f32 = 0.6;
-/// Overlap needed at no time apart; it grows by the slope over the window.
-const MIN_OVERLAP: f32 = 0.35;
+/// Title evidence needed at no time apart (see [`passes`]); it grows by
+/// the slope over the window.
+const MIN_TITLES: f32 = 1.0;
+const MIN_TITLES_SLOPE: f32 = 0.5;
+/// A shared term in one side's title only counts this much as title evidence.
+const ONE_TITLE: f32 = 0.25;
+/// Weight shared in all needed at no time apart, and its slope.
+const MIN_SHARED: f32 = 1.5;
+const MIN_SHARED_SLOPE: f32 = 0.5;
+/// Overlap needed at no time apart, and its slope.
+const MIN_OVERLAP: f32 = 0.4;
 const MIN_OVERLAP_SLOPE: f32 = 0.2;
 /// Items of one outlet whose leads are near-duplicates but whose figures
 /// differ are a series ("राशिफल 27 अक्टूबर" / "28 अक्टूबर") when at least
@@ -137,17 +141,17 @@ pub(super) struct Evidence {
     pub(super) jaccard: f32,
     /// Weight of the shared terms.
     pub(super) shared: f32,
-    /// `shared` over the larger of what either lead could have shared.
+    /// The shared weight of the leads over the geometric mean of what each
+    /// lead could have shared.
     pub(super) overlap: f32,
     /// What the new item's lead, and the story's, could have shared.
     pub(super) mine: f32,
     pub(super) theirs: f32,
-    /// A distinctive shared term is in a title.
-    pub(super) in_title: bool,
-    /// The weightiest shared term's weight.
-    pub(super) top: f32,
-    /// The weight of shared terms in both the item's title and a story title.
+    /// The weight of shared terms in both the item's title and the story's
+    /// titles (each by the share of the story's items with it in the title).
     pub(super) titles: f32,
+    /// The weight of shared terms in the item's title or a story title.
+    pub(super) either: f32,
     /// Hours between the item and the story's newest item.
     pub(super) hours: f32,
     pub(super) passed: Option<Pass>,
@@ -231,7 +235,7 @@ pub(super) fn judge(
         .items
         .iter()
         .fold(0, |m, &s| m | window.slot(s).scripts);
-    let (mut shared, mut mine, mut in_title) = (0.0, 0.0, false);
+    let (mut shared, mut lead_shared, mut mine) = (0.0, 0.0, 0.0);
     for (t, &(n, title)) in q.terms.iter().zip(&profile.support) {
         if t.template {
             continue;
@@ -239,31 +243,51 @@ pub(super) fn judge(
         let lead = t.flags & IN_LEAD != 0;
         if n > 0 {
             let flags = t.flags | if title { IN_TITLE } else { 0 };
-            shared += t.weight * multiplier(flags) * f32::from(n) / sample;
-            in_title |= t.weight >= DISTINCTIVE && flags & IN_TITLE != 0;
-            ev.top = ev.top.max(t.weight);
+            let w = t.weight * multiplier(flags) * f32::from(n) / sample;
+            shared += w;
             if title && t.flags & IN_TITLE != 0 {
-                ev.titles += t.weight;
+                ev.titles += t.weight * f32::from(n) / sample;
+            }
+            if flags & IN_TITLE != 0 {
+                ev.either += t.weight * f32::from(n) / sample;
             }
             if lead {
+                lead_shared += w;
                 mine += t.weight * multiplier(t.flags);
             }
-        } else if lead && t.stories > 0 && t.known & scripts != 0 {
+        } else if lead && counts_against(t.key, t.stories, t.known & scripts != 0) {
             mine += t.alone * multiplier(t.flags);
         }
     }
     ev.shared = shared;
     ev.mine = mine;
-    ev.in_title = in_title;
     ev.theirs = story_lead_weight(q, window, profile);
-    if shared < MIN_SHARED + MIN_SHARED_SLOPE * frac || !in_title {
-        return ev;
-    }
-    ev.overlap = shared / mine.max(ev.theirs).max(f32::EPSILON);
-    if ev.overlap >= MIN_OVERLAP + MIN_OVERLAP_SLOPE * frac {
+    ev.overlap = lead_shared / (mine * ev.theirs).sqrt().max(f32::EPSILON);
+    if passes(&ev, frac) {
         ev.passed = Some(Pass::Event);
     }
     ev
+}
+
+/// Whether an unshared lead term speaks against one event: a name, concept
+/// or figure always (another person, place or number is another event);
+/// a word only when other stories of the window carry it too (a word no
+/// other report used is one writer's wording, not evidence either way) —
+/// and only when the other side could have written it.
+fn counts_against(key: u64, stories: u32, comparable: bool) -> bool {
+    comparable && (TermKind::of(key) != TermKind::Word || stories > 0)
+}
+
+/// The decision on event evidence, `frac` of the window apart: enough
+/// weight shared between the titles (a term in one title and only the other
+/// side's summary counts [`ONE_TITLE`] as much: a mention is not the news),
+/// enough shared in all, and a large enough part of both leads shared;
+/// each bar rises with time apart.
+fn passes(ev: &Evidence, frac: f32) -> bool {
+    let titles = ev.titles + ONE_TITLE * (ev.either - ev.titles);
+    titles >= MIN_TITLES + MIN_TITLES_SLOPE * frac
+        && ev.shared >= MIN_SHARED + MIN_SHARED_SLOPE * frac
+        && ev.overlap >= MIN_OVERLAP + MIN_OVERLAP_SLOPE * frac
 }
 
 fn near_duplicate(seq: u64, jaccard: f32) -> Evidence {
@@ -327,7 +351,8 @@ fn story_lead_weight(q: &Query, window: &Window, profile: &mut Profile) -> f32 {
         .filter_map(|&(t, f, n)| {
             let stats = window.term(t);
             let shared = q.terms.binary_search_by_key(&t, |qt| qt.key).is_ok();
-            (shared || stats.stories > 1 && known(t, f, stats) & q.scripts != 0)
+            let comparable = known(t, f, stats) & q.scripts != 0;
+            (shared || counts_against(t, stats.stories.saturating_sub(1), comparable))
                 .then(|| window.weight(t, stats, true) * multiplier(f) * f32::from(n) / sample)
         })
         .sum()

@@ -353,16 +353,16 @@ fn features() {
             for (s, ev) in judged {
                 let right = event.is_some() && story_event.get(&s) == Some(&event);
                 println!(
-                    "F {name} {} {} story={s} dup={:.2} shared={:.2} mine={:.2} theirs={:.2} in_title={} top={:.2} titles={:.2} hours={:.1} passed={:?}",
+                    "F {name} {} {} story={s} dup={:.2} shared={:.2} mine={:.2} theirs={:.2} titles={:.2} either={:.2} overlap={:.2} hours={:.1} passed={:?}",
                     if right { "SAME" } else { "DIFF" },
                     rows[*i].id,
                     ev.jaccard,
                     ev.shared,
                     ev.mine,
                     ev.theirs,
-                    ev.in_title,
-                    ev.top,
                     ev.titles,
+                    ev.either,
+                    ev.overlap,
                     ev.hours,
                     ev.passed
                 );
