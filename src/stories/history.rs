@@ -14,6 +14,12 @@ const HORIZON: f32 = 2000.0;
 const MAX_TERMS: usize = 1 << 18;
 /// A count this faint is forgotten when pruning.
 const FAINT: f32 = 0.25;
+/// Until stories accumulate, a term is taken to be as common as this share
+/// of stories, as if [`PRIOR_STORIES`] stories had shown it: a grouper that
+/// has seen two stories cannot tell Putin from Lavrov, and takes neither
+/// for an event's own name.
+const PRIOR_SHARE: f32 = 0.25;
+const PRIOR_STORIES: f32 = 8.0;
 
 /// Decayed story counts per term.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -48,16 +54,17 @@ impl History {
         }
     }
 
-    /// The share of recent stories that carried `term` (0 when unknown),
-    /// leaving out `own` of them (stories known to carry it).
+    /// The share of recent stories that carried `term`, leaving out `own`
+    /// of them (stories known to carry it), smoothed towards
+    /// [`PRIOR_SHARE`] while few stories are known.
     pub(super) fn share_besides(&self, term: u64, own: u32) -> f32 {
-        match self.terms.get(&term) {
-            Some(&(count, at)) if self.total > own as f32 => {
-                let others = (decay(count, at, self.epoch) - own as f32).max(0.0);
-                (others / (self.total - own as f32)).min(1.0)
-            }
-            _ => 0.0,
-        }
+        let count = self
+            .terms
+            .get(&term)
+            .map_or(0.0, |&(count, at)| decay(count, at, self.epoch));
+        let others = (count - own as f32).max(0.0);
+        let total = (self.total - own as f32).max(0.0);
+        ((others + PRIOR_SHARE * PRIOR_STORIES) / (total + PRIOR_STORIES)).min(1.0)
     }
 
     fn prune(&mut self) {
@@ -119,10 +126,13 @@ mod tests {
                 h.add(2);
             }
         }
-        assert!((h.share_besides(1, 0) - 1.0).abs() < 0.01);
-        assert!((h.share_besides(2, 0) - 0.5).abs() < 0.05);
-        assert!((h.share_besides(2, 1) - 4.0 / 9.0).abs() < 0.05);
-        assert_eq!(h.share_besides(3, 0), 0.0);
+        let prior = PRIOR_SHARE * PRIOR_STORIES;
+        let share = |n: f32, total: f32| (n + prior) / (total + PRIOR_STORIES);
+        assert!((h.share_besides(1, 0) - share(10.0, 10.0)).abs() < 0.05);
+        assert!((h.share_besides(2, 0) - share(5.0, 10.0)).abs() < 0.05);
+        assert!((h.share_besides(2, 1) - share(4.0, 9.0)).abs() < 0.05);
+        assert!((h.share_besides(3, 0) - share(0.0, 10.0)).abs() < 0.05);
+        assert!(h.share_besides(3, 0) < h.share_besides(2, 0));
         let back = History::decode(&h.encode()).expect("decodes");
         assert_eq!(back, h);
         assert_eq!(History::decode(&[9, 0, 0]), None);

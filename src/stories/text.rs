@@ -158,9 +158,6 @@ mod tests {
     #[test]
     fn hashes_are_stable_across_builds() {
         // Persisted signatures depend on these values.
-        assert_eq!(
-            hash("lavrov"),
-            0x0fa6_5d5f_3f2b_a2c6_u64.wrapping_add(0) ^ 0
-        );
+        assert_eq!(hash("lavrov"), 6_454_048_907_448_353_365);
     }
 }
