@@ -441,3 +441,73 @@ fn the_front_page_leads_with_the_story_most_outlets_told() {
         .expect("the meeting's entry");
     assert_eq!(meeting.matches("rel=\"related\"").count(), 6, "{meeting}");
 }
+
+/// `khabar stories eval FILE`'s precision, recall and F1, printed.
+fn eval_scores(khabar: &Khabar, file: &std::path::Path) -> (f64, f64, f64) {
+    let out = khabar.ok(&["stories", "eval", &file.display().to_string()]);
+    println!("{}: {out}", file.display());
+    let number = |after: &str| -> f64 {
+        let at = out
+            .find(after)
+            .unwrap_or_else(|| panic!("no {after:?} in {out}"))
+            + after.len();
+        out[at..]
+            .trim_start()
+            .split(|c: char| c != '.' && !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no number after {after:?} in {out}"))
+    };
+    (number("precision"), number("recall"), number("F1"))
+}
+
+/// Pairs of one outlet's items that `khabar stories eval --json` puts in
+/// one story although their gold events differ.
+fn same_outlet_false_joins(khabar: &Khabar, file: &std::path::Path) -> Vec<(String, String)> {
+    let gold: Vec<Value> = std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let out = khabar.ok(&["stories", "eval", &file.display().to_string(), "--json"]);
+    let story: std::collections::HashMap<String, String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|v| {
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["story"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut wrong = Vec::new();
+    for (i, a) in gold.iter().enumerate() {
+        for b in &gold[i + 1..] {
+            let (ia, ib) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+            let together = story[ia] == story[ib];
+            let same_event = !a["event"].is_null() && a["event"] == b["event"];
+            if a["outlet"] == b["outlet"] && together && !same_event {
+                wrong.push((ia.to_string(), ib.to_string()));
+            }
+        }
+    }
+    wrong
+}
+
+// See: issue #13 — the demo outlets' events, labelled, and the adversarial
+// set: pairwise F1 of at least 0.9, and no unrelated items of one outlet
+// in one story.
+#[test]
+fn stories_eval_scores_the_labelled_sets() {
+    let khabar = Khabar::new(&[]);
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stories");
+    for name in ["demo-events.jsonl", "adversarial.jsonl"] {
+        let file = fixtures.join(name);
+        let (precision, recall, f1) = eval_scores(&khabar, &file);
+        println!("{name}: precision {precision:.3}, recall {recall:.3}, F1 {f1:.3}");
+        assert!(f1 >= 0.9, "{name}: F1 {f1}");
+        let wrong = same_outlet_false_joins(&khabar, &file);
+        assert!(wrong.is_empty(), "{name}: {wrong:?}");
+    }
+}
