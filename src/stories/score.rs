@@ -30,7 +30,7 @@ pub(super) const NEAR_DUPLICATE: f32 = 0.5;
 const TITLE_BONUS: f32 = 0.5;
 /// Title evidence needed at no time apart (see [`passes`]); it grows by
 /// the slope over the window.
-const MIN_TITLES: f32 = 1.0;
+const MIN_TITLES: f32 = 0.8;
 const MIN_TITLES_SLOPE: f32 = 0.5;
 /// A shared term in one side's title only counts this much as title evidence.
 const ONE_TITLE: f32 = 0.25;
@@ -38,7 +38,7 @@ const ONE_TITLE: f32 = 0.25;
 const MIN_SHARED: f32 = 1.5;
 const MIN_SHARED_SLOPE: f32 = 0.5;
 /// Overlap needed at no time apart, and its slope.
-const MIN_OVERLAP: f32 = 0.4;
+const MIN_OVERLAP: f32 = 0.45;
 const MIN_OVERLAP_SLOPE: f32 = 0.2;
 /// Items of one outlet whose leads are near-duplicates but whose figures
 /// differ are a series ("राशिफल 27 अक्टूबर" / "28 अक्टूबर") when at least

@@ -252,20 +252,17 @@ fn name_end(text: &str, end: usize) -> Option<usize> {
         .map(|s| end + s.len())
 }
 
-/// The key of a content word: the skeleton of its stem, so that inflections
-/// and scripts meet; `None` for a word too short to tell anything.
+/// The key of a content word: the transliteration skeleton of its stem
+/// ([`crate::translit::skeleton`]), so that inflections, spelling variants
+/// and scripts meet (लावरोव = Lavrov, वोनसान = Wonsan); `None` for a word
+/// too short to tell anything.
 fn word_key(word: &str) -> Option<u64> {
     let stem = stem(word);
     if stem.chars().count() < 3 {
         return None;
     }
-    let skeleton = skeleton(stem);
-    (!skeleton.is_empty()).then(|| TermKind::Word.key(hash(&skeleton)))
-}
-
-/// The word's skeleton, to be read the same in every script.
-fn skeleton(word: &str) -> String {
-    word.to_string()
+    let skeleton = crate::translit::skeleton(stem);
+    (skeleton.len() >= 2).then(|| TermKind::Word.key(hash(&skeleton)))
 }
 
 /// The word without its plural or oblique ending ("workers" → "worker",
