@@ -379,7 +379,13 @@ fn write_loop(
     };
     // A failed write leaves the grouper ahead of the database: it is
     // dropped, and the next pass rebuilds it.
-    crate::stories::assign_pending(&mut store, &mut grouper)?;
+    let started = Instant::now();
+    let grouped = crate::stories::assign_pending(&mut store, &mut grouper)?;
+    tracing::debug!(
+        items = grouped,
+        seconds = started.elapsed().as_secs_f64(),
+        "items grouped into stories"
+    );
     *kept = Some(grouper);
     Ok(summary)
 }

@@ -168,8 +168,11 @@ impl Store {
     /// (the outlet's, or first seen if earlier), then feed, then key.
     pub fn pending_story_items(&self, limit: usize) -> Result<Vec<StoryItem>, StoreError> {
         let sql = format!(
+            // Without statistics the planner would take `items_story`
+            // (story_id = NULL) and sort every waiting item per batch.
             "SELECT {STORY_ITEM_COLUMNS}
-             FROM items i LEFT JOIN story_signatures g ON g.item_id = i.id
+             FROM items i INDEXED BY items_pending_story
+             LEFT JOIN story_signatures g ON g.item_id = i.id
              WHERE i.story_id IS NULL
              ORDER BY min(i.published, i.first_seen), i.feed_id, i.key
              LIMIT ?1"
