@@ -72,6 +72,10 @@ pub(super) fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
     })
 }
 
+/// A written item's row id, its index in the poll's items, and whether it
+/// was changed (true) rather than new.
+pub(super) type WrittenItem = (i64, usize, bool);
+
 /// Inserts new items and updates changed ones in place; an unchanged item
 /// is left alone, so its first-seen time and row id never move. Also
 /// returns each inserted or changed item's row id with its index in
@@ -82,7 +86,7 @@ pub(super) fn upsert_items(
     items: &[NewItem],
     tags: &[Vec<TopicHit>],
     now: DateTime<Utc>,
-) -> Result<(StoreReport, Vec<(i64, usize, bool)>), StoreError> {
+) -> Result<(StoreReport, Vec<WrittenItem>), StoreError> {
     let mut report = StoreReport::default();
     let mut inserted = Vec::new();
     let mut find =

@@ -106,27 +106,6 @@ impl StoryGrouper {
         self.window.forget(&sig.key);
         self.window.advance(sig.at);
         let query = Query::new(sig, &self.window);
-        if std::env::var_os("KHABAR_TRACE_STORIES").is_some() {
-            let terms: Vec<String> = sig
-                .terms
-                .iter()
-                .zip(&query.terms)
-                .map(|(t, q)| {
-                    format!(
-                        "{}{}={:.2}",
-                        if q.template { "~" } else { "" },
-                        t.label,
-                        q.weight
-                    )
-                })
-                .collect();
-            eprintln!(
-                "item {} [N={}]: {}",
-                sig.key,
-                self.window.story_count(),
-                terms.join(" ")
-            );
-        }
         let best = self.best_match(&query);
         let assignment = match best {
             Some((story, ev)) => Assignment {
@@ -225,7 +204,7 @@ impl StoryGrouper {
     }
 
     /// Every candidate story with what the item shares with it.
-    pub(super) fn judge_candidates(&mut self, q: &Query) -> Vec<(u64, Evidence)> {
+    fn judge_candidates(&mut self, q: &Query) -> Vec<(u64, Evidence)> {
         let mut scratch = std::mem::take(&mut self.scratch);
         self.candidates(q, &mut scratch);
         let window = &self.window;
@@ -253,28 +232,6 @@ impl StoryGrouper {
             .collect();
         self.scratch = scratch;
         judged
-    }
-
-    /// For tuning: judges `sig` against every candidate story, then puts it
-    /// in `story` (a new one when `None`), whatever the judgement.
-    #[cfg(test)]
-    pub(super) fn place(
-        &mut self,
-        sig: &ItemSignature,
-        story: Option<u64>,
-    ) -> (u64, Vec<(u64, Evidence)>) {
-        self.window.forget(&sig.key);
-        self.window.advance(sig.at);
-        let query = Query::new(sig, &self.window);
-        let judged = self.judge_candidates(&query);
-        let story = story.unwrap_or_else(|| {
-            self.next_story += 1;
-            self.next_story - 1
-        });
-        if self.window.contains_date(sig.at) {
-            self.window.insert(sig, story, true);
-        }
-        (story, judged)
     }
 
     /// Fills `scratch.counted` with at most [`MAX_COMPARE`] candidates: of

@@ -252,7 +252,7 @@ impl Reader {
         match word {
             Word::Number(v) => match self.group {
                 // "twenty five": the tens take the units.
-                Some(g) if g >= 20.0 && g < 100.0 && g % 10.0 == 0.0 && v < 10.0 => {
+                Some(g) if (20.0..100.0).contains(&g) && g % 10.0 == 0.0 && v < 10.0 => {
                     self.group = Some(g + v);
                 }
                 Some(_) => {

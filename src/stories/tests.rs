@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::group::assignment_order;
 use super::*;
 use crate::topics::Tagger;
 
@@ -61,7 +60,6 @@ fn run(path: &PathBuf) -> PairwiseScore {
         })
         .collect();
     let assigned = group_in_order(&mut g, &inputs);
-    // (With KHABAR_TRACE_STORIES set, each comparison was printed above.)
     for (r, a) in rows.iter().zip(&assigned) {
         println!("{} → story {} ({})", r.id, a.story, a.reason);
     }
@@ -307,67 +305,4 @@ fn an_item_assigned_again_replaces_itself() {
     assert!(again.new_story, "not a copy of itself: {again:?}");
     assert_ne!(again.story, a.story);
     assert_eq!(g.window_len(), 1);
-}
-
-/// For tuning, not a check: places every item of the corpora in its gold
-/// story and prints what it shares with each candidate story, labelled.
-/// Run with `cargo test --lib stories::tests::features -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn features() {
-    for name in [
-        "topics/dev.jsonl",
-        "stories/adversarial.jsonl",
-        "stories/demo-events.jsonl",
-    ] {
-        let mut rows = corpus(&fixture(name));
-        let mut g = StoryGrouper::new(Arc::new(Tagger::builtin()), DEFAULT_WINDOW);
-        let mut sigs: Vec<(usize, ItemSignature)> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                (
-                    i,
-                    g.signature(&StoryInput {
-                        key: &r.id,
-                        outlet: &r.outlet,
-                        title: &r.title,
-                        summary: &r.summary,
-                        content: &r.content,
-                        at: r.at,
-                    }),
-                )
-            })
-            .collect();
-        sigs.sort_by(|(_, a), (_, b)| assignment_order(a, b));
-        let mut gold_story: std::collections::HashMap<String, u64> = Default::default();
-        let mut story_event: std::collections::HashMap<u64, Option<String>> = Default::default();
-        for (i, sig) in &sigs {
-            let event = rows[*i].event.clone();
-            let known = event.as_ref().and_then(|e| gold_story.get(e).copied());
-            let (story, judged) = g.place(sig, known);
-            if let Some(e) = &event {
-                gold_story.entry(e.clone()).or_insert(story);
-            }
-            story_event.insert(story, event.clone());
-            for (s, ev) in judged {
-                let right = event.is_some() && story_event.get(&s) == Some(&event);
-                println!(
-                    "F {name} {} {} story={s} dup={:.2} shared={:.2} mine={:.2} theirs={:.2} titles={:.2} either={:.2} overlap={:.2} hours={:.1} passed={:?}",
-                    if right { "SAME" } else { "DIFF" },
-                    rows[*i].id,
-                    ev.jaccard,
-                    ev.shared,
-                    ev.mine,
-                    ev.theirs,
-                    ev.titles,
-                    ev.either,
-                    ev.overlap,
-                    ev.hours,
-                    ev.passed
-                );
-            }
-        }
-        rows.clear();
-    }
 }

@@ -127,11 +127,6 @@ impl Window {
         self.live
     }
 
-    /// Stories with an item inside the window.
-    pub(super) fn story_count(&self) -> usize {
-        self.stories.len()
-    }
-
     /// How much a term counts, in [0, 1]: high for a term few other
     /// stories carry, low for one most carry — a smoothed inverse document
     /// frequency over the window's stories, scaled by its largest value.
