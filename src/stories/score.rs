@@ -44,6 +44,9 @@ const MIN_OVERLAP_SLOPE: f32 = 0.2;
 /// differ are a series ("राशिफल 27 अक्टूबर" / "28 अक्टूबर") when at least
 /// this far apart; closer, an update of the figures.
 const SERIES_HOURS: i64 = 12;
+/// A story's newest this many items are searched for a copy from the new
+/// item's own outlet.
+const SAME_OUTLET_SCAN: usize = 64;
 /// A story is judged on its newest this many window items.
 pub(super) const PROFILE_ITEMS: usize = 8;
 fn multiplier(flags: u8) -> f32 {
@@ -88,24 +91,24 @@ pub(super) struct QueryTerm {
 
 /// The new item as it is compared: its fingerprints and its terms,
 /// weighed against the window.
-pub(super) struct Query {
+pub(super) struct Query<'a> {
     pub(super) outlet: u64,
     pub(super) at: i64,
     pub(super) scripts: u8,
-    pub(super) minhash: super::MinHash,
-    pub(super) lead: super::MinHash,
+    pub(super) minhash: &'a super::MinHash,
+    pub(super) lead: &'a super::MinHash,
     pub(super) terms: Vec<QueryTerm>,
 }
 
-impl Query {
-    pub(super) fn new(sig: &super::ItemSignature, window: &Window) -> Query {
+impl<'a> Query<'a> {
+    pub(super) fn new(sig: &'a super::ItemSignature, window: &Window) -> Query<'a> {
         let outlet = super::window::outlet_key(&sig.outlet);
         Query {
             outlet,
             at: sig.at.timestamp(),
             scripts: sig.scripts,
-            minhash: sig.minhash.clone(),
-            lead: sig.lead.clone(),
+            minhash: &sig.minhash,
+            lead: &sig.lead,
             terms: sig
                 .terms
                 .iter()
@@ -192,10 +195,12 @@ pub(super) fn judge(
 ) -> Evidence {
     let mut ev = Evidence::default();
     if window.story_has_outlet(story, q.outlet) {
-        // One outlet's items join only as copies or updates of each other.
-        for seq in window.outlet_items(q.outlet) {
+        // One outlet's items join only as copies or updates of each other
+        // (looked for among the story's newest items: bounded work however
+        // large the story or the outlet).
+        for seq in window.members(story).take(SAME_OUTLET_SCAN) {
             let y = window.slot(seq);
-            if y.story == story {
+            if y.outlet == q.outlet {
                 let j = q.lead.jaccard(&y.lead);
                 if j >= NEAR_DUPLICATE && j > ev.jaccard && !is_series(q, y) {
                     ev = near_duplicate(seq, j);

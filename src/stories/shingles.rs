@@ -45,12 +45,17 @@ impl MinHash {
     }
 
     /// Estimated Jaccard similarity of the two shingle sets.
+    /// An empty text matches nothing (its values are all `u32::MAX`, which
+    /// are not counted).
     pub fn jaccard(&self, other: &MinHash) -> f32 {
         let n = self.0.len().min(other.0.len());
-        if n == 0 || self.is_empty() || other.is_empty() {
+        if n == 0 {
             return 0.0;
         }
-        let same = self.0.iter().zip(&other.0).filter(|(a, b)| a == b).count();
+        let mut same = 0u32;
+        for (a, b) in self.0.iter().zip(&other.0) {
+            same += u32::from(a == b && *a != u32::MAX);
+        }
         same as f32 / n as f32
     }
 

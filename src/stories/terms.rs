@@ -184,10 +184,18 @@ impl TermFinder {
         }
         let mut offset = 0;
         let mut plain: Vec<&str> = Vec::new();
+        // Matches come in text order and do not overlap: one pass.
+        let mut spans = covered.iter().peekable();
         for w in text.split(' ') {
             let at = offset;
             offset += w.len() + 1;
-            if w.is_empty() || covered.iter().any(|&(s, e)| at >= s && at < e) {
+            while spans.peek().is_some_and(|&&(_, end)| end <= at) {
+                spans.next();
+            }
+            let inside = spans
+                .peek()
+                .is_some_and(|&&(start, end)| at >= start && at < end);
+            if w.is_empty() || inside {
                 continue;
             }
             plain.push(w);

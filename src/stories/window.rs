@@ -7,7 +7,7 @@
 
 use std::cmp::Reverse;
 use std::collections::hash_map::Entry;
-use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{DateTime, Utc};
@@ -56,11 +56,43 @@ pub(super) struct TermStats {
     pub(super) devanagari: u32,
 }
 
-/// One outlet's window items and its template.
+/// One outlet's window items, and how many of its newest
+/// [`TEMPLATE_ITEMS`] carry each body term (kept as items come and go).
 #[derive(Debug, Default)]
 struct Outlet {
     seqs: VecDeque<u64>,
-    template: HashSet<u64>,
+    counts: FastMap<u64, u16>,
+}
+
+impl Outlet {
+    /// Counts (`add`) or uncounts an item's body terms: not the title's
+    /// (a title is the item's own), not figures (dates change daily).
+    fn count(&mut self, terms: &[u64], flags: &[u8], add: bool) {
+        for (&t, &f) in terms.iter().zip(flags) {
+            if f & IN_TITLE != 0 || TermKind::of(t) == TermKind::Number {
+                continue;
+            }
+            if add {
+                *self.counts.entry(t).or_insert(0) += 1;
+            } else if let Entry::Occupied(mut n) = self.counts.entry(t) {
+                *n.get_mut() -= 1;
+                if *n.get() == 0 {
+                    n.remove();
+                }
+            }
+        }
+    }
+
+    /// True when `term` is on enough of the newest items to be template.
+    fn is_template(&self, term: u64) -> bool {
+        let n = self.seqs.len().min(TEMPLATE_ITEMS);
+        let need = TEMPLATE_MIN_ITEMS.max((n as f32 * TEMPLATE_SHARE).ceil() as usize);
+        n >= TEMPLATE_MIN_ITEMS
+            && self
+                .counts
+                .get(&term)
+                .is_some_and(|&c| usize::from(c) >= need)
+    }
 }
 
 /// The window's items, indexed for lookup by term, band, story and outlet.
@@ -161,7 +193,7 @@ impl Window {
     pub(super) fn is_template(&self, outlet: u64, term: u64) -> bool {
         self.outlets
             .get(&outlet)
-            .is_some_and(|o| o.template.contains(&term))
+            .is_some_and(|o| o.is_template(term))
     }
 
     /// The window items of `story`, newest first.
@@ -175,14 +207,6 @@ impl Window {
     /// True when `story` has a window item from `outlet`.
     pub(super) fn story_has_outlet(&self, story: u64, outlet: u64) -> bool {
         self.story_outlets.contains_key(&(story, outlet))
-    }
-
-    /// The window items of `outlet`, in order of arrival.
-    pub(super) fn outlet_items(&self, outlet: u64) -> impl Iterator<Item = u64> + '_ {
-        self.outlets
-            .get(&outlet)
-            .into_iter()
-            .flat_map(|o| o.seqs.iter().copied())
     }
 
     /// Window items under a posting key, newest last.
@@ -278,6 +302,10 @@ impl Window {
         self.by_date.push(Reverse((sig.at, seq)));
         self.by_key.insert(sig.key.clone(), seq);
         self.live += 1;
+        self.outlets
+            .entry(outlet)
+            .or_default()
+            .count(&terms, &flags, true);
         self.slots.push_back(Some(Slot {
             story,
             key: sig.key.clone(),
@@ -291,7 +319,13 @@ impl Window {
         }));
         let o = self.outlets.entry(outlet).or_default();
         o.seqs.push_back(seq);
-        self.learn_template(outlet);
+        if o.seqs.len() > TEMPLATE_ITEMS {
+            // The item that is no longer among the newest leaves the count.
+            let out = o.seqs[o.seqs.len() - 1 - TEMPLATE_ITEMS];
+            if let Some(Some(slot)) = self.slots.get((out - self.first_seq) as usize) {
+                o.count(&slot.terms, &slot.flags, false);
+            }
+        }
     }
 
     /// Unindexes item `seq` and frees its slot.
@@ -343,48 +377,33 @@ impl Window {
             self.by_key.remove(&old.key);
         }
         if let Some(o) = self.outlets.get_mut(&old.outlet) {
-            o.seqs.retain(|&s| s != seq);
+            // In order of arrival: the evicted item is usually the oldest.
+            let at = if o.seqs.front() == Some(&seq) {
+                Some(0)
+            } else {
+                o.seqs.binary_search(&seq).ok()
+            };
+            if let Some(at) = at {
+                let recent = at + TEMPLATE_ITEMS >= o.seqs.len();
+                o.seqs.remove(at);
+                if recent {
+                    o.count(&old.terms, &old.flags, false);
+                    // An older item is now among the newest.
+                    if o.seqs.len() >= TEMPLATE_ITEMS {
+                        let back = o.seqs[o.seqs.len() - TEMPLATE_ITEMS];
+                        if let Some(Some(slot)) = self.slots.get((back - self.first_seq) as usize) {
+                            o.count(&slot.terms, &slot.flags, true);
+                        }
+                    }
+                }
+            }
             if o.seqs.is_empty() {
                 self.outlets.remove(&old.outlet);
-            } else {
-                self.learn_template(old.outlet);
             }
         }
         while matches!(self.slots.front(), Some(None)) {
             self.slots.pop_front();
             self.first_seq += 1;
-        }
-    }
-
-    /// Recomputes an outlet's template from its newest window items: body
-    /// terms (never the title's) that most of its pages carry.
-    fn learn_template(&mut self, outlet: u64) {
-        let Some(o) = self.outlets.get(&outlet) else {
-            return;
-        };
-        let recent: Vec<u64> = o.seqs.iter().rev().take(TEMPLATE_ITEMS).copied().collect();
-        let mut template = HashSet::new();
-        if recent.len() >= TEMPLATE_MIN_ITEMS {
-            let need =
-                TEMPLATE_MIN_ITEMS.max((recent.len() as f32 * TEMPLATE_SHARE).ceil() as usize);
-            let mut counts: FastMap<u64, usize> = FastMap::default();
-            for &seq in &recent {
-                let slot = self.slot(seq);
-                for (&t, &f) in slot.terms.iter().zip(&slot.flags) {
-                    if f & IN_TITLE == 0 && TermKind::of(t) != TermKind::Number {
-                        *counts.entry(t).or_insert(0) += 1;
-                    }
-                }
-            }
-            template.extend(
-                counts
-                    .into_iter()
-                    .filter(|&(_, n)| n >= need)
-                    .map(|(t, _)| t),
-            );
-        }
-        if let Some(o) = self.outlets.get_mut(&outlet) {
-            o.template = template;
         }
     }
 }
