@@ -38,6 +38,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0008_subscribe_form.sql"),
     ),
     (
+        "0010_media",
+        include_str!("../../migrations/0010_media.sql"),
+    ),
+    (
         "0011_story_evidence",
         include_str!("../../migrations/0011_story_evidence.sql"),
     ),

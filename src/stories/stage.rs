@@ -137,6 +137,7 @@ mod tests {
             published: Some(published),
             updated: None,
             content_hash: format!("{key}:{title}"),
+            media: Default::default(),
         }
     }
 
