@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use khabar::fulltext::extract;
 use khabar::normalize::{html_to_text, nfc, sanitize_html};
 use khabar::parse::{decode_text, parse_feed};
-use khabar::stories::EntityFinder;
+use khabar::stories::TermFinder;
 use khabar::topics::{normalize_text, tag_item_text, Tagger};
 
 const MIB: usize = 1 << 20;
@@ -102,7 +102,7 @@ fn string(make: impl Fn(usize) -> String + 'static) -> Box<dyn Fn(usize) -> Vec<
 
 fn rows() -> Vec<Row> {
     let tagger: &'static Tagger = Box::leak(Box::new(Tagger::builtin()));
-    let finder: &'static EntityFinder = Box::leak(Box::new(EntityFinder::new(tagger)));
+    let finder: &'static TermFinder = Box::leak(Box::new(TermFinder::new(tagger)));
     let base: &'static url::Url =
         Box::leak(Box::new(url::Url::parse("https://o.example/feed").unwrap()));
     let row = |stage, input, make, run| Row {

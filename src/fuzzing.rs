@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::fulltext::{extract, OutletLines};
 use crate::normalize::{self, limits::DEFAULT_MAX_ITEMS};
 use crate::parse::parse_feed;
-use crate::stories::EntityFinder;
+use crate::stories::TermFinder;
 use crate::topics::{tag_item_text, Tagger};
 
 /// The stages there are targets for, by the name `scripts/fuzz` uses.
@@ -60,7 +60,7 @@ pub fn feed(data: &[u8]) {
 }
 
 static TAGGER: LazyLock<Tagger> = LazyLock::new(Tagger::builtin);
-static FINDER: LazyLock<EntityFinder> = LazyLock::new(|| EntityFinder::new(&TAGGER));
+static FINDER: LazyLock<TermFinder> = LazyLock::new(|| TermFinder::new(&TAGGER));
 static FEED_URL: LazyLock<Url> =
     LazyLock::new(|| Url::parse("https://outlet.example/rss/feed.xml").expect("a valid URL"));
 

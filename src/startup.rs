@@ -98,11 +98,10 @@ pub fn open_store(config: &Config) -> Result<Store, StartupError> {
     // A database upgraded to stories (or written without a grouper) gets
     // its items' stories before anything is published from it.
     if store.has_items_without_story()? {
-        let mut grouper = crate::stories::StoryGrouper::new(
-            config.tagger.clone(),
-            crate::stories::DEFAULT_WINDOW,
-        );
-        let n = store.restore_stories(&mut grouper)?;
+        let finder = Arc::new(crate::stories::TermFinder::new(&config.tagger));
+        let mut grouper =
+            crate::stories::restore(&mut store, finder, crate::stories::DEFAULT_WINDOW)?;
+        let n = crate::stories::assign_pending(&mut store, &mut grouper)?;
         tracing::info!(items = n, "assigned stored items to stories");
     }
     Ok(store)

@@ -168,26 +168,29 @@ fn eval(config: &Config, file: &Path, json: bool) -> Result<ExitCode> {
         };
         items.push((key, at, item));
     }
-    // Items reach the grouper in the order khabar would see them.
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by_key(|&i| items[i].1);
+    let contents: Vec<String> = items
+        .iter()
+        .map(|(_, _, item)| normalize::html_to_text(&item.content))
+        .collect();
+    let inputs: Vec<crate::stories::StoryInput<'_>> = items
+        .iter()
+        .zip(&contents)
+        .map(|((key, at, item), content)| crate::stories::StoryInput {
+            key,
+            outlet: &item.outlet,
+            title: &item.title,
+            summary: &item.summary,
+            content,
+            at: *at,
+        })
+        .collect();
+    // Items are grouped in the order khabar groups stored items.
     let mut grouper =
         crate::stories::StoryGrouper::new(config.tagger.clone(), crate::stories::DEFAULT_WINDOW);
-    let mut story = vec![0; items.len()];
-    for i in order {
-        let (key, at, item) = &items[i];
-        let content = normalize::html_to_text(&item.content);
-        story[i] = grouper
-            .assign(&crate::stories::StoryInput {
-                key,
-                outlet: &item.outlet,
-                title: &item.title,
-                summary: &item.summary,
-                content: &content,
-                at: *at,
-            })
-            .story;
-    }
+    let story: Vec<u64> = crate::stories::group_in_order(&mut grouper, &inputs)
+        .into_iter()
+        .map(|a| a.story)
+        .collect();
     if json {
         for ((_, _, item), story) in items.iter().zip(&story) {
             println!(
