@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use clap::Subcommand;
 
 use crate::config::Config;
@@ -37,15 +37,14 @@ pub(super) enum DigestCommand {
     },
 }
 
-/// Runs one `digest` subcommand.
-pub(super) fn run(config: &Config, command: DigestCommand) -> Result<ExitCode> {
+/// Runs one `digest` subcommand at `now`.
+pub(super) fn run(config: &Config, command: DigestCommand, now: DateTime<Utc>) -> Result<ExitCode> {
     let mut store = startup::open_store(config)?;
     // lettre's connection pool spawns onto the runtime when built and dropped.
     let rt = startup::runtime()?;
     let _inside = rt.enter();
     let delivery = Delivery::new(config, &mut store)?;
     let sender = delivery.sender(config);
-    let now = Utc::now();
     match command {
         DigestCommand::Preview {
             subscriber,

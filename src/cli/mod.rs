@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
@@ -118,6 +119,19 @@ impl Args {
 /// progress) after `khabar run` returned, within the 10 s shutdown budget.
 const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(1);
 
+/// The instant one-shot commands (`digest`, `subscribers add`, `prune`)
+/// act at: `KHABAR_NOW` (RFC 3339) when set, so that tests pin the clock
+/// instead of sleeping across second boundaries, else the system clock.
+/// Read once here and passed down; the daemon and polls keep the real clock.
+fn now() -> Result<DateTime<Utc>> {
+    match std::env::var("KHABAR_NOW") {
+        Ok(text) => Ok(DateTime::parse_from_rfc3339(&text)
+            .with_context(|| format!("KHABAR_NOW={text:?} is not an RFC 3339 time"))?
+            .to_utc()),
+        Err(_) => Ok(Utc::now()),
+    }
+}
+
 /// Runs one command line.
 pub fn run(args: Args) -> Result<ExitCode> {
     telemetry::init(
@@ -147,9 +161,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
             result.map(|()| ExitCode::SUCCESS)
         }
-        Command::Prune { dry_run } => poll::prune(&config()?, dry_run),
+        Command::Prune { dry_run } => poll::prune(&config()?, dry_run, now()?),
         Command::Stories { command } => stories::run(&config()?, command),
-        Command::Subscribers { command } => subscribers::run(&config()?, command),
-        Command::Digest { command } => digest::run(&config()?, command),
+        Command::Subscribers { command } => subscribers::run(&config()?, command, now()?),
+        Command::Digest { command } => digest::run(&config()?, command, now()?),
     }
 }

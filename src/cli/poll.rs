@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::scheduler::{poll_due, terminal_progress};
@@ -22,10 +22,9 @@ pub(super) fn poll(config: &Config, all: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Deletes (or with `dry_run` counts) what retention would delete now.
-pub(super) fn prune(config: &Config, dry_run: bool) -> Result<ExitCode> {
+/// Deletes (or with `dry_run` counts) what retention would delete at `now`.
+pub(super) fn prune(config: &Config, dry_run: bool, now: DateTime<Utc>) -> Result<ExitCode> {
     let mut store = startup::open_plain(config)?;
-    let now = Utc::now();
     let cutoffs = config.retention.cutoffs(now);
     let report = store.prune(cutoffs, now, dry_run)?;
     if dry_run {

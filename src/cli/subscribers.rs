@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use clap::Subcommand;
 
 use crate::config::Config;
@@ -37,7 +37,11 @@ pub(super) enum SubscribersCommand {
 }
 
 /// Runs one `subscribers` subcommand.
-pub(super) fn run(config: &Config, command: SubscribersCommand) -> Result<ExitCode> {
+pub(super) fn run(
+    config: &Config,
+    command: SubscribersCommand,
+    now: DateTime<Utc>,
+) -> Result<ExitCode> {
     let mut store = startup::open_store(config)?;
     match command {
         SubscribersCommand::Add {
@@ -72,7 +76,7 @@ pub(super) fn run(config: &Config, command: SubscribersCommand) -> Result<ExitCo
                 timezone: &timezone,
                 schedule: &schedule,
             };
-            match store.add_subscriber(&new, Utc::now())? {
+            match store.add_subscriber(&new, now)? {
                 AddSubscriber::Added(id) => println!("added subscriber {id}: {email}"),
                 AddSubscriber::Exists(_) => {
                     bail!("{email} is already subscribed; see `khabar subscribers list`")

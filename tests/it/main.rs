@@ -18,6 +18,9 @@ mod digest;
 mod fulltext;
 /// Inputs the fuzzer found, replayed (issue #11).
 mod fuzz;
+/// Every hostile feed in one poll beside good ones, with its own server
+/// (issue #2; the first ingest test, kept whole).
+mod hostile_poll;
 /// Hostile and broken feeds: each costs only its own poll (issue #2).
 mod ingest;
 /// Parse limits and linear text on attacker-written feeds (issue #11).
