@@ -561,4 +561,62 @@ mod tests {
         );
         assert_eq!(rows[1].period.end(), at("2026-11-24T09:00:00Z"));
     }
+
+    // See: issue #15 — `digest preview` shows the period `digest send`
+    // mails, including for a subscriber who came back after unsubscribing
+    // (a fresh last day, not everything since their old last digest).
+    #[tokio::test]
+    async fn preview_and_send_agree_on_the_period() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!("[digest]\noutbox = {:?}", dir.path().display().to_string());
+        let config = Config::from_toml(&toml, None).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let email = SubscriberEmail::parse("a@example.org").unwrap();
+        let new = crate::store::NewSubscriber {
+            email: &email,
+            topics: None,
+            timezone: "Asia/Kolkata",
+            schedule: "0 0 7 * * *",
+        };
+        store
+            .add_subscriber(&new, at("2026-11-20T00:00:00Z"))
+            .unwrap();
+        let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox).unwrap();
+        let sender = Sender {
+            config: &config,
+            mailer: &mailer,
+            secret: "k",
+        };
+        let all = PassOptions {
+            all: true,
+            dry_run: false,
+        };
+        let cases = [
+            ("first digest", None, "2026-11-21T02:00:00.700Z"),
+            ("next digest", None, "2026-11-22T02:00:00Z"),
+            (
+                "back after unsubscribing",
+                Some(at("2026-11-30T10:00:00Z")),
+                "2026-11-30T12:00:00Z",
+            ),
+        ];
+        for (case, back_at, now) in cases {
+            if let Some(back_at) = back_at {
+                assert!(store.unsubscribe(1).unwrap(), "{case}");
+                assert!(store.resubscribe(1, back_at).unwrap(), "{case}");
+            }
+            let sub = store.subscriber(1).unwrap().unwrap();
+            let now = at(now);
+            let previewed = period_now(&store, &sub, &config, now).unwrap().unwrap();
+            send_due(&mut store, &sender, now, all).await.unwrap();
+            let sent = store.digests_of(1).unwrap().pop().unwrap().period;
+            assert_eq!(previewed, sent, "{case}");
+        }
+        let last = store.digests_of(1).unwrap().pop().unwrap().period;
+        assert_eq!(
+            last.start(),
+            at("2026-11-29T12:00:00Z"),
+            "a returning subscriber starts afresh"
+        );
+    }
 }
