@@ -5,8 +5,8 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::topics::replace_item_topics;
 use super::{from_unix, to_unix, Store, StoreError};
+use crate::model::TopicHit;
 use crate::model::{ItemMedia, NewItem, SanitizedHtml};
-use crate::topics::TopicHit;
 
 /// What a write did to a feed's items.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

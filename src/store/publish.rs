@@ -262,8 +262,8 @@ mod tests {
 
     use super::*;
     use crate::model::{ItemKey, NewItem, NormalizedFeed};
+    use crate::model::{TopicHit, TopicSlug};
     use crate::store::{AddFeed, FeedOrigin, FeedState, PollRecord, PollResult};
-    use crate::topics::{TopicHit, TopicSlug};
 
     fn t(secs: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(secs, 0).unwrap()
