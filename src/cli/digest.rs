@@ -56,7 +56,7 @@ pub(super) fn run(config: &Config, command: DigestCommand, now: DateTime<Utc>) -
                 .subscriber_by_email(&email)?
                 .with_context(|| format!("no subscriber {email}; see `khabar subscribers list`"))?;
             // See: issue #15 — the period `digest send --all` would mail now.
-            let period = ledger::period_now(&store, &sub, config, now)?
+            let period = ledger::period_now(&store, &sub, now)?
                 .context("no period to preview: the last digest ends now or later")?;
             let (_, rendered) = ledger::prepare(&store, &sender, &sub, period)?;
             match (html, text) {
