@@ -16,6 +16,8 @@ mod publish;
 mod retention;
 mod stories;
 mod subscribers;
+#[cfg(test)]
+mod testing;
 mod topics;
 
 use std::path::Path;
