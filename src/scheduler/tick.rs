@@ -114,7 +114,8 @@ mod tests {
                 .unwrap();
         }
         let config = Config::from_toml(
-            "[fetch]\nconcurrency = 1\nconnect_timeout = \"1s\"\ntimeout = \"1s\"",
+            "[fetch]\nconcurrency = 1\nconnect_timeout = \"1s\"\ntimeout = \"1s\"\n\
+             allow_private = [\"127.0.0.1/32\"]",
             None,
         )
         .unwrap();

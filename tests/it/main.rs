@@ -11,6 +11,8 @@ mod cli;
 mod daemon;
 /// Full text: article pages → main text, through the extractor and the binary (issue #7).
 mod fulltext;
+/// The fetch guard: nothing internal is fetched, stored or republished (issue #11).
+mod guard;
 /// Hostile and broken feeds: each costs only its own poll (issue #2).
 mod ingest;
 /// What a second poll does: conditional GET, no loss, no duplicates.
