@@ -17,5 +17,7 @@ mod guard;
 mod ingest;
 /// What a second poll does: conditional GET, no loss, no duplicates.
 mod repoll;
+/// Only http(s) URLs leave khabar, whatever a feed sends (issue #11).
+mod schemes;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.
 mod stories;
