@@ -31,7 +31,9 @@ pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
 pub use retention::{PruneCutoffs, PruneReport};
 pub use stories::{StoryDetail, StoryMemberRow, StoryRow};
-pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};
+pub use subscribers::{
+    AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberLink, SubscriberRow,
+};
 pub use topics::StoredTopic;
 
 /// A write transaction that takes the write lock at `BEGIN`. A deferred
@@ -79,9 +81,11 @@ impl Store {
         conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store { conn };
+        // Foreign keys are turned on once the schema is current (see
+        // `migrate`): a table rebuild must not cascade.
         migrate::apply(&mut store.conn)?;
+        store.conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(store)
     }
 

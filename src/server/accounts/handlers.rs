@@ -19,11 +19,11 @@ use super::pages::{
 use super::{Accounts, CSRF_MAX_AGE, RESEND_AFTER};
 use crate::digest::send::build_notice;
 use crate::digest::tokens::{
-    csrf_token, sign, sign_until, verify, verify_csrf, verify_until, Purpose,
+    claimed_id, csrf_token, sign, sign_until, verify, verify_csrf, verify_until, Purpose,
 };
 use crate::model::{daily_cron, daily_time, SubscriberEmail};
 use crate::server::AppState;
-use crate::store::{NewSubscriber, StoreError, SubscribeRequest};
+use crate::store::{NewSubscriber, StoreError, SubscribeRequest, SubscriberRow};
 
 /// The pages load nothing but themselves and post only to this site; the
 /// tokens in their URLs must not leak through a Referer.
@@ -135,14 +135,14 @@ pub async fn subscribe_submit(
         .await;
     match request {
         Ok(SubscribeRequest::Quiet) => {}
-        Ok(SubscribeRequest::Confirm(id)) => {
+        Ok(SubscribeRequest::Confirm(link)) => {
             let expires = (now + confirm_within).timestamp();
-            let token = sign_until(&acc.secret, id, Purpose::Confirm, expires);
+            let token = sign_until(&acc.secret, link.id, &link.salt, Purpose::Confirm, expires);
             let link = format!("{}/confirm?token={token}", acc.base);
             mail_in_background(&state, email.clone(), false, link);
         }
-        Ok(SubscribeRequest::AlreadyActive(id)) => {
-            let token = sign(&acc.secret, id, Purpose::Preferences);
+        Ok(SubscribeRequest::AlreadyActive(link)) => {
+            let token = sign(&acc.secret, link.id, &link.salt, Purpose::Preferences);
             let link = format!("{}/preferences?token={token}", acc.base);
             mail_in_background(&state, email.clone(), true, link);
         }
@@ -171,8 +171,8 @@ pub async fn confirm_page(
     let Some(acc) = accounts(&state) else {
         return not_found();
     };
-    match confirm_token(acc, &query) {
-        Some(_) => notice(
+    match token_subscriber(acc, query.token.as_deref(), Purpose::Confirm).await {
+        Ok(_) => notice(
             StatusCode::OK,
             "सदस्यता की पुष्टि · Confirm your subscription",
             vec!["One click and the daily digest starts.".into()],
@@ -181,7 +181,7 @@ pub async fn confirm_page(
                 label: "पुष्टि करें · Confirm",
             }),
         ),
-        None => invalid_link(),
+        Err(response) => response,
     }
 }
 
@@ -193,8 +193,9 @@ pub async fn confirm_submit(
     let Some(acc) = accounts(&state) else {
         return not_found();
     };
-    let Some(id) = confirm_token(acc, &query) else {
-        return invalid_link();
+    let id = match token_subscriber(acc, query.token.as_deref(), Purpose::Confirm).await {
+        Ok(sub) => sub.id,
+        Err(response) => return response,
     };
     let valid_for = chrono::Duration::from_std(acc.confirm_within).unwrap_or_default();
     let confirmed = acc
@@ -226,8 +227,8 @@ pub async fn unsubscribe_page(
     let Some(acc) = accounts(&state) else {
         return not_found();
     };
-    match token_for(acc, query.token.as_deref(), Purpose::Unsubscribe) {
-        Some(_) => notice(
+    match token_subscriber(acc, query.token.as_deref(), Purpose::Unsubscribe).await {
+        Ok(_) => notice(
             StatusCode::OK,
             "सदस्यता छोड़ें · Unsubscribe",
             vec!["Stop the khabar digest for this address?".into()],
@@ -236,7 +237,7 @@ pub async fn unsubscribe_page(
                 label: "सदस्यता छोड़ें · Unsubscribe",
             }),
         ),
-        None => invalid_link(),
+        Err(response) => response,
     }
 }
 
@@ -249,11 +250,13 @@ pub async fn unsubscribe_submit(
     let Some(acc) = accounts(&state) else {
         return not_found();
     };
-    let Some(id) = token_for(acc, query.token.as_deref(), Purpose::Unsubscribe) else {
-        return invalid_link();
+    let id = match token_subscriber(acc, query.token.as_deref(), Purpose::Unsubscribe).await {
+        Ok(sub) => sub.id,
+        Err(response) => return response,
     };
+    // Unsubscribing replaces the subscriber's token salt: this link, and
+    // every other one mailed to them, stops working.
     match acc.with_store(move |s| s.unsubscribe(id)).await {
-        // An unknown id (removed by the operator) is unsubscribed too.
         Ok(_) => {
             tracing::info!(subscriber_id = id, "unsubscribed");
             notice(
@@ -275,8 +278,9 @@ pub async fn preferences_page(
     let Some(acc) = accounts(&state) else {
         return not_found();
     };
-    let Some(id) = token_for(acc, query.token.as_deref(), Purpose::Preferences) else {
-        return invalid_link();
+    let id = match token_subscriber(acc, query.token.as_deref(), Purpose::Preferences).await {
+        Ok(sub) => sub.id,
+        Err(response) => return response,
     };
     preferences(acc, id, StatusCode::OK, None).await
 }
@@ -291,8 +295,9 @@ pub async fn preferences_submit(
     let Some(acc) = accounts(&state) else {
         return not_found();
     };
-    let Some(id) = token_for(acc, query.token.as_deref(), Purpose::Preferences) else {
-        return invalid_link();
+    let id = match token_subscriber(acc, query.token.as_deref(), Purpose::Preferences).await {
+        Ok(sub) => sub.id,
+        Err(response) => return response,
     };
     if body.len() > MAX_FORM {
         return preferences(acc, id, StatusCode::PAYLOAD_TOO_LARGE, None).await;
@@ -336,7 +341,7 @@ async fn preferences(
     };
     let unsubscribe = format!(
         "unsubscribe?token={}",
-        sign(&acc.secret, id, Purpose::Unsubscribe)
+        sign(&acc.secret, sub.id, &sub.token_salt, Purpose::Unsubscribe)
     );
     let (words, active) = match sub.status.as_str() {
         "active" => ("सक्रिय · receiving digests", true),
@@ -404,13 +409,36 @@ fn mail_in_background(state: &Arc<AppState>, to: SubscriberEmail, already: bool,
     });
 }
 
-fn confirm_token(acc: &Accounts, query: &TokenQuery) -> Option<i64> {
-    let token = query.token.as_deref()?;
-    verify_until(&acc.secret, token, Purpose::Confirm, Utc::now().timestamp())
-}
-
-fn token_for(acc: &Accounts, token: Option<&str>, purpose: Purpose) -> Option<i64> {
-    verify(&acc.secret, token?, purpose)
+/// The subscriber a genuine `purpose` token names, checked against their
+/// current salt (a confirmation token also against its expiry); else the
+/// response to give instead.
+async fn token_subscriber(
+    acc: &Accounts,
+    token: Option<&str>,
+    purpose: Purpose,
+) -> Result<SubscriberRow, Response> {
+    let token = token.unwrap_or_default().to_string();
+    let Some(id) = claimed_id(&token) else {
+        return Err(invalid_link());
+    };
+    let sub = match acc.with_store(move |s| s.subscriber(id)).await {
+        Ok(Some(sub)) => sub,
+        Ok(None) => return Err(invalid_link()),
+        Err(e) => return Err(store_failed(&e)),
+    };
+    let genuine = match purpose {
+        Purpose::Confirm => verify_until(
+            &acc.secret,
+            &token,
+            &sub.token_salt,
+            purpose,
+            Utc::now().timestamp(),
+        ),
+        Purpose::Unsubscribe | Purpose::Preferences => {
+            verify(&acc.secret, &token, &sub.token_salt, purpose)
+        }
+    };
+    genuine.map(|_| sub).ok_or_else(invalid_link)
 }
 
 /// The topics picked on a form that exist here; none picked (or only
