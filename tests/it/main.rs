@@ -9,6 +9,8 @@ mod support;
 mod cli;
 /// `khabar run`: single instance, SIGTERM, `/healthz`, retention (issue #6).
 mod daemon;
+/// The form's rate limit behind a proxy: the last forwarded hop (issue #11).
+mod forwarded;
 /// Full text: article pages → main text, through the extractor and the binary (issue #7).
 mod fulltext;
 /// The fetch guard: nothing internal is fetched, stored or republished (issue #11).
@@ -19,5 +21,7 @@ mod ingest;
 mod repoll;
 /// Only http(s) URLs leave khabar, whatever a feed sends (issue #11).
 mod schemes;
+/// SMTP credentials only over TLS (issue #11).
+mod smtp;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.
 mod stories;

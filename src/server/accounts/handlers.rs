@@ -455,14 +455,27 @@ fn known_topics(acc: &Accounts, picked: &[String]) -> Option<Vec<String>> {
 }
 
 fn client_ip(acc: &Accounts, peer: Option<ConnectInfo<SocketAddr>>, headers: &HeaderMap) -> IpAddr {
-    let forwarded = acc
-        .behind_proxy
-        .then(|| headers.get("x-forwarded-for")?.to_str().ok())
+    acc.behind_proxy
+        .then(|| last_forwarded(headers))
         .flatten()
-        .and_then(|list| list.rsplit(',').next()?.trim().parse().ok());
-    forwarded
         .or(peer.map(|ConnectInfo(addr)| addr.ip()))
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// The last hop of all `X-Forwarded-For` lines: the address the proxy in
+/// front of khabar saw. Every earlier one is the client's to write, and a
+/// proxy may add its own line rather than extend the client's (issue #11).
+fn last_forwarded(headers: &HeaderMap) -> Option<IpAddr> {
+    let last = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .last()?
+        .trim();
+    last.parse()
+        .ok()
+        .or_else(|| last.parse::<SocketAddr>().ok().map(|a| a.ip()))
 }
 
 fn form_response(
@@ -611,5 +624,33 @@ impl Form {
             .filter(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_last_hop_of_the_last_forwarded_line() {
+        let cases: [(&[&str], Option<&str>); 6] = [
+            (&["198.51.100.1"], Some("198.51.100.1")),
+            (&["1.1.1.1, 203.0.113.7"], Some("203.0.113.7")),
+            (&["1.1.1.1", "203.0.113.7"], Some("203.0.113.7")),
+            (
+                &["1.1.1.1, 2.2.2.2", "203.0.113.7:4711"],
+                Some("203.0.113.7"),
+            ),
+            (&["1.1.1.1", "[2001:db8::1]:443"], Some("2001:db8::1")),
+            (&["1.1.1.1", "garbage"], None),
+        ];
+        for (lines, want) in cases {
+            let mut headers = HeaderMap::new();
+            for line in lines {
+                headers.append("x-forwarded-for", HeaderValue::from_static(line));
+            }
+            let want = want.map(|w| w.parse::<IpAddr>().unwrap());
+            assert_eq!(last_forwarded(&headers), want, "{lines:?}");
+        }
     }
 }
