@@ -5,6 +5,7 @@
 //! ([`tick`]) and its sign of life ([`heartbeat`]).
 
 mod articles;
+mod contain;
 pub mod due;
 pub mod heartbeat;
 pub mod run;

@@ -1,6 +1,7 @@
 //! One polling pass: fetch every given feed within the concurrency and
 //! per-host limits, parse and normalise off the async threads, and write
-//! results through a single writer thread in batched transactions.
+//! results through a single writer thread in batched transactions. A panic
+//! in one feed's work or in the writer is contained (see `contain`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,10 +13,11 @@ use indicatif::ProgressBar;
 use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
+use super::contain::{or_on_panic, write_contained, BatchWriter};
 use super::due::{jitter_for, next_due, publishing_cadence, Observed};
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
-use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
+use crate::store::{FeedRow, OutletPages, PollRecord, PollResult, Store, StoreError, StoreReport};
 use crate::stories::{EntityFinder, StoryGrouper, DEFAULT_WINDOW};
 use crate::topics::{tag_item_text, Tagger};
 use crate::{normalize, parse};
@@ -83,6 +85,10 @@ pub struct Poller {
     stories: Mutex<Option<StoryGrouper>>,
     /// Article pages fetched per full-text feed per pass.
     pub(super) max_articles: usize,
+    /// How long a full-text feed's article fetches may take, from the end
+    /// of its own fetch (issue #11): one more fetch's worth, so that a
+    /// feed's whole poll fits in the pass deadline.
+    article_budget: Duration,
 }
 
 impl Poller {
@@ -104,6 +110,7 @@ impl Poller {
             hosts: Mutex::new(HashMap::new()),
             stories: Mutex::new(None),
             max_articles: fetch.max_articles,
+            article_budget: fetch.connect_timeout + fetch.timeout,
         })
     }
 
@@ -153,18 +160,21 @@ pub async fn poll_pass(
     feeds: Vec<FeedRow>,
     progress: Option<ProgressBar>,
 ) -> Result<PassSummary, StoreError> {
-    poll_pass_until(poller, feeds, progress, std::future::pending()).await
+    poll_pass_until(poller, feeds, progress, std::future::pending(), None).await
 }
 
 /// [`poll_pass`], abandoning the fetches still queued or in flight once
 /// `stop` completes (shutdown, or the pass deadline of
 /// [`tick`](super::tick())): their feeds stay due, and the writer commits
-/// every poll it already has before the pass returns.
+/// every poll it already has before the pass returns. Full-text article
+/// fetches end by `articles_by` (and each feed's own budget), so that the
+/// feeds they belong to are recorded before `stop`.
 pub async fn poll_pass_until(
     poller: Arc<Poller>,
     feeds: Vec<FeedRow>,
     progress: Option<ProgressBar>,
     stop: impl std::future::Future<Output = ()>,
+    articles_by: Option<tokio::time::Instant>,
 ) -> Result<PassSummary, StoreError> {
     let started = Instant::now();
     let (tx, rx) = mpsc::channel::<PollRecord>(WRITE_QUEUE);
@@ -182,7 +192,7 @@ pub async fn poll_pass_until(
                 // does not grow with the number of feeds. The queue only
                 // closes early on a database error, which the pass reports.
                 let Ok(slot) = tx.reserve().await else { return };
-                slot.send(poll_feed(&poller, feed).await);
+                slot.send(poll_feed_contained(&poller, feed, articles_by).await);
             }
             .instrument(span),
         );
@@ -203,13 +213,38 @@ pub async fn poll_pass_until(
     }
     let mut summary = writer
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        .map_err(|e| StoreError::Panicked(format!("writer: {e}")))??;
     summary.seconds = started.elapsed().as_secs_f64();
     tracing::info!(%summary, "poll pass done");
     Ok(summary)
 }
 
-async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
+/// [`poll_feed`]; a panic in the feed's own work (parse, normalise,
+/// extract, tag) is recorded as its failure rather than losing its poll,
+/// which would leave it due, to panic again at every tick (issue #11).
+async fn poll_feed_contained(
+    poller: &Poller,
+    feed: FeedRow,
+    articles_by: Option<tokio::time::Instant>,
+) -> PollRecord {
+    let (at, started) = (Utc::now(), Instant::now());
+    or_on_panic(poll_feed(poller, &feed, articles_by), |panic| {
+        tracing::error!(panic = %panic, "polling this feed panicked; recorded as its failure");
+        let result = PollResult::Failed {
+            http_status: None,
+            error: format!("internal error while polling: {panic}"),
+        };
+        let observed = Observed::Failed { retry_after: None };
+        record(poller, &feed, at, started, result, observed)
+    })
+    .await
+}
+
+async fn poll_feed(
+    poller: &Poller,
+    feed: &FeedRow,
+    articles_by: Option<tokio::time::Instant>,
+) -> PollRecord {
     let at = Utc::now();
     let started = Instant::now();
     let result = match url::Url::parse(&feed.url) {
@@ -236,11 +271,26 @@ async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
     };
     let (mut result, observed) = result;
     if feed.full_text {
-        super::articles::fill_full_text(poller, feed.id, &mut result).await;
+        let budget = tokio::time::Instant::now() + poller.article_budget;
+        let until = articles_by.map_or(budget, |by| by.min(budget));
+        super::articles::fill_full_text(poller, feed.id, &mut result, until).await;
     }
     if let PollResult::Failed { error, .. } = &result {
         tracing::warn!(error = %error, "feed failed");
     }
+    record(poller, feed, at, started, result, observed)
+}
+
+/// The record of a poll of `feed` that started at `at`, with its next due
+/// time from `observed`.
+fn record(
+    poller: &Poller,
+    feed: &FeedRow,
+    at: DateTime<Utc>,
+    started: Instant,
+    result: PollResult,
+    observed: Observed,
+) -> PollRecord {
     let interval = feed.interval.unwrap_or(poller.schedule.interval);
     let next = next_due(
         &feed.state,
@@ -354,6 +404,7 @@ fn parse_fetched(
             etag: fetched.etag,
             last_modified: fetched.last_modified,
             moved_to: fetched.moved_permanently.map(String::from),
+            outlet_pages: OutletPages::default(),
         },
         hint,
         cadence,
@@ -370,24 +421,52 @@ fn write_loop(
     let mut store = Store::open(&poller.database)?;
     // One pass writes at a time; a poisoned lock only means a writer panicked.
     let mut kept = poller.stories.lock().unwrap_or_else(|p| p.into_inner());
-    let mut grouper = match kept.take() {
+    let grouper = match kept.take() {
         Some(grouper) => grouper,
-        None => {
-            let mut grouper = StoryGrouper::with_finder(poller.finder.clone(), DEFAULT_WINDOW);
-            store.restore_stories(&mut grouper)?;
-            grouper
-        }
+        None => restored_grouper(&mut store, &poller.finder)?,
+    };
+    let mut writer = GroupedWriter {
+        store,
+        grouper,
+        finder: poller.finder.clone(),
     };
     // A failed write leaves the grouper ahead of the database: it is
     // dropped, and the next pass rebuilds it.
-    let summary = write_batches(&mut store, &mut grouper, rx, progress)?;
-    *kept = Some(grouper);
+    let summary = write_batches(&mut writer, rx, progress)?;
+    *kept = Some(writer.grouper);
     Ok(summary)
 }
 
-fn write_batches(
+/// A grouper rebuilt from the stories in the database.
+fn restored_grouper(
     store: &mut Store,
-    grouper: &mut StoryGrouper,
+    finder: &Arc<EntityFinder>,
+) -> Result<StoryGrouper, StoreError> {
+    let mut grouper = StoryGrouper::with_finder(finder.clone(), DEFAULT_WINDOW);
+    store.restore_stories(&mut grouper)?;
+    Ok(grouper)
+}
+
+/// The store and the story grouper, writing batches together.
+struct GroupedWriter {
+    store: Store,
+    grouper: StoryGrouper,
+    finder: Arc<EntityFinder>,
+}
+
+impl BatchWriter for GroupedWriter {
+    fn write(&mut self, batch: &[PollRecord]) -> Result<Vec<StoreReport>, StoreError> {
+        self.store.write_polls_grouped(batch, &mut self.grouper)
+    }
+
+    fn restart(&mut self) -> Result<(), StoreError> {
+        self.grouper = restored_grouper(&mut self.store, &self.finder)?;
+        Ok(())
+    }
+}
+
+fn write_batches(
+    writer: &mut GroupedWriter,
     mut rx: mpsc::Receiver<PollRecord>,
     progress: Option<ProgressBar>,
 ) -> Result<PassSummary, StoreError> {
@@ -401,7 +480,7 @@ fn write_batches(
                 Err(_) => break,
             }
         }
-        let reports = store.write_polls_grouped(&batch, grouper)?;
+        let reports = write_contained(writer, &mut batch)?;
         for (record, report) in batch.drain(..).zip(reports) {
             summary.feeds += 1;
             match record.result {

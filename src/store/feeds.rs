@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
+use super::fulltext::OutletPages;
 use super::items::{upsert_items, StoreReport};
 use super::stories::assign_pending;
 use super::{from_unix, to_unix, Store, StoreError};
@@ -117,6 +118,9 @@ pub enum PollResult {
         last_modified: Option<String>,
         /// The new URL after a permanent redirect.
         moved_to: Option<String>,
+        /// Full-text article pages to count into the outlet's lines
+        /// (issue #7), in this poll's transaction (issue #11).
+        outlet_pages: OutletPages,
     },
     /// The server answered 304.
     NotModified,
@@ -337,9 +341,11 @@ fn write_poll<'a>(
             etag,
             last_modified,
             moved_to,
+            outlet_pages,
             ..
         } => {
             let (report, new_rows) = upsert_items(tx, rec.feed_id, &feed.items, tags, rec.at)?;
+            super::fulltext::count_outlet_pages(tx, rec.feed_id, outlet_pages, rec.at)?;
             for (id, i) in new_rows {
                 if let Some(sig) = signatures.get(i) {
                     fresh.insert(id, sig);

@@ -231,6 +231,7 @@ mod tests {
                 etag: Some("\"e1\"".into()),
                 last_modified: None,
                 moved_to: None,
+                outlet_pages: Default::default(),
             },
             next: FeedState {
                 next_due: at,

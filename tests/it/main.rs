@@ -13,6 +13,8 @@ mod daemon;
 mod forwarded;
 /// Full text: article pages → main text, through the extractor and the binary (issue #7).
 mod fulltext;
+/// Full text costs only its own poll: a time budget, counts with the poll (issue #11).
+mod fulltext_costs;
 /// The fetch guard: nothing internal is fetched, stored or republished (issue #11).
 mod guard;
 /// Hostile and broken feeds: each costs only its own poll (issue #2).
