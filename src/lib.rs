@@ -38,3 +38,5 @@ pub mod stories;
 pub mod telemetry;
 /// Topic tagging: term groups, rules, one automaton for all topics.
 pub mod topics;
+/// Devanagari ↔ Latin: name skeletons that meet across scripts, romanization.
+pub mod translit;
