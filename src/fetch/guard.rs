@@ -5,7 +5,7 @@
 //! outbound request (WebSub) must be made with one as well.
 //!
 //! The check is made on the addresses the connection is actually opened to,
-//! not on an earlier lookup: host names go through [`GuardedResolver`],
+//! not on an earlier lookup: host names go through a resolver of its own,
 //! which hands the connector only allowed addresses, each time it connects
 //! (so a name whose DNS answer changes between two requests, "DNS
 //! rebinding", is judged on the second answer too); IP-literal hosts, which
@@ -27,7 +27,7 @@ use url::{Host, Url};
 use super::address::{AddressPolicy, Refused};
 
 /// Looks a host name up: all its addresses, in the resolver's order.
-pub type Lookup = Arc<
+type Lookup = Arc<
     dyn Fn(String) -> Pin<Box<dyn Future<Output = io::Result<Vec<IpAddr>>> + Send>> + Send + Sync,
 >;
 
@@ -57,7 +57,7 @@ fn system_lookup() -> Lookup {
 
 /// A DNS resolver that passes on only the addresses `policy` allows, and
 /// fails with [`Blocked::Address`] when none is left.
-pub struct GuardedResolver {
+struct GuardedResolver {
     policy: Arc<AddressPolicy>,
     lookup: Lookup,
 }
@@ -154,7 +154,7 @@ impl GuardedClient {
 
     /// [`GuardedClient::new`] with host names looked up by `lookup`
     /// instead of the system resolver.
-    pub fn with_lookup(
+    fn with_lookup(
         builder: reqwest::ClientBuilder,
         policy: AddressPolicy,
         max_redirects: usize,
