@@ -13,6 +13,18 @@
 //! The `url` crate has already turned odd IPv4 spellings (`2130706433`,
 //! `0x7f.1`) into the address they mean. Environment proxies are not used:
 //! through a proxy, the address connected to would be the proxy's.
+//!
+//! ```no_run
+//! use khabar::fetch::{AddressPolicy, GuardedClient};
+//! # async fn subscribe() -> Result<(), Box<dyn std::error::Error>> {
+//! // What `fetch.allow_private` lists; the rest of the private ranges stay shut.
+//! let policy = AddressPolicy::new(vec!["10.1.0.0/16".parse()?]);
+//! let client = GuardedClient::new(reqwest::Client::builder(), policy, 5)?;
+//! let hub = url::Url::parse("https://hub.example.org/")?;
+//! let answer = client.request(reqwest::Method::POST, &hub)?.send().await?;
+//! # Ok(())
+//! # }
+//! ```
 
 use std::future::Future;
 use std::io;
