@@ -54,22 +54,15 @@ fn synthetic() -> Tagger {
 
 fn seeds() -> Vec<String> {
     let dir = std::env::var("KHABAR_SEEDS").unwrap_or_else(|_| {
-        let root = env!("CARGO_MANIFEST_DIR");
-        ["../shared/corpus/seeds", "../../shared/corpus/seeds"]
-            .iter()
-            .map(|p| format!("{root}/{p}"))
-            .find(|p| std::path::Path::new(p).exists())
-            .unwrap_or_default()
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/topics/seeds").to_owned()
     });
-    let mut texts: Vec<String> = std::fs::read_dir(&dir)
+    let texts: Vec<String> = std::fs::read_dir(&dir)
         .map(|rd| {
             rd.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
                 .collect()
         })
         .unwrap_or_default();
-    if texts.is_empty() {
-        texts.push("रूस और उत्तर कोरिया के बीच संधि। Putin met Kim Jong Un in Pyongyang. ".repeat(100));
-    }
+    assert!(!texts.is_empty(), "no seed texts in {dir}");
     texts
 }
 

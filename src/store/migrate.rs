@@ -47,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_subscriber_ids",
         include_str!("../../migrations/0009_subscriber_ids.sql"),
     ),
+    (
+        "0010_media",
+        include_str!("../../migrations/0010_media.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.

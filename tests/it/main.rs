@@ -7,6 +7,8 @@ mod support;
 /// `feeds add|list|remove|import|export`, `parse URL --json`, config errors
 /// and the demo, driven through the binary.
 mod cli;
+/// feedparser's test feeds against `khabar parse --json` (issue #12).
+mod conformance;
 /// `khabar run`: single instance, SIGTERM, `/healthz`, retention (issue #6).
 mod daemon;
 /// The form's rate limit behind a proxy: the last forwarded hop (issue #11).
@@ -19,6 +21,10 @@ mod fulltext_costs;
 mod guard;
 /// Hostile and broken feeds: each costs only its own poll (issue #2).
 mod ingest;
+/// Enclosures and Media RSS through poll, feeds, digest and page (issue #12).
+mod media;
+/// Real outlets' feeds against feedparser and feed-rs (issue #12).
+mod realfeeds;
 /// What a second poll does: conditional GET, no loss, no duplicates.
 mod repoll;
 /// Only http(s) URLs leave khabar, whatever a feed sends (issue #11).

@@ -44,6 +44,7 @@ fn hostile_atom() -> String {
         format!(
             "<entry xml:base=\"{base}\"><id>urn:x:{id}</id><title>{BEAT} {id}</title>\
              <link href=\"{link}\"/><updated>2025-07-13T03:00:00Z</updated>\
+             <link rel=\"enclosure\" type=\"audio/mpeg\" href=\"vbscript:msgbox(1)\"/>\
              <content type=\"html\">{content}</content></entry>\n"
         )
     };
@@ -66,7 +67,10 @@ fn hostile_rss() -> String {
         format!(
             "<item {extra}><guid isPermaLink=\"false\">{guid}</guid><title>{BEAT} {guid}</title>\
              <description><![CDATA[{HOSTILE_HTML}]]></description>\
-             <pubDate>Sun, 13 Jul 2025 08:00:00 +0530</pubDate>{}</item>\n",
+             <pubDate>Sun, 13 Jul 2025 08:00:00 +0530</pubDate>{}\
+             <enclosure url=\"javascript:alert(1)\" type=\"audio/mpeg\" length=\"1\"/>\
+             <enclosure url=\"rel/{guid}.mp3\" type=\"audio/mpeg\" length=\"1\"/>\
+             <media:thumbnail url=\"data:image/png;base64,AAAA\"/></item>\n",
             match guid {
                 "r1" => "<link>javascript:alert(1)</link>",
                 "r2" => "<link>data:text/html,x</link>",
@@ -77,7 +81,8 @@ fn hostile_rss() -> String {
         )
     };
     format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel>\
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+         <rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\"><channel>\
          <title>RSS</title><link>data:text/html,x</link>\n{}{}{}{}{}</channel></rss>\n",
         item("r1", ""),
         item("r2", "xml:base=\"javascript:alert(1)//\""),
@@ -93,7 +98,8 @@ fn hostile_json() -> String {
         serde_json::json!({
             "id": id, "url": url, "external_url": "data:text/html,x",
             "title": format!("{BEAT} {id}"), "content_html": HOSTILE_HTML,
-            "date_published": "2025-07-13T03:00:00Z",
+            "date_published": "2025-07-13T03:00:00Z", "image": "javascript:alert(1)",
+            "attachments": [{"url": "file:///etc/passwd", "mime_type": "audio/mpeg"}],
         })
     };
     serde_json::json!({
@@ -201,6 +207,18 @@ fn hostile_links_bases_and_markup_never_leave_khabar_as_anything_but_http() {
     assert_eq!(issue_case.url, Some(server.url("/a")), "{issue_case:?}");
     let relative = items.iter().find(|i| i.key == "guid:r5").unwrap();
     assert_eq!(relative.url, Some(server.url("/rel/r5.html")));
+    // Media: the relative enclosure resolves against the feed (its item's
+    // `mailto:` base is ignored), and is the only file kept.
+    let media: String = khabar
+        .db()
+        .query_row(
+            "SELECT group_concat(coalesce(image_url, '') || attachments, ' ') FROM items",
+            [],
+            |r| r.get(0),
+        )
+        .expect("stored media");
+    assert_clean("stored media", &media);
+    assert!(media.contains(&server.url("/rel/r5.mp3")), "{media}");
     for item in items.iter().filter(|i| i.key.starts_with("guid:urn:x:a")) {
         let html = item.content_html.as_deref().unwrap_or_default();
         assert!(html.contains(">एक</a>"), "unlinked, text kept: {html}");

@@ -337,6 +337,21 @@ impl Summary {
     }
 }
 
+/// Runs the binary with `args` in `dir`, outside any [`Khabar`]'s config,
+/// with khabar's environment overrides removed, killing it if it hangs.
+pub fn run_binary(dir: &Path, args: &[&str]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_khabar"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("KHABAR_CONFIG")
+        .env_remove("KHABAR_DATABASE")
+        .env_remove("KHABAR_LISTEN")
+        .env("KHABAR_FETCH_ALLOW_PRIVATE", ALLOW_PRIVATE)
+        .stdin(Stdio::null());
+    run_to_end(command, args)
+}
+
 /// Runs `command` to completion, killing it if it hangs.
 fn run_to_end(mut command: Command, args: &[&str]) -> Run {
     let mut child = command
