@@ -104,6 +104,7 @@ struct RawFetch {
     max_redirects: usize,
     max_articles: usize,
     allow_private: Vec<String>,
+    max_items: usize,
 }
 
 impl Default for RawFetch {
@@ -117,6 +118,7 @@ impl Default for RawFetch {
             max_redirects: 5,
             max_articles: 20,
             allow_private: Vec::new(),
+            max_items: crate::normalize::limits::DEFAULT_MAX_ITEMS,
         }
     }
 }
@@ -374,6 +376,9 @@ pub struct FetchConfig {
     /// Networks khabar may fetch from although they are loopback, private,
     /// link-local or otherwise special-purpose (issue #11); empty by default.
     pub allow_private: Vec<IpNet>,
+    /// Items kept from one feed document, the newest (issue #11): a feed of
+    /// 250,000 tiny items cannot grow the database without bound.
+    pub max_items: usize,
 }
 
 impl Default for FetchConfig {
@@ -393,6 +398,7 @@ impl FetchConfig {
             max_redirects: raw.max_redirects,
             max_articles: raw.max_articles,
             allow_private,
+            max_items: raw.max_items,
         }
     }
 }
@@ -636,6 +642,9 @@ impl Validator {
         if raw.max_body_bytes < 1024 {
             return Err(self.invalid("fetch.max_body_bytes", "expected at least 1024"));
         }
+        if !(1..=10_000).contains(&raw.max_items) {
+            return Err(self.invalid("fetch.max_items", "expected 1 to 10000"));
+        }
         // The environment's list (comma-separated) replaces the file's.
         let (key, listed) = match std::env::var("KHABAR_FETCH_ALLOW_PRIVATE") {
             Ok(env) => (
@@ -709,10 +718,15 @@ impl Validator {
 
     fn digest(&self, raw: &RawDigest) -> Result<(), ConfigError> {
         use std::str::FromStr;
-        cron::Schedule::from_str(&raw.schedule).map_err(|e| {
+        // cron's own message is the expression over a caret line; one line
+        // naming the value reads better in a log.
+        cron::Schedule::from_str(&raw.schedule).map_err(|_| {
             self.invalid(
                 "digest.schedule",
-                format!("expected a cron expression with seconds (\"0 0 7 * * *\"): {e}"),
+                format!(
+                    "expected a cron expression with seconds (\"0 0 7 * * *\"), not {:?}",
+                    raw.schedule
+                ),
             )
         })?;
         raw.timezone.parse::<chrono_tz::Tz>().map_err(|_| {
@@ -750,6 +764,7 @@ mod tests {
         assert_eq!(c.fetch, FetchConfig::default());
         assert_eq!(c.fetch.concurrency, 32);
         assert_eq!(c.fetch.per_host, 2);
+        assert_eq!(c.fetch.max_items, 1_000);
         assert_eq!(c.schedule.interval, Duration::from_secs(1800));
         assert_eq!(c.schedule.batch, 256);
         assert_eq!(c.schedule.tick, Duration::from_secs(30));
@@ -762,6 +777,7 @@ mod tests {
     fn invalid_values_name_the_key_and_what_was_expected() {
         let cases = [
             ("[fetch]\nconcurrency = 0", "fetch.concurrency"),
+            ("[fetch]\nmax_items = 0", "fetch.max_items"),
             ("[schedule]\ninterval = \"soon\"", "interval"),
             ("[digest]\ntimezone = \"Mars/Olympus\"", "digest.timezone"),
             ("[digest]\nschedule = \"every day\"", "digest.schedule"),

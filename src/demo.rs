@@ -136,7 +136,7 @@ fn demo_config(
     outbox: &Path,
 ) -> Result<String> {
     let mut key = [0u8; 32];
-    getrandom::getrandom(&mut key).context("reading the system's random source")?;
+    getrandom::fill(&mut key).context("reading the system's random source")?;
     let feeds: String = outlets
         .iter()
         .map(|o| format!("[[feeds]]\nurl = \"http://{outlets_at}/{}\"\n", o.file))
@@ -213,11 +213,17 @@ fn print_topics(config: &Config) -> Result<()> {
         println!("  topic {topic}: {count} items");
     }
     let stories = store.list_stories(None, usize::MAX)?;
-    let shared = stories.iter().filter(|s| s.outlets.len() > 1).count();
+    let mut shared: Vec<_> = stories.iter().filter(|s| s.outlets.len() > 1).collect();
     println!(
-        "  {} stories; {shared} told by more than one outlet (`khabar stories list`)",
-        stories.len()
+        "  {} stories; {} told by more than one outlet (`khabar stories list`):",
+        stories.len(),
+        shared.len()
     );
+    // The biggest first; the same on every run (issue #13).
+    shared.sort_by(|a, b| (b.outlets.len(), &a.title).cmp(&(a.outlets.len(), &b.title)));
+    for story in shared {
+        println!("    {} outlets: {}", story.outlets.len(), story.title);
+    }
     Ok(())
 }
 
@@ -238,7 +244,7 @@ fn print_feeds(config: &Config) -> Result<()> {
 /// Starts the outlets' server on 127.0.0.1 and a free port.
 async fn serve_outlets(outlets: Vec<Outlet>) -> Result<SocketAddr> {
     let app = Router::new()
-        .route("/:file", get(outlet_file))
+        .route("/{file}", get(outlet_file))
         .with_state(outlets);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -2,13 +2,26 @@
 //! what they match, and a document that breaks off (truncation, a syntax error)
 //! keeps everything read before the break, with open elements closed.
 
+use quick_xml::escape::unescape;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{Namespace, ResolveResult};
-use quick_xml::NsReader;
+use quick_xml::Reader;
+
+use super::namespaces::{Resolved, Scopes};
 
 /// Deeper elements are flattened into their ancestor (their text is kept), so
 /// that hostile nesting cannot exhaust the stack when the tree is walked.
 const MAX_DEPTH: usize = 64;
+
+/// Elements kept per document; later ones are flattened the same way. An
+/// element costs ~150 bytes however short its tag, so 10 MiB of `<a/>` would
+/// take 400 MB; this bounds the tree to ~40 MB and still holds 10,000 items
+/// of 20 elements each.
+const MAX_ELEMENTS: usize = 200_000;
+
+/// Attributes kept per element (and namespace declarations honoured, see
+/// [`Scopes`]): real feeds use a handful, and each costs ~100 bytes however
+/// short, so 10 MiB of `a=""` would take 200 MB.
+pub(super) const MAX_ATTRIBUTES: usize = 64;
 
 /// The namespaces the mappings care about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,23 +89,42 @@ pub struct Element {
 /// Reads `xml` (already through `entities::prepare`) into its root element.
 /// Returns `Err((position, message))` only when no root element was started.
 pub fn read(xml: &str) -> Result<Element, (u64, String)> {
-    let mut reader = NsReader::from_str(xml);
+    let mut reader = Reader::from_str(xml);
     let config = reader.config_mut();
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
     config.expand_empty_elements = true;
+    config.allow_dangling_amp = true;
     let mut builder = Builder::default();
+    let mut scopes = Scopes::default();
+    // quick-xml reports each reference (`&amp;`, `&#233;`) as its own event,
+    // between the text events around it. A run of text and references is
+    // gathered raw here and unescaped as one piece when the run ends, so a
+    // bad reference keeps the whole run literal, as it always has.
+    let mut run = String::new();
     loop {
-        match reader.read_event() {
-            Ok(Event::Start(start)) => builder.start(&reader, &start),
-            Ok(Event::End(end)) => builder.end(&String::from_utf8_lossy(end.local_name().as_ref())),
+        let event = reader.read_event();
+        match &event {
             Ok(Event::Text(text)) => {
-                let raw = String::from_utf8_lossy(text.as_ref());
-                builder.text(
-                    text.unescape()
-                        .map(|t| t.into_owned())
-                        .unwrap_or_else(|_| raw.into_owned()),
-                )
+                run.push_str(&String::from_utf8_lossy(text.as_ref()));
+                continue;
+            }
+            Ok(Event::GeneralRef(reference)) => {
+                run.push('&');
+                run.push_str(&String::from_utf8_lossy(reference.as_ref()));
+                run.push(';');
+                continue;
+            }
+            _ => builder.text_run(&mut run),
+        }
+        match event {
+            Ok(Event::Start(start)) => {
+                scopes.open(&start);
+                builder.start(&scopes, &start);
+            }
+            Ok(Event::End(end)) => {
+                builder.end(&String::from_utf8_lossy(end.local_name().as_ref()));
+                scopes.close();
             }
             Ok(Event::CData(data)) => builder.text(String::from_utf8_lossy(&data).into_owned()),
             Ok(Event::Eof) => break,
@@ -117,6 +149,8 @@ pub fn read(xml: &str) -> Result<Element, (u64, String)> {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Element>,
+    /// Elements started so far, flattened ones not counted.
+    elements: usize,
     /// Start tags below `MAX_DEPTH` still open.
     flattened: usize,
     root: Option<Element>,
@@ -124,33 +158,39 @@ struct Builder {
 }
 
 impl Builder {
-    fn start(&mut self, reader: &NsReader<&[u8]>, start: &BytesStart) {
-        let (ns, _) = reader.resolve_element(start.name());
-        if self.stack.len() >= MAX_DEPTH {
+    fn start(&mut self, scopes: &Scopes, start: &BytesStart) {
+        if self.stack.len() >= MAX_DEPTH || self.elements >= MAX_ELEMENTS {
             self.flattened += 1;
             return;
         }
+        self.elements += 1;
+        let prefix = start.name().prefix().map(|p| p.into_inner());
+        let ns = scopes.element(prefix);
         if self.stack.is_empty() {
-            if let ResolveResult::Bound(Namespace(uri)) = ns {
+            if let Resolved::Bound(uri) = ns {
                 self.root_ns = Some(uri.to_vec());
             }
         }
-        let ns = self.classify(ns, start.name().prefix().map(|p| p.into_inner()));
+        let ns = self.classify(ns, prefix);
         let attrs = start
             .attributes()
             .with_checks(false)
             .filter_map(Result::ok)
+            .take(MAX_ATTRIBUTES)
             .map(|attr| {
-                let (attr_ns, local) = reader.resolve_attribute(attr.key);
-                let value = match attr.unescape_value() {
-                    Ok(v) => v.into_owned(),
-                    Err(_) => String::from_utf8_lossy(&attr.value).into_owned(),
-                };
                 let prefix = attr.key.prefix().map(|p| p.into_inner());
+                let local = attr.key.local_name();
+                // Unescaped without attribute-value normalisation (which
+                // would turn tabs and newlines into spaces).
+                let raw = String::from_utf8_lossy(&attr.value);
+                let value = match unescape(&raw) {
+                    Ok(v) => v.into_owned(),
+                    Err(_) => raw.into_owned(),
+                };
                 let ns = match (prefix, attr.key.as_ref()) {
                     (_, b"xmlns") | (Some(b"xmlns"), _) => Ns::Xmlns,
                     (None, _) => Ns::None,
-                    (Some(_), _) => self.classify(attr_ns, prefix),
+                    (Some(_), _) => self.classify(scopes.attribute(prefix), prefix),
                 };
                 Attr {
                     ns,
@@ -168,17 +208,16 @@ impl Builder {
         });
     }
 
-    fn classify(&self, ns: ResolveResult, prefix: Option<&[u8]>) -> Ns {
+    fn classify(&self, ns: Resolved, prefix: Option<&[u8]>) -> Ns {
         match ns {
-            ResolveResult::Bound(Namespace(uri))
+            Resolved::Bound(uri)
                 if Some(uri) == self.root_ns.as_deref() && known(uri).is_none() =>
             {
                 Ns::Root
             }
-            ResolveResult::Bound(Namespace(uri)) => known(uri).unwrap_or(Ns::Other),
+            Resolved::Bound(uri) => known(uri).unwrap_or(Ns::Other),
             // An undeclared prefix: trust the customary ones.
-            ResolveResult::Unknown(p) => by_prefix(&p),
-            ResolveResult::Unbound => prefix.map_or(Ns::None, by_prefix),
+            Resolved::Unknown | Resolved::Unbound => prefix.map_or(Ns::None, by_prefix),
         }
     }
 
@@ -195,11 +234,29 @@ impl Builder {
     }
 
     fn close_top(&mut self) {
-        let Some(done) = self.stack.pop() else { return };
+        let Some(mut done) = self.stack.pop() else {
+            return;
+        };
+        done.children.shrink_to_fit();
+        done.attrs.shrink_to_fit();
         match self.stack.last_mut() {
             Some(parent) => parent.children.push(Node::Element(done)),
             None => self.root = Some(done),
         }
+    }
+
+    /// Adds a gathered run of raw text and references, unescaped (kept
+    /// literal when a reference in it is bad), and empties `run`.
+    fn text_run(&mut self, run: &mut String) {
+        if run.is_empty() {
+            return;
+        }
+        let text = match unescape(run) {
+            Ok(text) => text.into_owned(),
+            Err(_) => run.clone(),
+        };
+        run.clear();
+        self.text(text);
     }
 
     fn text(&mut self, text: String) {

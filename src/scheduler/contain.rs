@@ -34,17 +34,14 @@ pub async fn or_on_panic<T>(
     }
 }
 
-/// What writes batches of polls: the store and the story grouper.
+/// What writes batches of polls (the store).
 pub trait BatchWriter {
-    /// Writes `batch` in one transaction.
+    /// Writes `batch` in one transaction, which a panic rolls back.
     fn write(&mut self, batch: &[PollRecord]) -> Result<Vec<StoreReport>, StoreError>;
-    /// Drops whatever state a panic may have left half-updated (the
-    /// grouper) and rebuilds it from the database.
-    fn restart(&mut self) -> Result<(), StoreError>;
 }
 
 /// Writes `batch`. If the write panics (its transaction rolls back), the
-/// writer restarts and the records are written one at a time; a record
+/// records are written one at a time; a record
 /// whose write panics again is stored as its feed's failure instead. Only
 /// a failure record that still panics ends the pass.
 pub fn write_contained(
@@ -56,8 +53,7 @@ pub fn write_contained(
         Ok(written) => return written,
         Err(panic) => panic_message(&*panic),
     };
-    tracing::error!(panic = %panic, records = batch.len(), "writer panicked; restarting it and writing the batch one poll at a time");
-    writer.restart()?;
+    tracing::error!(panic = %panic, records = batch.len(), "writer panicked; writing the batch one poll at a time");
     let mut reports = Vec::with_capacity(batch.len());
     for record in batch.iter_mut() {
         let one = catch_unwind(AssertUnwindSafe(|| {
@@ -68,7 +64,6 @@ pub fn write_contained(
             Err(panic) => {
                 let panic = panic_message(&*panic);
                 tracing::error!(feed_id = record.feed_id, panic = %panic, "storing this poll panicked; recorded as the feed's failure");
-                writer.restart()?;
                 record.result = PollResult::Failed {
                     http_status: None,
                     error: format!("internal error while storing the poll: {panic}"),
@@ -132,7 +127,6 @@ mod tests {
     #[derive(Default)]
     struct Fragile {
         written: Vec<(i64, bool)>,
-        restarts: usize,
     }
 
     impl BatchWriter for Fragile {
@@ -149,11 +143,6 @@ mod tests {
             }
             Ok(batch.iter().map(|_| StoreReport::default()).collect())
         }
-
-        fn restart(&mut self) -> Result<(), StoreError> {
-            self.restarts += 1;
-            Ok(())
-        }
     }
 
     #[test]
@@ -163,7 +152,6 @@ mod tests {
         let reports = write_contained(&mut writer, &mut batch).unwrap();
         assert_eq!(reports.len(), 3);
         assert_eq!(writer.written, [(1, false), (2, true), (3, false)]);
-        assert_eq!(writer.restarts, 2, "after the batch, and after feed 2");
         let PollResult::Failed { error, .. } = &batch[1].result else {
             panic!("feed 2 is recorded as failed: {:?}", batch[1].result);
         };

@@ -17,10 +17,14 @@ mod forwarded;
 mod fulltext;
 /// Full text costs only its own poll: a time budget, counts with the poll (issue #11).
 mod fulltext_costs;
+/// Inputs the fuzzer found, replayed (issue #11).
+mod fuzz;
 /// The fetch guard: nothing internal is fetched, stored or republished (issue #11).
 mod guard;
 /// Hostile and broken feeds: each costs only its own poll (issue #2).
 mod ingest;
+/// Parse limits and linear text on attacker-written feeds (issue #11).
+mod limits;
 /// Enclosures and Media RSS through poll, feeds, digest and page (issue #12).
 mod media;
 /// Real outlets' feeds against feedparser and feed-rs (issue #12).
