@@ -446,7 +446,7 @@ fn run_feed_server() {
     let app =
         axum::Router::new()
             .route(
-                "/:n",
+                "/{n}",
                 axum::routing::get(
                     |State(bodies): State<std::sync::Arc<Vec<bytes::Bytes>>>,
                      Path(n): Path<usize>| async move {
