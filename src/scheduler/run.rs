@@ -400,15 +400,30 @@ fn parse_fetched(
     now: DateTime<Utc>,
     max_items: usize,
 ) -> Result<ParsedPoll, PollError> {
+    let FetchedFeed {
+        body,
+        budget,
+        content_type,
+        final_url,
+        moved_permanently,
+        etag,
+        last_modified,
+        status,
+        hints: _,
+    } = fetched;
+    let bytes = body.len() as u64;
     let parsed =
-        parse::parse_feed(&fetched.body, fetched.content_type.as_deref()).map_err(|source| {
-            PollError::Parse {
-                url: fetched.final_url.clone(),
-                status: fetched.status,
-                source,
-            }
+        parse::parse_feed(&body, content_type.as_deref()).map_err(|source| PollError::Parse {
+            url: final_url.clone(),
+            status,
+            source,
         })?;
-    let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now, max_items);
+    // The raw body is not needed once parsed; its bytes stay counted in the
+    // fetcher's budget until the parsed document is normalised and dropped
+    // (issue #11), so that few parses run on a full-size body at once.
+    drop(body);
+    let feed = normalize::normalize_feed(parsed, Some(&final_url), now, max_items);
+    drop(budget);
     let hint = feed.meta.ttl;
     let cadence = publishing_cadence(feed.items.iter().filter_map(|i| i.published), now);
     // Tagging and signing (here, in parallel, so that the single writer only
@@ -431,14 +446,14 @@ fn parse_fetched(
         .unzip();
     Ok(ParsedPoll {
         result: PollResult::Fetched {
-            http_status: fetched.status,
-            bytes: fetched.body.len() as u64,
+            http_status: status,
+            bytes,
             feed,
             tags,
             signatures,
-            etag: fetched.etag,
-            last_modified: fetched.last_modified,
-            moved_to: fetched.moved_permanently.map(String::from),
+            etag,
+            last_modified,
+            moved_to: moved_permanently.map(String::from),
             outlet_pages: OutletPages::default(),
         },
         feed_hint: hint,
