@@ -444,6 +444,9 @@ fn parse_fetched(
             )
         })
         .unzip();
+    if bytes as usize >= crate::allocator::LARGE_BODY {
+        crate::allocator::release_free_memory();
+    }
     Ok(ParsedPoll {
         result: PollResult::Fetched {
             http_status: status,
