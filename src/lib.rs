@@ -20,6 +20,8 @@ pub mod fulltext;
 pub mod fuzzing;
 /// The HTML escaper of the askama templates.
 pub mod html_escape;
+/// The process's counters, gauges and histograms, for `/metrics`.
+pub mod metrics;
 /// Types that cross stages.
 pub mod model;
 /// Parsed feed → normalised items (plain text, sanitised HTML, UTC, identity).

@@ -42,7 +42,6 @@ use crate::publish::{self, Paging, PublishError, Site};
 use crate::store::{Store, StoreError};
 
 pub use cache::{DocKey, Served};
-pub use metrics::Metrics;
 pub use run::{run, run_on};
 pub use serve::serve;
 
@@ -59,7 +58,7 @@ pub struct AppState {
     db: Db,
     cache: cache::DocCache,
     builds: Semaphore,
-    metrics: Metrics,
+    gauges: metrics::GaugeRefresh,
     accounts: Option<accounts::Accounts>,
     /// The scheduler's heartbeat for `/healthz`, when one runs (`khabar run`).
     heartbeat: OnceLock<Arc<crate::scheduler::Heartbeat>>,
@@ -98,15 +97,10 @@ impl AppState {
             },
             cache: cache::DocCache::default(),
             builds: Semaphore::new(MAX_BUILDS),
-            metrics: Metrics::default(),
+            gauges: metrics::GaugeRefresh::default(),
             accounts,
             heartbeat: OnceLock::new(),
         }))
-    }
-
-    /// The in-memory counters.
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
     }
 
     /// Forgets every cached document (after this process wrote the database).
@@ -140,13 +134,13 @@ impl AppState {
     /// was built, else built now on the blocking pool.
     pub async fn document(self: &Arc<Self>, key: DocKey) -> Result<Arc<Served>, PublishError> {
         if let Some(hit) = self.cache.get(&key) {
-            self.metrics.cache_hit();
+            crate::metrics::PUBLISH_CACHE_HITS.inc(&[]);
             return Ok(hit);
         }
         // The semaphore is never closed, so acquiring only waits.
         let _permit = self.builds.acquire().await;
         if let Some(hit) = self.cache.get(&key) {
-            self.metrics.cache_hit();
+            crate::metrics::PUBLISH_CACHE_HITS.inc(&[]);
             return Ok(hit);
         }
         let generation = self.cache.generation();
@@ -171,19 +165,8 @@ impl AppState {
             DocKey::Index => publish::index::index_document(store, &self.site),
             DocKey::Opml => publish::outlets_opml(store),
         })?;
-        self.metrics.document_built();
+        crate::metrics::PUBLISH_BUILDS.inc(&[]);
         Ok(Served::new(doc))
-    }
-
-    /// The database's totals for `/metrics`.
-    async fn stats(self: &Arc<Self>) -> Result<crate::store::PublishStats, PublishError> {
-        let state = Arc::clone(self);
-        tokio::task::spawn_blocking(move || state.db.with_store(|s| Ok(s.publish_stats()?)))
-            .await
-            .map_err(|e| PublishError::Render {
-                format: "metrics",
-                message: e.to_string(),
-            })?
     }
 }
 
@@ -223,7 +206,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/topics/{file}", get(feeds::topic_feed))
         .route("/opml", get(feeds::opml))
         .route("/healthz", get(health::healthz))
-        .route("/metrics", get(feeds::metrics))
+        .route("/metrics", get(metrics::metrics))
         .route(
             "/subscribe",
             get(accounts::subscribe_form).post(accounts::subscribe_submit),
@@ -241,10 +224,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(accounts::preferences_page).post(accounts::preferences_submit),
         )
         .fallback(feeds::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            metrics::track,
-        ))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -90,13 +90,7 @@ async fn daemon(
         Arc::clone(&state),
         wait_for(stopped.clone()),
     ));
-    let digests = tokio::spawn(digest_loop(
-        config.clone(),
-        mailer,
-        secret,
-        Arc::clone(&state),
-        stopped.clone(),
-    ));
+    let digests = tokio::spawn(digest_loop(config.clone(), mailer, secret, stopped.clone()));
     let scheduler = tokio::spawn(schedule_loop(
         new_poller(&config)?,
         pass_deadline(&config.fetch),
@@ -135,7 +129,6 @@ async fn digest_loop(
     config: Config,
     mailer: Mailer,
     secret: String,
-    state: Arc<AppState>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut store = match Store::open(&config.database) {
@@ -182,8 +175,8 @@ async fn digest_loop(
         };
         match result {
             Ok(summary) => {
-                state.metrics().digests_sent(u64::from(summary.sent));
-                state.metrics().digests_failed(u64::from(summary.failed));
+                crate::metrics::DIGEST_SENDS.add(u64::from(summary.sent), &[]);
+                crate::metrics::DIGEST_FAILURES.add(u64::from(summary.failed), &[]);
             }
             Err(e) => tracing::warn!(error = format!("{e:#}"), "digest pass failed"),
         }

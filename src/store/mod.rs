@@ -28,7 +28,7 @@ pub use error::StoreError;
 pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
 pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
-pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
+pub use publish::{EntryQuery, EntryRow, MetricsGauges, OutletRow, RelatedRow};
 pub use retention::{PruneCutoffs, PruneReport};
 pub use stories::{StoredText, StoryDetail, StoryItem, StoryJoin, StoryMemberRow, StoryRow};
 pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};

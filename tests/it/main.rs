@@ -21,6 +21,8 @@ mod ingest;
 mod limits;
 /// Enclosures and Media RSS through poll, feeds, digest and page (issue #12).
 mod media;
+/// `/metrics` through Prometheus' parser: counters never go down (issue #12).
+mod metrics;
 /// Real outlets' feeds against feedparser and feed-rs (issue #12).
 mod realfeeds;
 /// What a second poll does: conditional GET, no loss, no duplicates.
