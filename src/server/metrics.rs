@@ -6,17 +6,21 @@
 //! backlog, the file's size) are read at most once every
 //! [`GAUGES_EVERY`], by one request while the others wait for it (single
 //! flight), with a read-only query over the feeds table: a loop of
-//! scrapes never queues work on the blocking pool the writer needs.
+//! scrapes never queues work on the blocking pool the writer needs. Only
+//! clients in `server.metrics_allow` (loopback by default) are answered.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use chrono::Utc;
 
+use super::client::client_addr;
 use super::AppState;
 use crate::metrics::{self as m, ROUTES, STATUS_CLASSES};
 use crate::store::MetricsGauges;
@@ -29,8 +33,27 @@ pub const GAUGES_EVERY: Duration = Duration::from_secs(5);
 pub struct GaugeRefresh(tokio::sync::Mutex<Option<Instant>>);
 
 /// `/metrics`: every metric, the database's gauges at most
-/// [`GAUGES_EVERY`] old.
-pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+/// [`GAUGES_EVERY`] old; 403 to a client outside `server.metrics_allow`.
+pub async fn metrics(
+    State(state): State<Arc<AppState>>,
+    // axum 0.8 has no optional `ConnectInfo` extractor; the accept loop
+    // inserts it as an extension.
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Response {
+    let client = client_addr(
+        state.behind_proxy,
+        peer.map(|Extension(ConnectInfo(addr))| addr.ip()),
+        &headers,
+    );
+    if !allowed(&state.metrics_allow, client) {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "metrics are not served to this address (server.metrics_allow)\n",
+        )
+            .into_response();
+    }
     refresh_gauges(&state).await;
     let mut response = (
         [(
@@ -44,6 +67,13 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// Whether `client` is in one of the `allow` networks (an IPv4 client
+/// reached over IPv6 counts as its IPv4 address).
+fn allowed(allow: &[ipnet::IpNet], client: IpAddr) -> bool {
+    let client = client.to_canonical();
+    allow.iter().any(|net| net.contains(&client))
 }
 
 /// Reads the database's gauges unless another request did so within
@@ -124,6 +154,22 @@ mod tests {
         assert_eq!(status_class(StatusCode::FORBIDDEN), "4xx");
         assert_eq!(status_class(StatusCode::SERVICE_UNAVAILABLE), "5xx");
         assert_eq!(status_class(StatusCode::CONTINUE), "1xx");
+    }
+
+    #[test]
+    fn the_allow_list_admits_only_its_networks() {
+        let loopback: Vec<ipnet::IpNet> = crate::config::DEFAULT_METRICS_ALLOW
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(allowed(&loopback, ip("127.0.0.2")));
+        assert!(allowed(&loopback, ip("::1")));
+        assert!(allowed(&loopback, ip("::ffff:127.0.0.1")));
+        assert!(!allowed(&loopback, ip("10.1.2.3")));
+        let one: Vec<ipnet::IpNet> = vec!["127.0.0.1/32".parse().unwrap()];
+        assert!(!allowed(&one, ip("127.0.0.2")));
+        assert!(!allowed(&[], ip("127.0.0.1")));
     }
 
     #[test]

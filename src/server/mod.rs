@@ -19,6 +19,7 @@
 
 pub mod accounts;
 mod cache;
+mod client;
 mod conditional;
 mod feeds;
 mod health;
@@ -57,11 +58,16 @@ pub struct AppState {
     site: Site,
     db: Db,
     cache: cache::DocCache,
-    builds: Semaphore,
+    builds: Arc<Semaphore>,
     gauges: metrics::GaugeRefresh,
+    health: health::HealthCache,
     accounts: Option<accounts::Accounts>,
     /// The scheduler's heartbeat for `/healthz`, when one runs (`khabar run`).
     heartbeat: OnceLock<Arc<crate::scheduler::Heartbeat>>,
+    /// Who may read `/metrics`.
+    metrics_allow: Vec<ipnet::IpNet>,
+    /// Whether the client address comes from `X-Forwarded-For`.
+    behind_proxy: bool,
 }
 
 impl AppState {
@@ -71,7 +77,13 @@ impl AppState {
         config: &Config,
         accounts: Option<accounts::Accounts>,
     ) -> Result<Arc<AppState>, StoreError> {
-        AppState::assemble(config.database.clone(), Site::from_config(config), accounts)
+        let mut state =
+            AppState::assemble(config.database.clone(), Site::from_config(config), accounts)?;
+        if let Some(state) = Arc::get_mut(&mut state) {
+            state.metrics_allow = config.metrics_allow.clone();
+            state.behind_proxy = config.behind_proxy;
+        }
+        Ok(state)
     }
 
     /// The state for serving the database at `path` as `site`, without
@@ -96,10 +108,16 @@ impl AppState {
                 version: AtomicI64::new(version),
             },
             cache: cache::DocCache::default(),
-            builds: Semaphore::new(MAX_BUILDS),
+            builds: Arc::new(Semaphore::new(MAX_BUILDS)),
+            health: health::HealthCache::default(),
             gauges: metrics::GaugeRefresh::default(),
             accounts,
             heartbeat: OnceLock::new(),
+            metrics_allow: crate::config::DEFAULT_METRICS_ALLOW
+                .iter()
+                .filter_map(|net| net.parse().ok())
+                .collect(),
+            behind_proxy: false,
         }))
     }
 
@@ -138,23 +156,29 @@ impl AppState {
             return Ok(hit);
         }
         // The semaphore is never closed, so acquiring only waits.
-        let _permit = self.builds.acquire().await;
+        let permit = Arc::clone(&self.builds).acquire_owned().await;
         if let Some(hit) = self.cache.get(&key) {
             crate::metrics::PUBLISH_CACHE_HITS.inc(&[]);
             return Ok(hit);
         }
         let generation = self.cache.generation();
         let state = Arc::clone(self);
-        let build_key = key.clone();
-        let served = tokio::task::spawn_blocking(move || state.build(&build_key))
-            .await
-            .map_err(|e| PublishError::Render {
-                format: "document",
-                message: e.to_string(),
-            })??;
-        let served = Arc::new(served);
-        self.cache.insert(key, generation, Arc::clone(&served));
-        Ok(served)
+        // The build owns its permit and caches its own result: a request
+        // that times out (and so drops this future) leaves the build to
+        // finish, and the permit is free again only once the blocking
+        // thread and its database connection are, so timed-out builds
+        // never pile up beyond MAX_BUILDS.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let served = Arc::new(state.build(&key)?);
+            state.cache.insert(key, generation, Arc::clone(&served));
+            Ok(served)
+        })
+        .await
+        .map_err(|e| PublishError::Render {
+            format: "document",
+            message: e.to_string(),
+        })?
     }
 
     fn build(&self, key: &DocKey) -> Result<Served, PublishError> {

@@ -390,6 +390,8 @@ mod tests {
         let watcher = Store::open(&path).unwrap();
         let before = watcher.data_version().unwrap();
         let writer = Store::open(&path).unwrap();
+        // Opening (as every scheduler tick and reader does) is no change.
+        assert_eq!(watcher.data_version().unwrap(), before);
         writer
             .add_feed("https://b.example/rss", FeedOrigin::Cli)
             .unwrap();

@@ -27,5 +27,7 @@ mod metrics;
 mod realfeeds;
 /// What a second poll does: conditional GET, no loss, no duplicates.
 mod repoll;
+/// The server under load: floods, archive pages, the metrics allow list (issue #11).
+mod serving;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.
 mod stories;

@@ -74,13 +74,23 @@ impl Daemon {
 
     /// `GET path`: the status code and body.
     pub fn get(&self, path: &str) -> (u16, String) {
+        self.get_with(path, "")
+    }
+
+    /// `GET path` with one more header line (`Name: value`, or empty).
+    pub fn get_with(&self, path: &str, header: &str) -> (u16, String) {
+        let header = if header.is_empty() {
+            String::new()
+        } else {
+            format!("{header}\r\n")
+        };
         let mut stream = TcpStream::connect(&self.addr).expect("connect to khabar run");
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .expect("set a read timeout");
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: khabar\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: khabar\r\n{header}Connection: close\r\n\r\n"
         )
         .expect("send a request");
         let mut response = String::new();
