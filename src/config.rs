@@ -116,7 +116,7 @@ impl Default for RawFetch {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             max_body_bytes: 10 * 1024 * 1024,
-            max_inflight_bytes: 32 * 1024 * 1024,
+            max_inflight_bytes: 16 * 1024 * 1024,
             max_redirects: 5,
             max_articles: 20,
             allow_private: Vec::new(),
@@ -804,7 +804,7 @@ mod tests {
         assert_eq!(c.fetch.concurrency, 32);
         assert_eq!(c.fetch.per_host, 2);
         assert_eq!(c.fetch.max_items, 1_000);
-        assert_eq!(c.fetch.max_inflight_bytes, 32 << 20);
+        assert_eq!(c.fetch.max_inflight_bytes, 16 << 20);
         assert_eq!(c.schedule.interval, Duration::from_secs(1800));
         assert_eq!(c.schedule.batch, 256);
         assert_eq!(c.schedule.tick, Duration::from_secs(30));

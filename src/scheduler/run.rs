@@ -31,6 +31,12 @@ const WRITE_QUEUE: usize = 64;
 /// Most polls written in one transaction.
 const WRITE_BATCH: usize = 64;
 
+/// Bodies of at least [`LARGE_BODY`](crate::allocator::LARGE_BODY) parsed at
+/// once (issue #11). Parsing a hostile 10 MiB document takes several times
+/// its size while it runs, so this, more than the bodies in flight, sets the
+/// peak memory of a pass over big feeds; small feeds never wait for it.
+const LARGE_PARSES: usize = 2;
+
 /// What one pass did, for the summary line and metrics.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PassSummary {
@@ -80,6 +86,8 @@ pub struct Poller {
     /// compute each item's story signature.
     pub(super) finder: Arc<TermFinder>,
     pub(super) global: Arc<Semaphore>,
+    /// Parses of large bodies at once (see [`LARGE_PARSES`]).
+    large_parses: Arc<Semaphore>,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// The story grouper (issues #7, #13), kept across passes; rebuilt from
@@ -110,6 +118,7 @@ impl Poller {
             finder: Arc::new(TermFinder::new(&tagger)),
             tagger,
             global: Arc::new(Semaphore::new(fetch.concurrency)),
+            large_parses: Arc::new(Semaphore::new(LARGE_PARSES)),
             per_host: fetch.per_host,
             hosts: Mutex::new(HashMap::new()),
             stories: Mutex::new(None),
@@ -351,6 +360,13 @@ async fn digest_outcome(
             let max_age = fetched.hints.max_age;
             let (tagger, finder) = (poller.tagger.clone(), poller.finder.clone());
             let max_items = poller.max_items;
+            // Never closed, so acquiring cannot fail; held (with the body's
+            // budget) until the parse is done.
+            let _large = if fetched.body.len() >= crate::allocator::LARGE_BODY {
+                poller.large_parses.clone().acquire_owned().await.ok()
+            } else {
+                None
+            };
             let parsed = tokio::task::spawn_blocking(move || {
                 parse_fetched(*fetched, &tagger, &finder, now, max_items)
             })
