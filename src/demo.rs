@@ -233,7 +233,7 @@ fn print_feeds(config: &Config) -> Result<()> {
         let state = feed.last_error.as_deref().unwrap_or("ok");
         println!(
             "  {:<40} {}",
-            feed.title.as_deref().unwrap_or(&feed.url),
+            feed.title.as_deref().unwrap_or(feed.url.as_str()),
             state
         );
     }

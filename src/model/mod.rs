@@ -6,7 +6,7 @@ pub mod item;
 pub mod media;
 pub mod poll;
 
-pub use feed::{FeedMeta, FeedUrl, NormalizedFeed};
+pub use feed::{FeedMeta, FeedUrl, FeedUrlError, NormalizedFeed};
 pub use item::{ItemKey, NewItem, SanitizedHtml};
 pub use media::{Attachment, ItemMedia};
 pub use poll::{FeedState, PollRecord, PollResult};

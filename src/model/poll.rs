@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{NormalizedFeed, TopicHit};
+use super::{FeedUrl, NormalizedFeed, TopicHit};
 
 /// A feed's scheduling state, as computed by `scheduler::next_due`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub enum PollResult {
         /// Last-Modified of the response.
         last_modified: Option<String>,
         /// The new URL after a permanent redirect.
-        moved_to: Option<String>,
+        moved_to: Option<FeedUrl>,
     },
     /// The server answered 304.
     NotModified,

@@ -16,6 +16,7 @@ use super::due::{jitter_for, next_due, publishing_cadence, Observed};
 use super::error::PollError;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
+use crate::model::FeedUrl;
 use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
 use crate::stories::{StoryGrouper, TermFinder, DEFAULT_WINDOW};
 use crate::topics::{tag_item_text, Tagger};
@@ -231,29 +232,20 @@ pub async fn poll_pass_until(
 async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
     let at = Utc::now();
     let started = Instant::now();
-    let result = match url::Url::parse(&feed.url) {
-        Ok(url) => {
-            let host = poller.host_permits(&url);
-            // Permits are never closed, so acquiring cannot fail.
-            let _host = host.acquire_owned().await.ok();
-            let _global = poller.global.clone().acquire_owned().await.ok();
-            let request = FetchRequest {
-                url,
-                etag: feed.etag.clone(),
-                last_modified: feed.last_modified.clone(),
-            };
-            let outcome = poller.fetcher.fetch(&request).await;
-            digest_outcome(outcome, poller, at).await
-        }
-        Err(e) => (
-            PollResult::Failed {
-                http_status: None,
-                error: format!("feed URL {:?} is invalid: {e}", feed.url),
-            },
-            Observed::Failed { retry_after: None },
-        ),
+    let (mut result, observed) = {
+        let url = feed.url.as_url();
+        let host = poller.host_permits(url);
+        // Permits are never closed, so acquiring cannot fail.
+        let _host = host.acquire_owned().await.ok();
+        let _global = poller.global.clone().acquire_owned().await.ok();
+        let request = FetchRequest {
+            url: url.clone(),
+            etag: feed.etag.clone(),
+            last_modified: feed.last_modified.clone(),
+        };
+        let outcome = poller.fetcher.fetch(&request).await;
+        digest_outcome(outcome, poller, at).await
     };
-    let (mut result, observed) = result;
     if feed.full_text {
         super::articles::fill_full_text(poller, feed.id, &mut result).await;
     }
@@ -387,7 +379,11 @@ fn parse_fetched(
             signatures,
             etag: fetched.etag,
             last_modified: fetched.last_modified,
-            moved_to: fetched.moved_permanently.map(String::from),
+            // A redirect to anything but http(s) is not followed by the
+            // fetcher; should one arrive, the feed keeps its URL.
+            moved_to: fetched
+                .moved_permanently
+                .and_then(|url| FeedUrl::try_from(url).ok()),
         },
         feed_hint: hint,
         cadence,

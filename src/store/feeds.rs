@@ -9,7 +9,7 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use super::items::{upsert_items, StoreReport};
 use super::stories::{leave_story, save_signature};
 use super::{from_unix, to_unix, Store, StoreError};
-use crate::model::{FeedState, PollRecord, PollResult};
+use crate::model::{FeedState, FeedUrl, PollRecord, PollResult};
 
 /// Where a feed's subscription came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub struct FeedRow {
     /// Row id.
     pub id: i64,
     /// Current URL (a permanent redirect updates it).
-    pub url: String,
+    pub url: FeedUrl,
     /// Title from the feed document.
     pub title: Option<String>,
     /// The outlet's site.
@@ -89,7 +89,7 @@ fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
     let secs = |v: Option<i64>| v.map(|s| Duration::from_secs(s.max(0) as u64));
     Ok(FeedRow {
         id: r.get(0)?,
-        url: r.get(1)?,
+        url: feed_url(r, 1)?,
         title: r.get(2)?,
         site_url: r.get(3)?,
         language: r.get(4)?,
@@ -112,10 +112,21 @@ fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
     })
 }
 
+/// The feed URL in column `idx`. Every way in (config, CLI, OPML, a
+/// redirect) checks it, so one that does not parse was written by hand: an
+/// error naming the value, never a feed polled at a guessed address.
+fn feed_url(r: &Row<'_>, idx: usize) -> rusqlite::Result<FeedUrl> {
+    let text: String = r.get(idx)?;
+    FeedUrl::parse(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 impl Store {
     /// Subscribes to a feed URL; an existing URL, or one a feed was
     /// permanently redirected away from, is left as it is.
-    pub fn add_feed(&self, url: &str, origin: FeedOrigin) -> Result<AddFeed, StoreError> {
+    pub fn add_feed(&self, url: &FeedUrl, origin: FeedOrigin) -> Result<AddFeed, StoreError> {
+        let url = url.as_str();
         let moved: Option<i64> = self
             .conn
             .query_row(
@@ -153,10 +164,10 @@ impl Store {
     }
 
     /// Unsubscribes from a feed, deleting its items. Returns whether it existed.
-    pub fn remove_feed(&self, url: &str) -> Result<bool, StoreError> {
+    pub fn remove_feed(&self, url: &FeedUrl) -> Result<bool, StoreError> {
         Ok(self
             .conn
-            .execute("DELETE FROM feeds WHERE url = ?1", [url])?
+            .execute("DELETE FROM feeds WHERE url = ?1", [url.as_str()])?
             == 1)
     }
 
@@ -269,9 +280,9 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
                     "INSERT OR REPLACE INTO feed_redirects (from_url, feed_id)
                      SELECT url, id FROM feeds WHERE id = ?1 AND url != ?2",
                 )?
-                .execute(params![rec.feed_id, url])?;
+                .execute(params![rec.feed_id, url.as_str()])?;
                 tx.prepare_cached("UPDATE OR IGNORE feeds SET url = ?2 WHERE id = ?1")?
-                    .execute(params![rec.feed_id, url])?;
+                    .execute(params![rec.feed_id, url.as_str()])?;
             }
             (report, "ok", None, None)
         }

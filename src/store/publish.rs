@@ -285,7 +285,10 @@ mod tests {
     fn store_with(n: i64) -> Store {
         let mut store = Store::open_in_memory().unwrap();
         let AddFeed::Added(feed_id) = store
-            .add_feed("https://a.example/rss", FeedOrigin::Cli)
+            .add_feed(
+                &crate::model::FeedUrl::parse("https://a.example/rss").unwrap(),
+                FeedOrigin::Cli,
+            )
             .unwrap()
         else {
             panic!("feed exists")
@@ -369,7 +372,10 @@ mod tests {
         let before = watcher.data_version().unwrap();
         let writer = Store::open(&path).unwrap();
         writer
-            .add_feed("https://b.example/rss", FeedOrigin::Cli)
+            .add_feed(
+                &crate::model::FeedUrl::parse("https://b.example/rss").unwrap(),
+                FeedOrigin::Cli,
+            )
             .unwrap();
         assert_ne!(watcher.data_version().unwrap(), before);
     }
