@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::digest::{ledger, send_due, PassOptions};
-use crate::model::SubscriberEmail;
+use crate::model::{DigestStatus, SubscriberEmail};
 use crate::scheduler::{poll_due, terminal_progress};
 use crate::startup::{self, open_store, Delivery};
 use crate::store::{AddSubscriber, NewSubscriber};
@@ -194,7 +194,7 @@ async fn write_demo_digest(config: &Config, outbox: &Path) -> Result<Vec<std::pa
     let mut sent = store
         .digests_of(id)?
         .into_iter()
-        .filter(|d| d.status == "sent");
+        .filter(|d| d.status == DigestStatus::Sent);
     if let Some(sent) = sent.next_back() {
         let (_, rendered) = ledger::prepare(&store, &sender, &sub, sent.period)?;
         let stem = format!("digest-{id}-{}", sent.period.start().timestamp());

@@ -71,6 +71,14 @@ impl FeedUrl {
     }
 }
 
+impl std::str::FromStr for FeedUrl {
+    type Err = FeedUrlError;
+
+    fn from_str(s: &str) -> Result<FeedUrl, FeedUrlError> {
+        FeedUrl::parse(s)
+    }
+}
+
 impl TryFrom<url::Url> for FeedUrl {
     type Error = FeedUrlError;
 

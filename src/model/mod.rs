@@ -11,9 +11,11 @@ pub use item::{ItemKey, NewItem, SanitizedHtml};
 pub use media::{Attachment, ItemMedia};
 pub use poll::{FeedState, PollRecord, PollResult};
 pub mod schedule;
+pub mod status;
 pub mod subscriber;
 pub mod topic;
 
 pub use schedule::{DeliverySchedule, ScheduleError};
+pub use status::{DigestStatus, SubscriberStatus, UnknownStatus};
 pub use subscriber::{daily_cron, daily_time, DigestPeriod, SubscriberEmail};
 pub use topic::{Field, FieldKind, TermMatch, TopicHit, TopicSlug};

@@ -8,8 +8,8 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::items::{upsert_items, StoreReport};
 use super::stories::{leave_story, save_signature};
-use super::{from_unix, to_unix, Store, StoreError};
-use crate::model::{FeedState, FeedUrl, PollRecord, PollResult};
+use super::{from_unix, parse_column, to_unix, Store, StoreError};
+use crate::model::{FeedState, FeedUrl, PollRecord, PollResult, UnknownStatus};
 
 /// Where a feed's subscription came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,21 @@ pub enum FeedStatus {
     Active,
     /// The server said 410 Gone; never polled again.
     Gone,
+}
+
+impl std::str::FromStr for FeedStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<FeedStatus, UnknownStatus> {
+        match s {
+            "active" => Ok(FeedStatus::Active),
+            "gone" => Ok(FeedStatus::Gone),
+            _ => Err(UnknownStatus {
+                kind: "feed",
+                value: s.to_string(),
+            }),
+        }
+    }
 }
 
 /// A feed as stored.
@@ -89,16 +104,15 @@ fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
     let secs = |v: Option<i64>| v.map(|s| Duration::from_secs(s.max(0) as u64));
     Ok(FeedRow {
         id: r.get(0)?,
-        url: feed_url(r, 1)?,
+        // Every way in (config, CLI, OPML, a redirect) checks the URL, so
+        // one that does not parse was written by hand: an error naming it.
+        url: parse_column(r, 1)?,
         title: r.get(2)?,
         site_url: r.get(3)?,
         language: r.get(4)?,
         etag: r.get(5)?,
         last_modified: r.get(6)?,
-        status: match r.get::<_, String>(7)?.as_str() {
-            "gone" => FeedStatus::Gone,
-            _ => FeedStatus::Active,
-        },
+        status: parse_column(r, 7)?,
         interval: secs(r.get(8)?),
         state: FeedState {
             hint: secs(r.get(9)?),
@@ -109,16 +123,6 @@ fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
         last_error: r.get(12)?,
         last_polled: r.get::<_, Option<i64>>(13)?.map(from_unix),
         full_text: r.get(15)?,
-    })
-}
-
-/// The feed URL in column `idx`. Every way in (config, CLI, OPML, a
-/// redirect) checks it, so one that does not parse was written by hand: an
-/// error naming the value, never a feed polled at a guessed address.
-fn feed_url(r: &Row<'_>, idx: usize) -> rusqlite::Result<FeedUrl> {
-    let text: String = r.get(idx)?;
-    FeedUrl::parse(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 
