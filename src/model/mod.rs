@@ -9,7 +9,7 @@ pub mod poll;
 pub use feed::{FeedMeta, FeedUrl, FeedUrlError, NormalizedFeed};
 pub use item::{ItemKey, NewItem, SanitizedHtml};
 pub use media::{Attachment, ItemMedia};
-pub use poll::{FeedState, PollRecord, PollResult};
+pub use poll::{FeedState, OutletPages, PollRecord, PollResult};
 pub mod schedule;
 pub mod status;
 pub mod subscriber;
