@@ -165,7 +165,7 @@ fn demo_config(
 /// part, for a browser.
 async fn write_demo_digest(config: &Config, outbox: &Path) -> Result<Vec<std::path::PathBuf>> {
     let mut store = open_store(config)?;
-    let email = SubscriberEmail::parse(DEMO_SUBSCRIBER).map_err(anyhow::Error::msg)?;
+    let email = SubscriberEmail::parse(DEMO_SUBSCRIBER)?;
     let new = NewSubscriber {
         email: &email,
         topics: None,

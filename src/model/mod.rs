@@ -17,5 +17,7 @@ pub mod topic;
 
 pub use schedule::{DeliverySchedule, ScheduleError};
 pub use status::{DigestStatus, SubscriberStatus, UnknownStatus};
-pub use subscriber::{daily_cron, daily_time, DigestPeriod, SubscriberEmail};
-pub use topic::{Field, FieldKind, TermMatch, TopicHit, TopicSlug};
+pub use subscriber::{
+    daily_cron, daily_time, DailyTimeError, DigestPeriod, EmailError, SubscriberEmail,
+};
+pub use topic::{Field, FieldKind, SlugError, TermMatch, TopicHit, TopicSlug};
