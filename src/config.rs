@@ -167,12 +167,17 @@ impl Default for RawRetention {
     }
 }
 
+/// Who may read `/metrics` unless `server.metrics_allow` says otherwise:
+/// this machine only.
+pub const DEFAULT_METRICS_ALLOW: [&str; 2] = ["127.0.0.0/8", "::1/128"];
+
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct RawServer {
     listen: String,
     public_url: String,
     behind_proxy: bool,
+    metrics_allow: Vec<String>,
 }
 
 impl Default for RawServer {
@@ -181,6 +186,10 @@ impl Default for RawServer {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             behind_proxy: false,
+            metrics_allow: DEFAULT_METRICS_ALLOW
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 }
@@ -275,6 +284,9 @@ pub struct Config {
     /// Trust the last `X-Forwarded-For` address as the client's (only
     /// behind a reverse proxy that sets it), for the form's rate limit.
     pub behind_proxy: bool,
+    /// Clients allowed to read `/metrics` (the client address as for
+    /// `behind_proxy`); loopback only by default.
+    pub metrics_allow: Vec<ipnet::IpNet>,
     /// Feeds listed in the file.
     pub feeds: Vec<FeedConfig>,
     /// The compiled topics (the built-in ones when the file defines none).
@@ -525,6 +537,22 @@ impl Validator {
                 format!("expected an absolute URL: {e}"),
             )
         })?;
+        let metrics_allow = raw
+            .server
+            .metrics_allow
+            .iter()
+            .map(|net| {
+                // A bare address is a network of one.
+                net.parse::<ipnet::IpNet>()
+                    .or_else(|_| net.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        self.invalid(
+                            "server.metrics_allow",
+                            format!("expected CIDR networks like \"127.0.0.1/32\", got {net:?}"),
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?;
         let fetch = self.fetch(raw.fetch)?;
         let schedule = self.schedule(raw.schedule)?;
         let retention = self.retention(raw.retention)?;
@@ -562,6 +590,7 @@ impl Validator {
             listen,
             public_url,
             behind_proxy: raw.server.behind_proxy,
+            metrics_allow,
             feeds,
             smtp,
             digest,

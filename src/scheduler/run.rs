@@ -22,7 +22,7 @@ use crate::model::{FeedUrl, OutletPages, PollRecord, PollResult};
 use crate::store::{FeedRow, Store, StoreError, StoreReport};
 use crate::stories::{StoryGrouper, TermFinder, DEFAULT_WINDOW};
 use crate::topics::{tag_item_text, Tagger};
-use crate::{normalize, parse};
+use crate::{metrics, normalize, parse};
 
 /// Results waiting for the writer; a full queue slows fetching down instead
 /// of holding more bodies in memory.
@@ -235,6 +235,8 @@ pub async fn poll_pass_until(
         .await
         .map_err(|e| StoreError::Panicked(format!("writer: {e}")))??;
     summary.seconds = started.elapsed().as_secs_f64();
+    metrics::PASS_DURATION.observe(started.elapsed(), &[]);
+    metrics::LAST_PASS.set(Utc::now().timestamp_millis() as f64 / 1e3, &[]);
     tracing::info!(%summary, "poll pass done");
     Ok(summary)
 }
@@ -519,14 +521,20 @@ fn write_batches(
         let reports = write_contained(store, &mut batch)?;
         for (record, report) in batch.drain(..).zip(reports) {
             summary.feeds += 1;
-            match record.result {
-                PollResult::Fetched { .. } => summary.ok += 1,
-                PollResult::NotModified => summary.not_modified += 1,
-                PollResult::Gone => summary.gone += 1,
-                PollResult::Failed { .. } => summary.failed += 1,
-            }
+            let outcome = match record.result {
+                PollResult::Fetched { .. } => (&mut summary.ok, "ok"),
+                PollResult::NotModified => (&mut summary.not_modified, "not_modified"),
+                PollResult::Gone => (&mut summary.gone, "gone"),
+                PollResult::Failed { .. } => (&mut summary.failed, "failed"),
+            };
+            *outcome.0 += 1;
             summary.new_items += report.new;
             summary.updated_items += report.updated;
+            // Counted once committed, as the summary is.
+            metrics::POLLS.inc(&[outcome.1]);
+            metrics::FETCH_DURATION.observe(record.duration, &[]);
+            metrics::ITEMS_STORED.add(u64::from(report.new), &[]);
+            metrics::ITEMS_UPDATED.add(u64::from(report.updated), &[]);
             if let Some(p) = &progress {
                 p.inc(1);
             }

@@ -33,6 +33,8 @@ mod ingest;
 mod limits;
 /// Enclosures and Media RSS through poll, feeds, digest and page (issue #12).
 mod media;
+/// `/metrics` through Prometheus' parser: counters never go down (issue #12).
+mod metrics;
 /// The publish stage end to end (issue #4): HTTP, feedparser, Chromium.
 mod publish;
 /// Real outlets' feeds against feedparser and feed-rs (issue #12).
@@ -41,6 +43,8 @@ mod realfeeds;
 mod repoll;
 /// Only http(s) URLs leave khabar, whatever a feed sends (issue #11).
 mod schemes;
+/// The server under load: floods, archive pages, the metrics allow list (issue #11).
+mod serving;
 /// SMTP credentials only over TLS (issue #11).
 mod smtp;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.

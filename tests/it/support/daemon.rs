@@ -106,7 +106,20 @@ impl Daemon {
 
     /// `GET path`: the status code and body.
     pub fn get(&self, path: &str) -> (u16, String) {
-        self.request(&format!("GET {path} HTTP/1.1\r\nHost: khabar\r\n"), "")
+        self.get_with(path, "")
+    }
+
+    /// `GET path` with one more header line (`Name: value`, or empty).
+    pub fn get_with(&self, path: &str, header: &str) -> (u16, String) {
+        let header = if header.is_empty() {
+            String::new()
+        } else {
+            format!("{header}\r\n")
+        };
+        self.request(
+            &format!("GET {path} HTTP/1.1\r\nHost: khabar\r\n{header}"),
+            "",
+        )
     }
 
     /// Sends `head` (request line and headers, each ending in CRLF; Host,
