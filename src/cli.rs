@@ -15,20 +15,21 @@ use crate::config::Config;
 use crate::fetch::{FetchOutcome, FetchRequest, Fetcher};
 use crate::model::FeedUrl;
 use crate::scheduler::{poll_due, PassSummary, Poller};
-use crate::store::{AddFeed, FeedOrigin, FeedStatus, Store};
+use crate::store::{AddFeed, FeedOrigin, Store};
 use crate::{demo, normalize, opml, parse, telemetry, topics};
 
+mod ops;
 mod stored_stories;
 
 /// khabar — news feed aggregator.
 #[derive(Debug, Parser)]
-#[command(name = "khabar", version, about, long_about = None)]
+#[command(name = "khabar", version, about, long_about = None, after_long_help = ops::ENVIRONMENT)]
 pub struct Args {
     /// Config file (TOML). Default: ./khabar.toml when present.
     #[arg(long, global = true, env = "KHABAR_CONFIG")]
     config: Option<PathBuf>,
     /// Log as JSON lines instead of human-readable text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "KHABAR_LOG_JSON")]
     log_json: bool,
     #[command(subcommand)]
     command: Command,
@@ -99,6 +100,18 @@ enum Command {
     Digest {
         #[command(subcommand)]
         command: DigestCommand,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff; `khabar man | man -l -`).
+    Man,
+    /// Check the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ops::ConfigCommand,
     },
 }
 
@@ -227,6 +240,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         } => stored_stories::show(&open_store(&config()?)?, id, json),
         Command::Subscribers { command } => subscribers_command(&config()?, command),
         Command::Digest { command } => digest_command(&config()?, command),
+        Command::Completions { shell } => ops::completions(shell),
+        Command::Man => ops::man(),
+        Command::Config { command } => ops::config(args.config.as_deref(), command),
     }
 }
 
@@ -415,18 +431,15 @@ fn feeds_command(config: &Config, command: FeedsCommand) -> Result<ExitCode> {
 
 fn print_feeds(store: &Store) -> Result<()> {
     println!(
-        "{:>5}  {:<6}  {:>6}  {:<20}  {:<40}  TITLE / LAST ERROR",
+        "{:>5}  {:<7}  {:>6}  {:<20}  {:<40}  TITLE / LAST ERROR",
         "ID", "STATUS", "ERRORS", "NEXT DUE", "URL"
     );
     for f in store.list_feeds()? {
-        let status = match f.status {
-            FeedStatus::Active => "active",
-            FeedStatus::Gone => "gone",
-        };
+        let status = ops::feed_status(&f);
         let due = f.state.next_due.format("%Y-%m-%d %H:%M:%S").to_string();
         let note = f.last_error.as_deref().or(f.title.as_deref()).unwrap_or("");
         println!(
-            "{:>5}  {:<6}  {:>6}  {:<20}  {:<40}  {note}",
+            "{:>5}  {:<7}  {:>6}  {:<20}  {:<40}  {note}",
             f.id, status, f.state.error_count, due, f.url
         );
     }

@@ -11,13 +11,6 @@ use super::response::{self, FetchOutcome, FetchedFeed};
 use super::FetchError;
 use crate::config::FetchConfig;
 
-/// Sent with every request so outlets can tell who polls them.
-const USER_AGENT: &str = concat!(
-    "khabar/",
-    env!("CARGO_PKG_VERSION"),
-    " (feed aggregator; +https://github.com/khabar)"
-);
-
 /// What to fetch.
 #[derive(Debug, Clone)]
 pub struct FetchRequest {
@@ -41,7 +34,7 @@ impl Fetcher {
     /// Builds the client (rustls, gzip/brotli/deflate, timeouts, no automatic redirects).
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, FetchError> {
         let client = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
+            .user_agent(cfg.user_agent.as_str())
             .connect_timeout(cfg.connect_timeout)
             .timeout(cfg.timeout)
             .redirect(redirect::Policy::none())

@@ -10,7 +10,7 @@ pub mod heartbeat;
 pub mod run;
 pub mod tick;
 
-pub use due::{next_due, Observed};
+pub use due::{next_due, Failure, Observed};
 pub use heartbeat::{Heartbeat, SchedulerHealth};
 pub use run::{poll_due, poll_pass, poll_pass_until, PassSummary, Poller};
 pub use tick::{pass_deadline, tick, Tick};

@@ -12,7 +12,7 @@ use indicatif::ProgressBar;
 use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
-use super::due::{jitter_for, next_due, publishing_cadence, Observed};
+use super::due::{jitter_for, next_due, publishing_cadence, Failure, Observed};
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
 use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
@@ -229,12 +229,11 @@ async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
             let outcome = poller.fetcher.fetch(&request).await;
             digest_outcome(outcome, poller, at).await
         }
-        Err(e) => (
-            PollResult::Failed {
-                http_status: None,
-                error: format!("feed URL {:?} is invalid: {e}", feed.url),
-            },
-            Observed::Failed { retry_after: None },
+        Err(e) => failed(
+            None,
+            format!("feed URL {:?} is invalid: {e}", feed.url),
+            Failure::Permanent,
+            None,
         ),
     };
     let (mut result, observed) = result;
@@ -277,15 +276,14 @@ async fn digest_outcome(
             },
         ),
         FetchOutcome::Gone => (PollResult::Gone, Observed::Gone),
-        FetchOutcome::Failed(e) => (
-            PollResult::Failed {
-                http_status: e.http_status(),
-                error: e.to_string(),
-            },
-            Observed::Failed {
-                retry_after: e.retry_after(),
-            },
-        ),
+        FetchOutcome::Failed(e) => {
+            let kind = if e.is_transient() {
+                Failure::Transient
+            } else {
+                Failure::Permanent
+            };
+            failed(e.http_status(), e.to_string(), kind, e.retry_after())
+        }
         FetchOutcome::Fetched(fetched) => {
             let max_age = fetched.hints.max_age;
             let (tagger, finder) = (poller.tagger.clone(), poller.finder.clone());
@@ -304,13 +302,29 @@ async fn digest_outcome(
                         cadence,
                     },
                 ),
-                Err((http_status, error)) => (
-                    PollResult::Failed { http_status, error },
-                    Observed::Failed { retry_after: None },
-                ),
+                // A body that is not a feed stays one until the outlet
+                // changes it: not worth fetching again at the interval.
+                Err((http_status, error)) => failed(http_status, error, Failure::Permanent, None),
             }
         }
     }
+}
+
+/// A failed poll: the error recorded with its kind, and what the
+/// scheduler sees.
+fn failed(
+    http_status: Option<u16>,
+    error: String,
+    kind: Failure,
+    retry_after: Option<Duration>,
+) -> (PollResult, Observed) {
+    (
+        PollResult::Failed {
+            http_status,
+            error: kind.record(&error),
+        },
+        Observed::Failed { retry_after, kind },
+    )
 }
 
 type Parsed = Result<(PollResult, Option<Duration>, Option<Duration>), (Option<u16>, String)>;

@@ -21,6 +21,9 @@ mod ingest;
 mod limits;
 /// Enclosures and Media RSS through poll, feeds, digest and page (issue #12).
 mod media;
+/// Operator surface: configuration from the environment alone,
+/// completions, man page, `config check`, failures classified (issue #12).
+mod ops;
 /// Real outlets' feeds against feedparser and feed-rs (issue #12).
 mod realfeeds;
 /// What a second poll does: conditional GET, no loss, no duplicates.

@@ -22,8 +22,13 @@ impl Daemon {
     /// Starts `khabar --config FILE run` for `k` (whose config must listen
     /// on port 0) and waits for its `listening on` line.
     pub fn start(k: &Khabar) -> Daemon {
-        let mut child = k
-            .command(&["run"])
+        Daemon::spawn(k.command(&["run"]))
+    }
+
+    /// Starts `command` (a `khabar run` configured some other way) and
+    /// waits for its `listening on` line.
+    pub fn spawn(mut command: Command) -> Daemon {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
