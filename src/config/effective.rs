@@ -134,7 +134,7 @@ fn redact_value(value: &mut toml::Value) {
 /// A secret key's value, whatever its shape: strings become [`REDACTED`].
 fn redact_all(value: &mut toml::Value) {
     match value {
-        toml::Value::Table(t) => t.values_mut().for_each(redact_all),
+        toml::Value::Table(t) => t.iter_mut().for_each(|(_, v)| redact_all(v)),
         toml::Value::Array(a) => a.iter_mut().for_each(redact_all),
         toml::Value::String(s) => *s = REDACTED.into(),
         _ => {}

@@ -326,7 +326,7 @@ mod tests {
         let cases = [
             ("KHABAR_FETCH_CONCURRENCY", "many", "invalid type"),
             ("KHABAR_FETCH_CONCURRENCY", "-1", "-1"),
-            ("KHABAR_SMTP_PASWORD", "x", "unknown field `paswd`"),
+            ("KHABAR_SMTP_PASWORD", "x", "unknown field `pasword`"),
             ("KHABAR_SCHEDULE_INTERVAL", "soon", "schedule.interval"),
             ("KHABAR_SERVER_BEHIND_PROXY", "yes", "bool"),
         ];

@@ -109,7 +109,7 @@ fn a_bad_environment_value_is_refused_naming_the_variable() {
             "http://mail.example",
             "expected smtp:// or smtps://",
         ),
-        ("KHABAR_SMTP_PASWORD", "x", "unknown field `paswd`"),
+        ("KHABAR_SMTP_PASWORD", "x", "unknown field `pasword`"),
         ("KHABAR_DIGEST_SECRET", "short", "at least 16 characters"),
     ];
     for (var, value, says) in cases {
