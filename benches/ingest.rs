@@ -161,14 +161,14 @@ fn main() {
     }
     let (mut server, addr, served_mb) = start_feed_server();
     // The runtime `khabar poll` and `khabar run` use.
-    let runtime = khabar::cli::runtime().expect("runtime");
+    let runtime = khabar::startup::runtime().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("bench.db");
     // Every feed shares one host here, so the per-host limit is raised as
     // the issue allows; concurrency stays at its default of 32.
     let config = Config::from_toml(
         &format!(
-            "[database]\npath = {:?}\n[fetch]\nper_host = 64\n",
+            "[database]\npath = {:?}\n[fetch]\nper_host = 64\nallow_private = [\"127.0.0.1/32\"]\n",
             db.display().to_string()
         ),
         None,

@@ -17,16 +17,17 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use crate::cli::{open_store, poll_once};
 use crate::config::Config;
-use crate::digest::{ledger, send_due, Mailer, PassOptions, Sender};
+use crate::digest::{ledger, send_due, PassOptions};
 use crate::model::SubscriberEmail;
+use crate::scheduler::{poll_due, terminal_progress};
+use crate::startup::{self, open_store, Delivery};
 use crate::store::{AddSubscriber, NewSubscriber};
 
 /// The subscriber whose digest the tour writes to the outbox.
 const DEMO_SUBSCRIBER: &str = "reader@khabar-demo.invalid";
 
-/// The outlets' manifest: file, title, Content-Type as served.
+/// The outlets' manifest: file, title (for people reading it), Content-Type as served.
 const MANIFEST: &str = include_str!("../demo/outlets.toml");
 
 /// Every bundled feed file, by name.
@@ -56,7 +57,15 @@ const FILES: &[(&str, &[u8])] = &[
         "zameeni-khabar.xml",
         include_bytes!("../demo/outlets/zameeni-khabar.xml"),
     ),
+    (
+        "wonsan-coast.svg",
+        include_bytes!("../demo/outlets/wonsan-coast.svg"),
+    ),
 ];
+
+/// Files the outlets link to that are not feeds (an item's picture), with
+/// their Content-Type: the demo's pages and digest show them from loopback.
+const MEDIA: &[(&str, &str)] = &[("wonsan-coast.svg", "image/svg+xml")];
 
 #[derive(Debug, Deserialize)]
 struct Manifest {
@@ -67,7 +76,6 @@ struct Manifest {
 #[derive(Debug, Clone, Deserialize)]
 struct Outlet {
     file: String,
-    title: String,
     content_type: String,
 }
 
@@ -94,13 +102,16 @@ pub async fn run(dir: &Path, once: bool) -> Result<()> {
         .await
         .context("binding the demo's own server")?;
     let site = listener.local_addr()?;
-    let config = Config::from_toml(&demo_config(&outlets, addr, site, &db, &outbox)?, None)?;
+    let mut config = Config::from_toml(&demo_config(&outlets, addr, site, &db, &outbox)?, None)?;
+    // The outlets are served on loopback, which the fetch guard refuses
+    // unless allowed: the tour allows their address alone (issue #11).
+    config.fetch.allow_private.push(addr.ip().into());
     open_store(&config)?;
     println!(
         "khabar demo: {} sample outlets served at http://{addr}/",
         outlets.len()
     );
-    let summary = poll_once(&config, true).await?;
+    let summary = poll_due(startup::poller(&config)?, true, terminal_progress()).await?;
     println!("first pass: {summary}");
     print_feeds(&config)?;
     print_topics(&config)?;
@@ -120,7 +131,7 @@ pub async fn run(dir: &Path, once: bool) -> Result<()> {
     }
     println!("  http://{site}/              the page");
     println!("  http://{site}/subscribe     the subscribe form (mail goes to the outbox)");
-    crate::server::run_on(config, listener).await
+    crate::daemon::run_on(config, listener).await
 }
 
 /// The tour's configuration: the outlets, its own database and outbox, a
@@ -164,13 +175,8 @@ async fn write_demo_digest(config: &Config, outbox: &Path) -> Result<Vec<std::pa
     let id = match store.add_subscriber(&new, chrono::Utc::now())? {
         AddSubscriber::Added(id) | AddSubscriber::Exists(id) => id,
     };
-    let secret = ledger::link_secret(config, &mut store)?;
-    let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox)?;
-    let sender = Sender {
-        config,
-        mailer: &mailer,
-        secret: &secret,
-    };
+    let delivery = Delivery::new(config, &mut store)?;
+    let sender = delivery.sender(config);
     let options = PassOptions {
         all: true,
         dry_run: false,
@@ -256,8 +262,12 @@ async fn outlet_file(
     UrlPath(file): UrlPath<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(outlet) = outlets.iter().find(|o| o.file == file) else {
-        return (StatusCode::NOT_FOUND, "no such outlet").into_response();
+    let content_type = match outlets.iter().find(|o| o.file == file) {
+        Some(outlet) => outlet.content_type.clone(),
+        None => match MEDIA.iter().find(|(name, _)| *name == file) {
+            Some((_, content_type)) => (*content_type).to_string(),
+            None => return (StatusCode::NOT_FOUND, "no such outlet").into_response(),
+        },
     };
     let Some((_, body)) = FILES.iter().find(|(name, _)| *name == file) else {
         return (StatusCode::NOT_FOUND, "no such outlet").into_response();
@@ -270,12 +280,8 @@ async fn outlet_file(
     {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    let _ = &outlet.title;
     (
-        [
-            (header::CONTENT_TYPE, outlet.content_type.clone()),
-            (header::ETAG, etag),
-        ],
+        [(header::CONTENT_TYPE, content_type), (header::ETAG, etag)],
         *body,
     )
         .into_response()

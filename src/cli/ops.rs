@@ -19,8 +19,9 @@ Environment:
   Every config key can be set by a variable KHABAR_<SECTION>_<KEY>, which wins over
   the file: KHABAR_SERVER_PUBLIC_URL, KHABAR_SMTP_URL, KHABAR_DIGEST_SECRET,
   KHABAR_FETCH_ALLOW_PRIVATE=10.0.0.0/8,127.0.0.1 (lists: comma-separated or TOML),
-  KHABAR_FEEDS='[{url = \"https://…\"}]'. KHABAR_CONFIG names the file and
-  KHABAR_LOG_JSON=true logs JSON lines. `khabar config check` shows the result.";
+  KHABAR_FEEDS='[{url = \"https://…\"}]'. KHABAR_CONFIG names the file,
+  KHABAR_LOG_JSON=true logs JSON lines and KHABAR_NOW (RFC 3339) pins the clock of
+  digest, subscribers add and prune. `khabar config check` shows the result.";
 
 /// `khabar config …`.
 #[derive(Debug, Subcommand)]

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::env::NOT_CONFIG;
 use super::{layered, process_env, read_file, Config, ConfigError};
 
 /// What replaces a secret in the printout.
@@ -21,7 +22,10 @@ pub struct Checked {
     pub effective: toml::Table,
     /// `(variable, key)` for each key the environment set.
     pub from_env: Vec<(String, String)>,
-    /// `KHABAR_*` variables that are not config keys.
+    /// khabar's own variables set that are not config keys
+    /// ([`NOT_CONFIG`]: `KHABAR_CONFIG`, `KHABAR_LOG_JSON`, `KHABAR_NOW`).
+    pub others: Vec<String>,
+    /// Other `KHABAR_*` variables, which khabar does not read.
     pub ignored: Vec<String>,
 }
 
@@ -50,6 +54,7 @@ impl Config {
             .iter()
             .map(|k| (k.var.clone(), k.key.clone()))
             .collect();
+        let others = validator.overlay.others.clone();
         let ignored = validator.overlay.ignored.clone();
         let config = validator.build(raw, source)?;
         // Derived when not set: show what is sent.
@@ -64,6 +69,7 @@ impl Config {
             config,
             effective,
             from_env,
+            others,
             ignored,
         })
     }
@@ -83,6 +89,13 @@ impl Checked {
         }
         for (var, key) in &self.from_env {
             out.push_str(&format!("# environment: {var} sets {key}\n"));
+        }
+        for var in &self.others {
+            let what = NOT_CONFIG
+                .iter()
+                .find(|(name, _)| name == var)
+                .map_or("", |(_, what)| *what);
+            out.push_str(&format!("# environment: {var} {what} (not a config key)\n"));
         }
         for var in &self.ignored {
             out.push_str(&format!(

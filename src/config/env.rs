@@ -24,6 +24,21 @@ pub const ALIASES: &[(&str, &str, &str)] = &[
     ("KHABAR_SECRET", "digest", "secret"),
 ];
 
+/// khabar's own variables that are not config keys, and what each does
+/// (`khabar config check` says so instead of calling them unknown).
+pub const NOT_CONFIG: &[(&str, &str)] = &[
+    (
+        "KHABAR_CONFIG",
+        "names the config file when --config is not given",
+    ),
+    ("KHABAR_LOG_JSON", "logs JSON lines, as --log-json does"),
+    (
+        "KHABAR_NOW",
+        "pins the clock of the one-shot commands digest, subscribers add and prune \
+         (RFC 3339; the tests use it to step past a period's end)",
+    ),
+];
+
 /// A config key set by an environment variable.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvKey {
@@ -41,8 +56,11 @@ pub struct EnvKey {
 pub struct Overlay {
     /// The keys set, in variable order.
     pub keys: Vec<EnvKey>,
-    /// `KHABAR_*` variables that name no config key (`KHABAR_CONFIG`,
-    /// `KHABAR_LOG_JSON` and other tools' own), left alone.
+    /// khabar's own variables that are not config keys ([`NOT_CONFIG`])
+    /// among those set.
+    pub others: Vec<String>,
+    /// `KHABAR_*` variables that name nothing khabar reads (other tools'
+    /// own, misspelt sections), left alone.
     pub ignored: Vec<String>,
 }
 
@@ -60,6 +78,10 @@ impl Overlay {
         vars.sort();
         let mut overlay = Overlay::default();
         for (var, text) in &vars {
+            if NOT_CONFIG.iter().any(|(name, _)| name == var) {
+                overlay.others.push(var.clone());
+                continue;
+            }
             if let Some(&(_, section, name)) = ALIASES.iter().find(|(alias, ..)| *alias == var) {
                 let canonical = format!("{PREFIX}{}_{}", section, name).to_uppercase();
                 if !vars.iter().any(|(v, _)| *v == canonical) {
@@ -304,6 +326,7 @@ mod tests {
         let overlay = Overlay::from_vars(vars(&[
             ("KHABAR_CONFIG", "/etc/khabar.toml"),
             ("KHABAR_LOG_JSON", "1"),
+            ("KHABAR_NOW", "2026-12-01T07:00:00Z"),
             ("KHABAR_TOPICS_DEV", "x.jsonl"),
             ("KHABAR_FUZZ_JOBS", "2"),
             ("HOME", "/root"),
@@ -311,14 +334,10 @@ mod tests {
         .unwrap();
         assert!(overlay.keys.is_empty(), "{:?}", overlay.keys);
         assert_eq!(
-            overlay.ignored,
-            [
-                "KHABAR_CONFIG",
-                "KHABAR_FUZZ_JOBS",
-                "KHABAR_LOG_JSON",
-                "KHABAR_TOPICS_DEV"
-            ]
+            overlay.others,
+            ["KHABAR_CONFIG", "KHABAR_LOG_JSON", "KHABAR_NOW"]
         );
+        assert_eq!(overlay.ignored, ["KHABAR_FUZZ_JOBS", "KHABAR_TOPICS_DEV"]);
     }
 
     #[test]

@@ -45,6 +45,17 @@ pub enum FetchError {
         /// "redirect loop" or "more than N redirects" or a bad Location.
         reason: String,
     },
+    /// The guard refused the request: the URL, a redirect hop or the only
+    /// addresses its host resolves to are loopback, private, link-local or
+    /// otherwise not fetched (issue #11), or the URL is not http(s).
+    #[error("fetch {url}: {reason}")]
+    Refused {
+        /// The URL requested.
+        url: String,
+        /// "refused: 10.0.0.5 is a private address", with the redirect
+        /// hop it was met on, if any.
+        reason: String,
+    },
     /// The body broke off or could not be decoded (bad gzip).
     #[error("fetch {url}: reading body: {reason}")]
     Body {
@@ -58,7 +69,8 @@ pub enum FetchError {
 impl FetchError {
     /// Whether trying again later may succeed (timeouts, 5xx, 429, 408,
     /// connection errors) rather than needing a fix on the server (404,
-    /// 401, 403, a body over the cap, a redirect loop). The scheduler backs
+    /// 401, 403, a body over the cap, a redirect loop, an address the fetch
+    /// guard refuses). The scheduler backs
     /// off from a permanent failure faster (`scheduler::Failure`).
     pub fn is_transient(&self) -> bool {
         match self {
@@ -66,7 +78,9 @@ impl FetchError {
                 true
             }
             FetchError::Status { status, .. } => matches!(status, 408 | 429 | 500..),
-            FetchError::BodyTooLarge { .. } | FetchError::Redirect { .. } => false,
+            FetchError::BodyTooLarge { .. }
+            | FetchError::Redirect { .. }
+            | FetchError::Refused { .. } => false,
         }
     }
 
@@ -112,6 +126,15 @@ mod tests {
         }
         let url = String::from("https://a.example/rss");
         assert!(FetchError::Timeout { url: url.clone() }.is_transient());
-        assert!(!FetchError::BodyTooLarge { url, limit: 1 }.is_transient());
+        assert!(!FetchError::BodyTooLarge {
+            url: url.clone(),
+            limit: 1
+        }
+        .is_transient());
+        assert!(!FetchError::Refused {
+            url,
+            reason: "refused: 10.0.0.5 is a private address".into()
+        }
+        .is_transient());
     }
 }

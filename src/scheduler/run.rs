@@ -1,6 +1,7 @@
 //! One polling pass: fetch every given feed within the concurrency and
 //! per-host limits, parse and normalise off the async threads, and write
-//! results through a single writer thread in batched transactions.
+//! results through a single writer thread in batched transactions. A panic
+//! in one feed's work or in the writer is contained (see `contain`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,10 +13,13 @@ use indicatif::ProgressBar;
 use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
+use super::contain::{or_on_panic, write_contained, BatchWriter};
 use super::due::{jitter_for, next_due, publishing_cadence, Failure, Observed};
+use super::error::PollError;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
-use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
+use crate::model::{OutletPages, PollRecord, PollResult};
+use crate::store::{FeedRow, Store, StoreError, StoreReport};
 use crate::stories::{StoryGrouper, TermFinder, DEFAULT_WINDOW};
 use crate::topics::{tag_item_text, Tagger};
 use crate::{normalize, parse};
@@ -83,6 +87,10 @@ pub struct Poller {
     stories: Mutex<Option<StoryGrouper>>,
     /// Article pages fetched per full-text feed per pass.
     pub(super) max_articles: usize,
+    /// How long a full-text feed's article fetches may take, from the end
+    /// of its own fetch (issue #11): one more fetch's worth, so that a
+    /// feed's whole poll fits in the pass deadline.
+    article_budget: Duration,
     /// Items kept from one feed document (the newest).
     max_items: usize,
 }
@@ -106,6 +114,7 @@ impl Poller {
             hosts: Mutex::new(HashMap::new()),
             stories: Mutex::new(None),
             max_articles: fetch.max_articles,
+            article_budget: fetch.connect_timeout + fetch.timeout,
             max_items: fetch.max_items,
         })
     }
@@ -132,6 +141,21 @@ impl Poller {
     }
 }
 
+/// A progress bar for a pass on stderr, when stderr is a terminal (a
+/// person is watching `khabar poll` or the demo); `None` otherwise.
+pub fn terminal_progress() -> Option<ProgressBar> {
+    std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} polling [{bar:30}] {pos}/{len} feeds {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    })
+}
+
 /// Polls the feeds due now (every active feed with `all`). Nothing due is
 /// an empty summary, without a pass or a log line.
 pub async fn poll_due(
@@ -156,18 +180,21 @@ pub async fn poll_pass(
     feeds: Vec<FeedRow>,
     progress: Option<ProgressBar>,
 ) -> Result<PassSummary, StoreError> {
-    poll_pass_until(poller, feeds, progress, std::future::pending()).await
+    poll_pass_until(poller, feeds, progress, std::future::pending(), None).await
 }
 
 /// [`poll_pass`], abandoning the fetches still queued or in flight once
 /// `stop` completes (shutdown, or the pass deadline of
 /// [`tick`](super::tick())): their feeds stay due, and the writer commits
-/// every poll it already has before the pass returns.
+/// every poll it already has before the pass returns. Full-text article
+/// fetches end by `articles_by` (and each feed's own budget), so that the
+/// feeds they belong to are recorded before `stop`.
 pub async fn poll_pass_until(
     poller: Arc<Poller>,
     feeds: Vec<FeedRow>,
     progress: Option<ProgressBar>,
     stop: impl std::future::Future<Output = ()>,
+    articles_by: Option<tokio::time::Instant>,
 ) -> Result<PassSummary, StoreError> {
     let started = Instant::now();
     let (tx, rx) = mpsc::channel::<PollRecord>(WRITE_QUEUE);
@@ -185,7 +212,7 @@ pub async fn poll_pass_until(
                 // does not grow with the number of feeds. The queue only
                 // closes early on a database error, which the pass reports.
                 let Ok(slot) = tx.reserve().await else { return };
-                slot.send(poll_feed(&poller, feed).await);
+                slot.send(poll_feed_contained(&poller, feed, articles_by).await);
             }
             .instrument(span),
         );
@@ -206,13 +233,44 @@ pub async fn poll_pass_until(
     }
     let mut summary = writer
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        .map_err(|e| StoreError::Panicked(format!("writer: {e}")))??;
     summary.seconds = started.elapsed().as_secs_f64();
     tracing::info!(%summary, "poll pass done");
     Ok(summary)
 }
 
-async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
+/// [`poll_feed`]; a panic in the feed's own work (parse, normalise,
+/// extract, tag) is recorded as its failure rather than losing its poll,
+/// which would leave it due, to panic again at every tick (issue #11).
+async fn poll_feed_contained(
+    poller: &Poller,
+    feed: FeedRow,
+    articles_by: Option<tokio::time::Instant>,
+) -> PollRecord {
+    let (at, started) = (Utc::now(), Instant::now());
+    or_on_panic(poll_feed(poller, &feed, articles_by), |panic| {
+        tracing::error!(panic = %panic, "polling this feed panicked; recorded as its failure");
+        // The same body would panic again: tried rarely, like a page
+        // that is not a feed.
+        let kind = Failure::Permanent;
+        let result = PollResult::Failed {
+            http_status: None,
+            error: kind.record(&format!("internal error while polling: {panic}")),
+        };
+        let observed = Observed::Failed {
+            retry_after: None,
+            kind,
+        };
+        record(poller, &feed, at, started, result, observed)
+    })
+    .await
+}
+
+async fn poll_feed(
+    poller: &Poller,
+    feed: &FeedRow,
+    articles_by: Option<tokio::time::Instant>,
+) -> PollRecord {
     let at = Utc::now();
     let started = Instant::now();
     let result = match url::Url::parse(&feed.url) {
@@ -229,20 +287,33 @@ async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
             let outcome = poller.fetcher.fetch(&request).await;
             digest_outcome(outcome, poller, at).await
         }
-        Err(e) => failed(
-            None,
-            format!("feed URL {:?} is invalid: {e}", feed.url),
-            Failure::Permanent,
-            None,
-        ),
+        Err(source) => failed(PollError::Url {
+            url: feed.url.clone(),
+            source,
+        }),
     };
     let (mut result, observed) = result;
     if feed.full_text {
-        super::articles::fill_full_text(poller, feed.id, &mut result).await;
+        let budget = tokio::time::Instant::now() + poller.article_budget;
+        let until = articles_by.map_or(budget, |by| by.min(budget));
+        super::articles::fill_full_text(poller, feed.id, &mut result, until).await;
     }
     if let PollResult::Failed { error, .. } = &result {
         tracing::warn!(error = %error, "feed failed");
     }
+    record(poller, feed, at, started, result, observed)
+}
+
+/// The record of a poll of `feed` that started at `at`, with its next due
+/// time from `observed`.
+fn record(
+    poller: &Poller,
+    feed: &FeedRow,
+    at: DateTime<Utc>,
+    started: Instant,
+    result: PollResult,
+    observed: Observed,
+) -> PollRecord {
     let interval = feed.interval.unwrap_or(poller.schedule.interval);
     let next = next_due(
         &feed.state,
@@ -276,14 +347,7 @@ async fn digest_outcome(
             },
         ),
         FetchOutcome::Gone => (PollResult::Gone, Observed::Gone),
-        FetchOutcome::Failed(e) => {
-            let kind = if e.is_transient() {
-                Failure::Transient
-            } else {
-                Failure::Permanent
-            };
-            failed(e.http_status(), e.to_string(), kind, e.retry_after())
-        }
+        FetchOutcome::Failed(e) => failed(PollError::Fetch(e)),
         FetchOutcome::Fetched(fetched) => {
             let max_age = fetched.hints.max_age;
             let (tagger, finder) = (poller.tagger.clone(), poller.finder.clone());
@@ -292,42 +356,48 @@ async fn digest_outcome(
                 parse_fetched(*fetched, &tagger, &finder, now, max_items)
             })
             .await
-            .unwrap_or_else(|e| Err((None, format!("parser crashed: {e}"))));
+            .unwrap_or_else(|e| Err(PollError::Crashed(e.to_string())));
             match parsed {
-                Ok((result, feed_hint, cadence)) => (
-                    result,
+                Ok(parsed) => (
+                    parsed.result,
                     Observed::Fetched {
-                        feed_hint,
+                        feed_hint: parsed.feed_hint,
                         max_age,
-                        cadence,
+                        cadence: parsed.cadence,
                     },
                 ),
-                // A body that is not a feed stays one until the outlet
-                // changes it: not worth fetching again at the interval.
-                Err((http_status, error)) => failed(http_status, error, Failure::Permanent, None),
+                Err(e) => failed(e),
             }
         }
     }
 }
 
-/// A failed poll: the error recorded with its kind, and what the
-/// scheduler sees.
-fn failed(
-    http_status: Option<u16>,
-    error: String,
-    kind: Failure,
-    retry_after: Option<Duration>,
-) -> (PollResult, Observed) {
+/// A failed poll as stored (the error as the operator reads it, after
+/// its kind: `permanent: fetch …: HTTP 404`) and as the scheduler sees it
+/// (any `Retry-After`, and whether trying again soon may help).
+fn failed(e: PollError) -> (PollResult, Observed) {
+    let kind = e.failure();
     (
         PollResult::Failed {
-            http_status,
-            error: kind.record(&error),
+            http_status: e.http_status(),
+            error: kind.record(&e.to_string()),
         },
-        Observed::Failed { retry_after, kind },
+        Observed::Failed {
+            retry_after: e.retry_after(),
+            kind,
+        },
     )
 }
 
-type Parsed = Result<(PollResult, Option<Duration>, Option<Duration>), (Option<u16>, String)>;
+/// A fetched body, parsed, normalised, tagged and signed.
+struct ParsedPoll {
+    /// What is stored.
+    result: PollResult,
+    /// The feed's own polling hint (`ttl`).
+    feed_hint: Option<Duration>,
+    /// The average gap between its items.
+    cadence: Option<Duration>,
+}
 
 fn parse_fetched(
     fetched: FetchedFeed,
@@ -335,13 +405,14 @@ fn parse_fetched(
     finder: &TermFinder,
     now: DateTime<Utc>,
     max_items: usize,
-) -> Parsed {
+) -> Result<ParsedPoll, PollError> {
     let parsed =
-        parse::parse_feed(&fetched.body, fetched.content_type.as_deref()).map_err(|e| {
-            (
-                Some(fetched.status),
-                format!("parse {}: {e}", fetched.final_url),
-            )
+        parse::parse_feed(&fetched.body, fetched.content_type.as_deref()).map_err(|source| {
+            PollError::Parse {
+                url: fetched.final_url.clone(),
+                status: fetched.status,
+                source,
+            }
         })?;
     let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now, max_items);
     let hint = feed.meta.ttl;
@@ -364,8 +435,8 @@ fn parse_fetched(
             )
         })
         .unzip();
-    Ok((
-        PollResult::Fetched {
+    Ok(ParsedPoll {
+        result: PollResult::Fetched {
             http_status: fetched.status,
             bytes: fetched.body.len() as u64,
             feed,
@@ -374,10 +445,11 @@ fn parse_fetched(
             etag: fetched.etag,
             last_modified: fetched.last_modified,
             moved_to: fetched.moved_permanently.map(String::from),
+            outlet_pages: OutletPages::default(),
         },
-        hint,
+        feed_hint: hint,
         cadence,
-    ))
+    })
 }
 
 /// The writer thread: takes records off the queue and writes them in
@@ -393,21 +465,51 @@ fn write_loop(
     let summary = write_batches(&mut store, rx, progress)?;
     // One pass groups at a time; a poisoned lock only means a writer panicked.
     let mut kept = poller.stories.lock().unwrap_or_else(|p| p.into_inner());
-    let mut grouper = match kept.take() {
+    let grouper = match kept.take() {
         Some(grouper) => grouper,
         None => crate::stories::restore(&mut store, poller.finder.clone(), DEFAULT_WINDOW)?,
     };
-    // A failed write leaves the grouper ahead of the database: it is
-    // dropped, and the next pass rebuilds it.
-    let started = Instant::now();
-    let grouped = crate::stories::assign_pending(&mut store, &mut grouper)?;
-    tracing::debug!(
-        items = grouped,
-        seconds = started.elapsed().as_secs_f64(),
-        "items grouped into stories"
-    );
-    *kept = Some(grouper);
+    // A failed or panicking assignment leaves the grouper ahead of the
+    // database: it is dropped, and the next pass rebuilds it and assigns
+    // what is still waiting. The polls themselves are already written.
+    if let Some(grouper) = group_contained(&mut store, grouper)? {
+        *kept = Some(grouper);
+    }
     Ok(summary)
+}
+
+/// Assigns the waiting items to stories with `grouper`, which is returned
+/// unless the assignment panicked (issue #11): the panic is logged, and
+/// the pass, whose polls are stored, goes on.
+fn group_contained(
+    store: &mut Store,
+    mut grouper: StoryGrouper,
+) -> Result<Option<StoryGrouper>, StoreError> {
+    let started = Instant::now();
+    let assigned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::stories::assign_pending(store, &mut grouper)
+    }));
+    match assigned {
+        Ok(grouped) => {
+            tracing::debug!(
+                items = grouped?,
+                seconds = started.elapsed().as_secs_f64(),
+                "items grouped into stories"
+            );
+            Ok(Some(grouper))
+        }
+        Err(panic) => {
+            let panic = super::contain::panic_message(&*panic);
+            tracing::error!(panic = %panic, "grouping stories panicked; the next pass rebuilds the grouper");
+            Ok(None)
+        }
+    }
+}
+
+impl BatchWriter for Store {
+    fn write(&mut self, batch: &[PollRecord]) -> Result<Vec<StoreReport>, StoreError> {
+        self.write_polls(batch)
+    }
 }
 
 fn write_batches(
@@ -425,7 +527,7 @@ fn write_batches(
                 Err(_) => break,
             }
         }
-        let reports = store.write_polls(&batch)?;
+        let reports = write_contained(store, &mut batch)?;
         for (record, report) in batch.drain(..).zip(reports) {
             summary.feeds += 1;
             match record.result {

@@ -16,6 +16,8 @@ mod publish;
 mod retention;
 mod stories;
 mod subscribers;
+#[cfg(test)]
+mod testing;
 mod topics;
 
 use std::path::Path;
@@ -23,15 +25,19 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+/// The poll types the store writes, defined with the other cross-stage types.
+pub use crate::model::{FeedState, OutletPages, PollRecord, PollResult};
 pub use digests::{DigestItemRow, DigestRow};
 pub use error::StoreError;
-pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
+pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedStatus};
 pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
 pub use retention::{PruneCutoffs, PruneReport};
 pub use stories::{StoredText, StoryDetail, StoryItem, StoryJoin, StoryMemberRow, StoryRow};
-pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};
+pub use subscribers::{
+    AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberLink, SubscriberRow,
+};
 pub use topics::StoredTopic;
 
 /// A write transaction that takes the write lock at `BEGIN`. A deferred
@@ -79,9 +85,11 @@ impl Store {
         conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store { conn };
+        // Foreign keys are turned on once the schema is current (see
+        // `migrate`): a table rebuild must not cascade.
         migrate::apply(&mut store.conn)?;
+        store.conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(store)
     }
 

@@ -4,7 +4,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::support::khabar::run_binary;
+use crate::support::khabar::{self, run_binary, ALLOW_PRIVATE};
 use crate::support::{docs, wait_until, Daemon, FeedServer, Khabar, Reply};
 
 /// A secret long enough for `digest.secret`.
@@ -13,13 +13,8 @@ const SECRET: &str = "s3cr3t-0123456789abcdef";
 /// `khabar args…` in `dir` with no config file and exactly `vars` as
 /// khabar's environment (the test runner's own `KHABAR_*` removed).
 fn khabar_with_env(dir: &std::path::Path, args: &[&str], vars: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_khabar"));
+    let mut command = khabar::binary();
     command.args(args).current_dir(dir).stdin(Stdio::null());
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("KHABAR_") {
-            command.env_remove(name);
-        }
-    }
     command.envs(vars.iter().copied());
     command
 }
@@ -58,6 +53,9 @@ fn khabar_run_is_configured_by_environment_variables_alone() {
         ("KHABAR_FEEDS", feeds.as_str()),
         ("KHABAR_DIGEST_SECRET", SECRET),
         ("KHABAR_LOG_JSON", "true"),
+        // The feed server is on loopback, which the fetch guard refuses
+        // unless allowed (issue #11).
+        ("KHABAR_FETCH_ALLOW_PRIVATE", ALLOW_PRIVATE),
     ];
     assert!(!dir.path().join("khabar.toml").exists());
     let daemon = Daemon::spawn(khabar_with_env(dir.path(), &["run"], &vars));
@@ -111,6 +109,11 @@ fn a_bad_environment_value_is_refused_naming_the_variable() {
         ),
         ("KHABAR_SMTP_PASWORD", "x", "unknown field `pasword`"),
         ("KHABAR_DIGEST_SECRET", "short", "at least 16 characters"),
+        (
+            "KHABAR_FETCH_ALLOW_PRIVATE",
+            "127.0.0.1/32,intranet",
+            "expected a network such as",
+        ),
     ];
     for (var, value, says) in cases {
         let (ok, _, stderr) = run_with_env(dir.path(), &["feeds", "list"], &[(var, value)]);
@@ -180,6 +183,8 @@ fn config_check_prints_the_effective_settings_with_secrets_redacted() {
         .env("KHABAR_DIGEST_SECRET", SECRET)
         .env("KHABAR_SMTP_PASSWORD", "smtp-pass-456")
         .env("KHABAR_SERVER_PUBLIC_URL", "https://news.example/")
+        .env("KHABAR_NOW", "2026-12-01T07:00:00Z")
+        .env("KHABAR_SOMETHING_ELSE", "x")
         .output()
         .expect("run config check");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -196,6 +201,10 @@ fn config_check_prints_the_effective_settings_with_secrets_redacted() {
         "concurrency = 7",
         "public_url = \"https://news.example/\"",
         "# environment: KHABAR_SMTP_PASSWORD sets smtp.password",
+        "# environment: KHABAR_FETCH_ALLOW_PRIVATE sets fetch.allow_private",
+        "allow_private = [\"127.0.0.1/32\"]",
+        "# environment: KHABAR_NOW pins the clock of the one-shot commands",
+        "# environment: KHABAR_SOMETHING_ELSE is not a config key (ignored)",
         "password = \"<redacted>\"",
         "secret = \"<redacted>\"",
         "smtps://digest:%3Credacted%3E@mail.example:465",
@@ -204,6 +213,10 @@ fn config_check_prints_the_effective_settings_with_secrets_redacted() {
     ] {
         assert!(stdout.contains(want), "{want:?} missing:\n{stdout}");
     }
+    assert!(
+        !stdout.contains("KHABAR_NOW is not a config key (ignored)"),
+        "KHABAR_NOW is khabar's own clock, not an unknown variable:\n{stdout}"
+    );
 
     let bad = Khabar::with_config("[schedule]\nmin_interval = \"2d\"\n");
     let run = bad.run(&["config", "check"]);
