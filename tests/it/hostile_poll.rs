@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -188,12 +187,11 @@ impl Khabar {
     }
 
     fn run(&self, args: &[&str]) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_khabar"))
+        crate::support::khabar::binary()
             .arg("--config")
             .arg(&self.config)
             .args(args)
             .current_dir(self.dir.path())
-            .env_remove("KHABAR_DATABASE")
             .output()
             .unwrap()
     }
