@@ -358,11 +358,19 @@ fn story_lead_weight(q: &Query, window: &Window, profile: &mut Profile) -> f32 {
         .lead
         .iter()
         .filter_map(|&(t, f, n)| {
-            let stats = window.term(t);
-            let shared = q.terms.binary_search_by_key(&t, |qt| qt.key).is_ok();
-            let comparable = known(t, f, stats) & q.scripts != 0;
-            (shared || counts_against(t, stats.stories.saturating_sub(1), comparable))
-                .then(|| window.weight(t, stats, true) * multiplier(f) * f32::from(n) / sample)
+            let weight = match q.terms.binary_search_by_key(&t, |qt| qt.key) {
+                // Weighed already, with this story counted as carrying it.
+                Ok(i) => q.terms[i].weight,
+                Err(_) => {
+                    let stats = window.term(t);
+                    let comparable = known(t, f, stats) & q.scripts != 0;
+                    if !counts_against(t, stats.stories.saturating_sub(1), comparable) {
+                        return None;
+                    }
+                    window.weight(t, stats, true)
+                }
+            };
+            Some(weight * multiplier(f) * f32::from(n) / sample)
         })
         .sum()
 }
