@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
 use super::contain::{or_on_panic, write_contained, BatchWriter};
-use super::due::{jitter_for, next_due, publishing_cadence, Observed};
+use super::due::{jitter_for, next_due, publishing_cadence, Failure, Observed};
 use super::error::PollError;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
@@ -252,11 +252,17 @@ async fn poll_feed_contained(
     let (at, started) = (Utc::now(), Instant::now());
     or_on_panic(poll_feed(poller, &feed, articles_by), |panic| {
         tracing::error!(panic = %panic, "polling this feed panicked; recorded as its failure");
+        // The same body would panic again: tried rarely, like a page
+        // that is not a feed.
+        let kind = Failure::Permanent;
         let result = PollResult::Failed {
             http_status: None,
-            error: format!("internal error while polling: {panic}"),
+            error: kind.record(&format!("internal error while polling: {panic}")),
         };
-        let observed = Observed::Failed { retry_after: None };
+        let observed = Observed::Failed {
+            retry_after: None,
+            kind,
+        };
         record(poller, &feed, at, started, result, observed)
     })
     .await
@@ -362,16 +368,19 @@ async fn digest_outcome(
     }
 }
 
-/// A failed poll as stored (the error as the operator reads it) and as the
-/// scheduler sees it (any `Retry-After`).
+/// A failed poll as stored (the error as the operator reads it, after
+/// its kind: `permanent: fetch …: HTTP 404`) and as the scheduler sees it
+/// (any `Retry-After`, and whether trying again soon may help).
 fn failed(e: PollError) -> (PollResult, Observed) {
+    let kind = e.failure();
     (
         PollResult::Failed {
             http_status: e.http_status(),
-            error: e.to_string(),
+            error: kind.record(&e.to_string()),
         },
         Observed::Failed {
             retry_after: e.retry_after(),
+            kind,
         },
     )
 }
