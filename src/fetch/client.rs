@@ -14,13 +14,6 @@ use super::response::{self, FetchOutcome, FetchedFeed};
 use super::{AddressPolicy, FetchError};
 use crate::config::FetchConfig;
 
-/// Sent with every request so outlets can tell who polls them.
-const USER_AGENT: &str = concat!(
-    "khabar/",
-    env!("CARGO_PKG_VERSION"),
-    " (feed aggregator; +https://github.com/khabar)"
-);
-
 /// What to fetch.
 #[derive(Debug, Clone)]
 pub struct FetchRequest {
@@ -51,7 +44,7 @@ impl Fetcher {
         // The request timeout is kept here rather than by reqwest, so that
         // time spent waiting for body budget does not count against it.
         let builder = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
+            .user_agent(cfg.user_agent.as_str())
             .connect_timeout(cfg.connect_timeout)
             .gzip(true)
             .brotli(true)

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::due::Failure;
 use crate::fetch::FetchError;
 use crate::parse::ParseError;
 
@@ -45,6 +46,19 @@ impl PollError {
         match self {
             PollError::Fetch(e) => e.retry_after(),
             PollError::Parse { .. } | PollError::Crashed(_) => None,
+        }
+    }
+
+    /// Whether trying again soon may help: only a fetch can fail
+    /// transiently ([`FetchError::is_transient`]). A body that is not a
+    /// feed or a parser that panics on it stays so until someone changes
+    /// it: not worth fetching at the interval.
+    pub fn failure(&self) -> Failure {
+        match self {
+            PollError::Fetch(e) if e.is_transient() => Failure::Transient,
+            PollError::Fetch(_) | PollError::Parse { .. } | PollError::Crashed(_) => {
+                Failure::Permanent
+            }
         }
     }
 }

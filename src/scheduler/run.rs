@@ -14,11 +14,11 @@ use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
 use super::contain::{or_on_panic, write_contained, BatchWriter};
-use super::due::{jitter_for, next_due, publishing_cadence, Observed};
+use super::due::{jitter_for, next_due, publishing_cadence, Failure, Observed};
 use super::error::PollError;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
-use crate::model::{OutletPages, PollRecord, PollResult};
+use crate::model::{FeedUrl, OutletPages, PollRecord, PollResult};
 use crate::store::{FeedRow, Store, StoreError, StoreReport};
 use crate::stories::{StoryGrouper, TermFinder, DEFAULT_WINDOW};
 use crate::topics::{tag_item_text, Tagger};
@@ -261,11 +261,17 @@ async fn poll_feed_contained(
     let (at, started) = (Utc::now(), Instant::now());
     or_on_panic(poll_feed(poller, &feed, articles_by), |panic| {
         tracing::error!(panic = %panic, "polling this feed panicked; recorded as its failure");
+        // The same body would panic again: tried rarely, like a page
+        // that is not a feed.
+        let kind = Failure::Permanent;
         let result = PollResult::Failed {
             http_status: None,
-            error: format!("internal error while polling: {panic}"),
+            error: kind.record(&format!("internal error while polling: {panic}")),
         };
-        let observed = Observed::Failed { retry_after: None };
+        let observed = Observed::Failed {
+            retry_after: None,
+            kind,
+        };
         record(poller, &feed, at, started, result, observed)
     })
     .await
@@ -278,29 +284,20 @@ async fn poll_feed(
 ) -> PollRecord {
     let at = Utc::now();
     let started = Instant::now();
-    let result = match url::Url::parse(&feed.url) {
-        Ok(url) => {
-            let host = poller.host_permits(&url);
-            // Permits are never closed, so acquiring cannot fail.
-            let _host = host.acquire_owned().await.ok();
-            let _global = poller.global.clone().acquire_owned().await.ok();
-            let request = FetchRequest {
-                url,
-                etag: feed.etag.clone(),
-                last_modified: feed.last_modified.clone(),
-            };
-            let outcome = poller.fetcher.fetch(&request).await;
-            digest_outcome(outcome, poller, at).await
-        }
-        Err(e) => (
-            PollResult::Failed {
-                http_status: None,
-                error: format!("feed URL {:?} is invalid: {e}", feed.url),
-            },
-            Observed::Failed { retry_after: None },
-        ),
+    let (mut result, observed) = {
+        let url = feed.url.as_url();
+        let host = poller.host_permits(url);
+        // Permits are never closed, so acquiring cannot fail.
+        let _host = host.acquire_owned().await.ok();
+        let _global = poller.global.clone().acquire_owned().await.ok();
+        let request = FetchRequest {
+            url: url.clone(),
+            etag: feed.etag.clone(),
+            last_modified: feed.last_modified.clone(),
+        };
+        let outcome = poller.fetcher.fetch(&request).await;
+        digest_outcome(outcome, poller, at).await
     };
-    let (mut result, observed) = result;
     if feed.full_text {
         let budget = tokio::time::Instant::now() + poller.article_budget;
         let until = articles_by.map_or(budget, |by| by.min(budget));
@@ -387,16 +384,19 @@ async fn digest_outcome(
     }
 }
 
-/// A failed poll as stored (the error as the operator reads it) and as the
-/// scheduler sees it (any `Retry-After`).
+/// A failed poll as stored (the error as the operator reads it, after
+/// its kind: `permanent: fetch …: HTTP 404`) and as the scheduler sees it
+/// (any `Retry-After`, and whether trying again soon may help).
 fn failed(e: PollError) -> (PollResult, Observed) {
+    let kind = e.failure();
     (
         PollResult::Failed {
             http_status: e.http_status(),
-            error: e.to_string(),
+            error: kind.record(&e.to_string()),
         },
         Observed::Failed {
             retry_after: e.retry_after(),
+            kind,
         },
     )
 }
@@ -474,7 +474,9 @@ fn parse_fetched(
             signatures,
             etag,
             last_modified,
-            moved_to: moved_permanently.map(String::from),
+            // A redirect to anything but http(s) is not followed by the
+            // fetcher; should one arrive, the feed keeps its URL.
+            moved_to: moved_permanently.and_then(|url| FeedUrl::try_from(url).ok()),
             outlet_pages: OutletPages::default(),
         },
         feed_hint: hint,

@@ -35,6 +35,9 @@ mod limits;
 mod media;
 /// `/metrics` through Prometheus' parser: counters never go down (issue #12).
 mod metrics;
+/// Operator surface: configuration from the environment alone,
+/// completions, man page, `config check`, failures classified (issue #12).
+mod ops;
 /// The publish stage end to end (issue #4): HTTP, feedparser, Chromium.
 mod publish;
 /// Real outlets' feeds against feedparser and feed-rs (issue #12).

@@ -27,9 +27,10 @@ impl Daemon {
         Daemon::spawn(k.command(&["run"]))
     }
 
-    /// Starts `command` (a `khabar … run` or `khabar demo`) and waits for
-    /// its `listening on` line: the one place tests learn the daemon's
-    /// address. Other stdout lines before it (the demo's tour) are skipped.
+    /// Starts `command` (a `khabar … run`, one configured only through the
+    /// environment, or `khabar demo`) and waits for its `listening on`
+    /// line: the one place tests learn the daemon's address. Other stdout
+    /// lines before it (the demo's tour) are skipped.
     pub fn spawn(mut command: Command) -> Daemon {
         let mut child = command
             .stdout(Stdio::piped())
