@@ -84,20 +84,13 @@ fn run(path: &PathBuf) -> PairwiseScore {
     score
 }
 
+/// The labelled dev set, in the repository (a fresh clone has no `../shared`).
 fn dev_corpus() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     std::env::var_os("KHABAR_CORPUS")
         .map(PathBuf::from)
-        .or_else(|| {
-            [
-                "../shared/corpus/topics-dev.jsonl",
-                "../../shared/corpus/topics-dev.jsonl",
-            ]
-            .iter()
-            .map(|p| root.join(p))
-            .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/topics/dev.jsonl")
         })
-        .unwrap_or_else(|| root.join("../shared/corpus/topics-dev.jsonl"))
 }
 
 fn adversarial_corpus() -> PathBuf {

@@ -108,7 +108,10 @@ impl ExplainNode {
                 .evidence
                 .iter()
                 .take(SHOWN_PER_NODE)
-                .map(|m| format!("{} \"{}\" @{}", m.field, m.surface, m.start))
+                .map(|m| match &m.place {
+                    Some(place) => format!("{} \"{}\" @{} = {place}", m.field, m.surface, m.start),
+                    None => format!("{} \"{}\" @{}", m.field, m.surface, m.start),
+                })
                 .collect();
             write!(f, ": {}", shown.join(", "))?;
             if self.evidence.len() > SHOWN_PER_NODE {

@@ -35,6 +35,9 @@ pub(crate) struct Hit {
     pub end: u32,
     /// Sentence (segment) number, counted over the whole buffer.
     pub segment: u32,
+    /// Clause number: a title's sentences split further at commas that
+    /// separate two parts of at least [`MIN_CLAUSE_WORDS`] words each.
+    pub clause: u32,
     /// Word number, counted over the whole buffer.
     pub word: u32,
 }
@@ -118,7 +121,12 @@ impl Matcher {
             });
         }
         self.find(&mut scan);
-        locate(&scan.folded.text, &mut scan.hits);
+        let title_end = scan
+            .slots
+            .first()
+            .filter(|s| s.field == Field::Title)
+            .map_or(0, |s| s.end);
+        locate(&scan.folded.text, title_end, &mut scan.hits);
         scan
     }
 
@@ -142,6 +150,7 @@ impl Matcher {
                     start: s as u32,
                     end: e as u32,
                     segment: 0,
+                    clause: 0,
                     word: 0,
                 });
             }
@@ -150,36 +159,112 @@ impl Matcher {
     }
 }
 
-/// Fills in segment and word numbers, counting breaks up to each hit.
+/// A comma splits a title's sentence into clauses only between two parts
+/// of at least this many words: "खाबरोवस्क में बाढ़, प्योंगयांग में परेड" is two
+/// reports, while "Russia, North Korea hold talks" and "VLADIVOSTOK, July
+/// 12 –" are one.
+pub(crate) const MIN_CLAUSE_WORDS: u32 = 3;
+
+/// Fills in segment, clause and word numbers, counting breaks up to each hit.
 /// Breaks: line breaks (so fields and categories), `|`, `;`, `।`, `॥`, `?`,
 /// `!`, and `.` before a space unless it ends a one-letter abbreviation
-/// ("उ. कोरिया", "U.S.").
-fn locate(text: &str, hits: &mut [Hit]) {
+/// ("उ. कोरिया", "U.S."). In the title (the first `title_end` bytes),
+/// clauses also break at the commas of [`clause_breaks`]: a
+/// headline joins two reports with a comma, while a summary's commas set off
+/// parts of one report ("troops, deployed to Kursk, …").
+fn locate(text: &str, title_end: usize, hits: &mut [Hit]) {
+    if hits.is_empty() {
+        return;
+    }
+    let commas = clause_breaks(&text[..title_end]);
+    let mut next_comma = commas.iter().copied().peekable();
     let bytes = text.as_bytes();
-    let (mut pos, mut segment, mut word) = (0usize, 0u32, 0u32);
+    let (mut pos, mut segment, mut clause, mut word) = (0usize, 0u32, 0u32, 0u32);
     for hit in hits.iter_mut() {
         let target = hit.start as usize;
         while pos < target {
             match bytes[pos] {
                 b' ' => word += 1,
-                b'\n' => {
-                    word += 1;
-                    segment += 1;
-                }
-                b'|' | b';' | b'?' | b'!' => segment += 1,
-                b'.' if is_sentence_dot(text, pos) => segment += 1,
-                0xE0 if bytes.get(pos + 1) == Some(&0xA5)
-                    && matches!(bytes.get(pos + 2), Some(0xA4 | 0xA5)) =>
-                {
-                    segment += 1
-                }
+                b'\n' => word += 1,
                 _ => {}
+            }
+            if segment_break(text, pos) {
+                segment += 1;
+                clause += 1;
+            } else if next_comma.peek() == Some(&pos) {
+                next_comma.next();
+                clause += 1;
             }
             pos += 1;
         }
         hit.segment = segment;
+        hit.clause = clause;
         hit.word = word;
     }
+}
+
+/// Whether the byte at `pos` ends a sentence (see [`locate`]).
+fn segment_break(text: &str, pos: usize) -> bool {
+    let bytes = text.as_bytes();
+    match bytes[pos] {
+        b'\n' | b'|' | b';' | b'?' | b'!' => true,
+        b'.' => is_sentence_dot(text, pos),
+        0xE0 => {
+            bytes.get(pos + 1) == Some(&0xA5) && matches!(bytes.get(pos + 2), Some(0xA4 | 0xA5))
+        }
+        _ => false,
+    }
+}
+
+/// Byte positions of the commas that split a sentence into
+/// clauses: both sides (up to the previous split and the next comma) have
+/// at least [`MIN_CLAUSE_WORDS`] words. One pass.
+fn clause_breaks(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    // Words since the last split, the pending comma and words after it.
+    let (mut before, mut pending, mut after) = (0u32, None::<usize>, 0u32);
+    let mut in_word = false;
+    for pos in 0..bytes.len() {
+        let b = bytes[pos];
+        // Not a colon: in a headline it introduces what the actor before it
+        // said ("किम यो जोंग का बयान: रूस के साथ…").
+        let is_comma = b == b',';
+        let ends_segment = segment_break(text, pos);
+        if ends_segment || is_comma {
+            in_word = false;
+            if let Some(c) = pending.take() {
+                if before >= MIN_CLAUSE_WORDS && after >= MIN_CLAUSE_WORDS {
+                    out.push(c);
+                    before = after;
+                } else {
+                    before += after;
+                }
+                after = 0;
+            }
+            if ends_segment {
+                before = 0;
+            } else {
+                pending = Some(pos);
+            }
+            continue;
+        }
+        let word_byte = b.is_ascii_alphanumeric() || b >= 0x80;
+        if word_byte && !in_word {
+            if pending.is_some() {
+                after += 1;
+            } else {
+                before += 1;
+            }
+        }
+        in_word = word_byte;
+    }
+    if let Some(c) = pending {
+        if before >= MIN_CLAUSE_WORDS && after >= MIN_CLAUSE_WORDS {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn is_sentence_dot(text: &str, pos: usize) -> bool {

@@ -18,6 +18,7 @@
 
 mod config;
 mod explain;
+mod gazetteer;
 mod item;
 mod lexicon;
 mod matcher;
@@ -33,6 +34,7 @@ mod tests;
 
 pub use config::{RuleError, TermGroupDef, TopicDef, Weights, MAX_WITHIN_WORDS};
 pub use explain::{ExplainNode, Explanation, TopicExplanation};
+pub use gazetteer::{country_name, places, Place, PlaceRef};
 pub use item::{tag_item, tag_item_text};
 pub use normalize::normalize_text;
 pub use rules::FieldKind;
@@ -142,6 +144,9 @@ pub struct TermMatch {
     pub start: usize,
     /// End byte offset (exclusive).
     pub end: usize,
+    /// The gazetteer place the term spells, if it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<PlaceRef>,
 }
 
 /// The spellings of one entity (person or place) of an `entity = true` group.

@@ -45,6 +45,8 @@ impl FieldKind {
 pub(crate) enum Within {
     /// In one sentence (segment) of one field.
     Segment,
+    /// In one clause of one sentence (see `matcher::MIN_CLAUSE_WORDS`).
+    Clause,
     /// At most this many words apart, in one sentence of one field.
     Words(u32),
 }
@@ -67,6 +69,11 @@ pub(crate) enum Node {
         min: u32,
     },
     Not(Box<Node>),
+    /// A rule with a name, for explanations ("implied parties").
+    Named {
+        name: String,
+        node: Box<Node>,
+    },
 }
 
 /// Whether a node held, and the hits (indices into `Scan::hits`, sorted) that
@@ -130,7 +137,7 @@ impl Ctx<'_> {
                 let positives: Vec<&Outcome> = children
                     .iter()
                     .zip(&outs)
-                    .filter(|(c, _)| !matches!(c, Node::Not(_)))
+                    .filter(|(c, _)| !is_negation(c))
                     .map(|(_, o)| o)
                     .collect();
                 let evidence = match within {
@@ -144,6 +151,7 @@ impl Ctx<'_> {
                 held: !self.eval(child).held,
                 evidence: Vec::new(),
             },
+            Node::Named { node, .. } => self.eval(node),
         }
     }
 
@@ -160,31 +168,31 @@ impl Ctx<'_> {
     /// sorted by position: the widest valid window ending at each hit.
     fn near(&self, parts: &[&Outcome], within: Within) -> Vec<u32> {
         let hits = &self.scan.hits;
-        let mut events: Vec<(u32, u32, u32, usize, u32)> = Vec::new();
+        let mut events: Vec<Event> = Vec::new();
         for (part, outcome) in parts.iter().enumerate() {
             for &i in &outcome.evidence {
                 let h = &hits[i as usize];
-                events.push((h.slot, h.segment, h.word, part, i));
+                events.push((h.slot, h.segment, h.clause, h.word, part, i));
             }
         }
         events.sort_unstable();
-        type Event = (u32, u32, u32, usize, u32);
         let fits = |a: &Event, b: &Event| {
             (a.0, a.1) == (b.0, b.1)
                 && match within {
                     Within::Segment => true,
-                    Within::Words(n) => b.2 - a.2 <= n,
+                    Within::Clause => a.2 == b.2,
+                    Within::Words(n) => b.3 - a.3 <= n,
                 }
         };
         let mut counts = vec![0usize; parts.len()];
         let (mut covered, mut left) = (0, 0);
         let mut marks = vec![0i32; events.len() + 1];
         for right in 0..events.len() {
-            let part = events[right].3;
+            let part = events[right].4;
             counts[part] += 1;
             covered += usize::from(counts[part] == 1);
             while !fits(&events[left], &events[right]) {
-                let lp = events[left].3;
+                let lp = events[left].4;
                 counts[lp] -= 1;
                 covered -= usize::from(counts[lp] == 0);
                 left += 1;
@@ -199,12 +207,24 @@ impl Ctx<'_> {
         for (i, e) in events.iter().enumerate() {
             depth += marks[i];
             if depth > 0 {
-                out.push(e.4);
+                out.push(e.5);
             }
         }
         out.sort_unstable();
         out.dedup();
         out
+    }
+}
+
+/// A hit in a proximity window: slot, segment, clause, word, part, hit index.
+type Event = (u32, u32, u32, u32, usize, u32);
+
+/// A `not`, named or not: checked for the whole item, not in the window.
+fn is_negation(node: &Node) -> bool {
+    match node {
+        Node::Not(_) => true,
+        Node::Named { node, .. } => is_negation(node),
+        _ => false,
     }
 }
 
@@ -233,6 +253,7 @@ pub(crate) fn describe(node: &Node, lex: &Lexicon) -> String {
             let mut s = "all".to_string();
             match within {
                 Some(Within::Segment) => s += " within sentence",
+                Some(Within::Clause) => s += " within clause",
                 Some(Within::Words(n)) => s += &format!(" within {n} words"),
                 None => {}
             }
@@ -244,6 +265,7 @@ pub(crate) fn describe(node: &Node, lex: &Lexicon) -> String {
         Node::Any { min, .. } if *min > 1 => format!("any min {min}"),
         Node::Any { .. } => "any".to_string(),
         Node::Not(_) => "not".to_string(),
+        Node::Named { name, .. } => format!("rule \"{name}\""),
     }
 }
 
@@ -251,7 +273,7 @@ pub(crate) fn describe(node: &Node, lex: &Lexicon) -> String {
 pub(crate) fn children(node: &Node) -> &[Node] {
     match node {
         Node::All { children, .. } | Node::Any { children, .. } => children,
-        Node::Not(child) => std::slice::from_ref(child),
+        Node::Not(child) | Node::Named { node: child, .. } => std::slice::from_ref(child),
         Node::Group { .. } => &[],
     }
 }

@@ -170,6 +170,10 @@ impl Tagger {
             surface: scan.surface(hit).to_string(),
             start,
             end,
+            place: term
+                .place
+                .and_then(|i| super::gazetteer::places().get(i as usize))
+                .map(super::gazetteer::Place::to_ref),
         }
     }
 
@@ -196,6 +200,32 @@ impl Tagger {
                 forms,
             })
         })
+    }
+
+    /// The term groups filled from the gazetteer: (group, country name,
+    /// number of its places compiled in), in group-name order. A place the
+    /// config's own terms already name is left to them (not counted).
+    pub fn gazetteer_groups(&self) -> Vec<(&str, &'static str, usize)> {
+        self.lex
+            .groups
+            .iter()
+            .enumerate()
+            .filter_map(|(gi, g)| {
+                let country = g.gazetteer.as_deref()?;
+                let places: BTreeSet<usize> = self
+                    .lex
+                    .terms
+                    .iter()
+                    .filter(|t| t.group == gi && t.place.is_some())
+                    .map(|t| t.entry)
+                    .collect();
+                Some((
+                    g.name.as_str(),
+                    super::gazetteer::country_name(country),
+                    places.len(),
+                ))
+            })
+            .collect()
     }
 
     pub(crate) fn info(&self) -> &[TopicInfo] {
