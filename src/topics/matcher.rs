@@ -229,7 +229,8 @@ fn clause_breaks(text: &str) -> Vec<usize> {
         let b = bytes[pos];
         // Not a colon: in a headline it introduces what the actor before it
         // said ("किम यो जोंग का बयान: रूस के साथ…").
-        let is_comma = b == b',';
+        // "20,000" is a number, not a break.
+        let is_comma = b == b',' && matches!(bytes.get(pos + 1), None | Some(b' '));
         let ends_segment = segment_break(text, pos);
         if ends_segment || is_comma {
             in_word = false;

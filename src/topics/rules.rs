@@ -47,7 +47,7 @@ pub(crate) enum Within {
     Segment,
     /// In one clause of one sentence (see `matcher::MIN_CLAUSE_WORDS`).
     Clause,
-    /// At most this many words apart, in one sentence of one field.
+    /// At most this many words apart, in one clause of one field.
     Words(u32),
 }
 
@@ -181,7 +181,9 @@ impl Ctx<'_> {
                 && match within {
                     Within::Segment => true,
                     Within::Clause => a.2 == b.2,
-                    Within::Words(n) => b.3 - a.3 <= n,
+                    // Words apart in one clause: a headline's comma between
+                    // two reports is no nearer than a sentence break.
+                    Within::Words(n) => a.2 == b.2 && b.3 - a.3 <= n,
                 }
         };
         let mut counts = vec![0usize; parts.len()];
