@@ -103,11 +103,11 @@ impl Lexicon {
             if let Some(country) = &def.gazetteer {
                 for (i, place) in gazetteer::places().iter().enumerate() {
                     let listed = || place.terms.iter().any(|t| written.contains(&fold_term(t)));
-                    if &place.country == country && !listed() {
+                    if place.country == country && !listed() {
                         add(place.name, place.terms.clone(), Some(i as u32))?;
                     }
                 }
-                if !gazetteer::places().iter().any(|p| &p.country == country) {
+                if !gazetteer::places().iter().any(|p| p.country == country) {
                     return Err(RuleError::UnknownGazetteer {
                         group: name.clone(),
                         country: country.clone(),

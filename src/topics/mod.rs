@@ -30,6 +30,8 @@ mod tagger;
 #[cfg(test)]
 mod corpus_tests;
 #[cfg(test)]
+mod geography_tests;
+#[cfg(test)]
 mod tests;
 
 pub use config::{RuleError, TermGroupDef, TopicDef, Weights, MAX_WITHIN_WORDS};

@@ -84,11 +84,27 @@ pub(crate) struct Outcome {
     pub evidence: Vec<u32>,
 }
 
-/// What evaluation needs: the lexicon, the scanned item and the topic's weights.
+/// What evaluation needs: the scanned item, its hits by group and the
+/// topic's weights.
 pub(crate) struct Ctx<'a> {
-    pub lex: &'a Lexicon,
     pub scan: &'a Scan<'a>,
     pub weights: Weights,
+    /// Per group, the hits that count for it (see [`hits_by_group`]).
+    pub by_group: &'a [Vec<u32>],
+}
+
+/// Per group, the indices of the item's hits that count for it, in order:
+/// computed once per item, so each rule node reads its group's hits instead
+/// of scanning them all, and a hundred topics cost little on an item that
+/// names none of their terms.
+pub(crate) fn hits_by_group(lex: &Lexicon, scan: &Scan) -> Vec<Vec<u32>> {
+    let mut out = vec![Vec::new(); lex.groups.len()];
+    for (i, h) in scan.hits.iter().enumerate() {
+        for &g in &lex.term_groups[h.term as usize] {
+            out[g].push(i as u32);
+        }
+    }
+    out
 }
 
 impl Ctx<'_> {
@@ -107,15 +123,16 @@ impl Ctx<'_> {
     pub fn eval(&self, node: &Node) -> Outcome {
         match node {
             Node::Group { group, min, fields } => {
-                let evidence: Vec<u32> = (0..self.scan.hits.len() as u32)
+                let Some(hits) = self.by_group.get(*group).filter(|h| !h.is_empty()) else {
+                    return Outcome::default();
+                };
+                let evidence: Vec<u32> = hits
+                    .iter()
+                    .copied()
                     .filter(|&i| {
                         let h = &self.scan.hits[i as usize];
                         let kind = self.scan.slots[h.slot as usize].kind;
-                        self.lex.term_groups[h.term as usize]
-                            .binary_search(group)
-                            .is_ok()
-                            && self.weight(h) > 0
-                            && fields.as_ref().is_none_or(|f| f.contains(&kind))
+                        self.weight(h) > 0 && fields.as_ref().is_none_or(|f| f.contains(&kind))
                     })
                     .collect();
                 self.with_min(true, evidence, *min)

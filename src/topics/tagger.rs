@@ -9,7 +9,7 @@ use super::explain::{self, Explanation};
 use super::lexicon::Lexicon;
 use super::matcher::{Matcher, Scan};
 use super::normalize::FOLDING_VERSION;
-use super::rules::{children, describe, Ctx, Node};
+use super::rules::{self, children, describe, Ctx, Node};
 use super::{EntityTerms, TagInput, TermMatch, TopicHit, TopicInfo, TopicSlug, TopicsConfig};
 
 /// The built-in topics, used when the config defines none.
@@ -124,12 +124,13 @@ impl Tagger {
     /// The topics the item is about, in config order, each with its evidence.
     pub fn tag(&self, doc: &TagInput<'_>) -> Vec<TopicHit> {
         let scan = self.matcher.scan(doc);
+        let by_group = rules::hits_by_group(&self.lex, &scan);
         let mut out = Vec::new();
         for (info, topic) in self.info.iter().zip(&self.rules) {
             let ctx = Ctx {
-                lex: &self.lex,
                 scan: &scan,
                 weights: topic.weights,
+                by_group: &by_group,
             };
             let outcome = ctx.eval(&topic.rule);
             if outcome.held {

@@ -15,7 +15,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 
 /// Most spellings returned for one name.
-pub const MAX_CANDIDATES: usize = 8;
+pub const MAX_CANDIDATES: usize = 10;
 
 /// Longer words are not names: no candidates (and the search stays small).
 const MAX_LETTERS: usize = 40;
@@ -121,7 +121,7 @@ fn is_vowel(b: u8) -> bool {
 
 /// Consonant letters and digraphs, longest first, with their renderings.
 const CONSONANTS: &[(&str, &[(&str, u16)])] = &[
-    ("shch", &[("श्च", 0)]),
+    ("shch", &[("श्च", 0), ("शच", 3)]),
     ("tch", &[("च", 0)]),
     ("kh", &[("ख़", 0)]),
     ("zh", &[("ज़", 0), ("झ", 3)]),
@@ -134,7 +134,7 @@ const CONSONANTS: &[(&str, &[(&str, u16)])] = &[
     ("ck", &[("क", 0)]),
     ("b", &[("ब", 0)]),
     ("c", &[("क", 0)]),
-    ("d", &[("द", 0), ("ड", 8)]),
+    ("d", &[("द", 0), ("ड", 5)]),
     ("f", &[("फ़", 0)]),
     ("g", &[("ग", 0)]),
     ("h", &[("ह", 0)]),
@@ -147,7 +147,7 @@ const CONSONANTS: &[(&str, &[(&str, u16)])] = &[
     ("q", &[("क", 0)]),
     ("r", &[("र", 0)]),
     ("s", &[("स", 0)]),
-    ("t", &[("त", 0), ("ट", 8)]),
+    ("t", &[("त", 0), ("ट", 5)]),
     ("v", &[("व", 0)]),
     ("w", &[("व", 0)]),
     ("x", &[("क्स", 0)]),
@@ -158,6 +158,8 @@ const CONSONANTS: &[(&str, &[(&str, u16)])] = &[
 #[derive(Debug, Clone, PartialEq)]
 enum Sound {
     Consonant(&'static [(&'static str, u16)]),
+    /// A doubled consonant letter (Ussuriysk, Tolyatti).
+    Double(&'static [(&'static str, u16)]),
     /// n or m before another consonant.
     Nasal {
         labial_next: bool,
@@ -180,8 +182,8 @@ fn word_sounds(word: &str) -> Option<Vec<Choices>> {
 
 fn split(w: &[u8]) -> Vec<Sound> {
     const VOWELS: &[&str] = &[
-        "iy", "yy", "ii", "ee", "oo", "ou", "ai", "ay", "ey", "oy", "ae", "eo", "eu", "oe", "ui",
-        "a", "e", "i", "o", "u",
+        "iy", "yy", "ii", "ee", "oo", "ou", "ai", "au", "ay", "ey", "oy", "ae", "eo", "eu", "oe",
+        "ui", "a", "e", "i", "o", "u",
     ];
     let mut out = Vec::new();
     let mut i = 0;
@@ -190,6 +192,12 @@ fn split(w: &[u8]) -> Vec<Sound> {
         if rest == b"burg" || rest == b"burgh" {
             out.push(Sound::Burg);
             break;
+        }
+        if i == 0 && rest.starts_with(b"ye") {
+            // Russian Е at the start: Yekaterinburg is also एकातेरिनबर्ग.
+            out.push(Sound::Vowel("ye"));
+            i += 2;
+            continue;
         }
         if rest[0] == b'y' && rest.get(1).is_some_and(|&b| is_vowel(b)) {
             out.push(Sound::Y);
@@ -233,11 +241,13 @@ fn split(w: &[u8]) -> Vec<Sound> {
             i += 1;
             continue;
         };
-        out.push(Sound::Consonant(choices));
         i += pat.len();
-        // A doubled consonant (ss, tt, ll) is one sound.
+        // A doubled consonant (ss, tt, ll) is one sound, written once or twice.
         if pat.len() == 1 && w.get(i) == Some(&pat.as_bytes()[0]) {
             i += 1;
+            out.push(Sound::Double(choices));
+        } else {
+            out.push(Sound::Consonant(choices));
         }
     }
     out
@@ -246,7 +256,7 @@ fn split(w: &[u8]) -> Vec<Sound> {
 fn is_consonant(s: Option<&Sound>) -> bool {
     matches!(
         s,
-        Some(Sound::Consonant(_) | Sound::Nasal { .. } | Sound::Burg)
+        Some(Sound::Consonant(_) | Sound::Double(_) | Sound::Nasal { .. } | Sound::Burg)
     )
 }
 
@@ -260,25 +270,18 @@ fn render(sounds: &[Sound]) -> Vec<Choices> {
         let after_consonant = is_consonant(prev) || prev == Some(&Sound::Y);
         let at_end = next.is_none();
         let choices: Choices = match s {
-            Sound::Consonant(base) => {
-                let cluster_next = is_consonant(next) || next == Some(&Sound::Y);
-                if next == Some(&Sound::Y) {
-                    // The y sound carries the join (्य or िय).
-                    base.to_vec()
-                } else if cluster_next {
-                    let final_cluster = sounds[i + 1..].iter().all(|s| is_consonant(Some(s)));
-                    let mut c: Choices = base
+            Sound::Consonant(base) => render_consonant(base, sounds, i, next),
+            Sound::Double(base) => {
+                let single = render_consonant(base, sounds, i, next);
+                let mut c = single.clone();
+                // Written twice: the first half with a virama (उस्सुरीस्क).
+                c.extend(
+                    single
                         .iter()
-                        .map(|&(d, cost)| (virama_form(d), cost))
-                        .collect();
-                    if !(final_cluster && sounds.len() - i == 2) {
-                        // A cluster written without the virama: बेलगोरोद.
-                        c.extend(base.iter().map(|&(d, cost)| (d, cost + 3)));
-                    }
-                    c
-                } else {
-                    base.to_vec()
-                }
+                        .filter(|(d, _)| !d.ends_with('्'))
+                        .map(|&(d, cost)| (doubled(d), cost + 4)),
+                );
+                c
             }
             Sound::Nasal { labial_next, m } => {
                 // Written without a virama only inside the word (वोनसान),
@@ -297,13 +300,59 @@ fn render(sounds: &[Sound]) -> Vec<Choices> {
                 c
             }
             Sound::Burg => vec![("बर्ग", 0)],
-            Sound::Y if after_consonant => vec![("्य", 0), ("य", 2), ("िय", 4)],
+            Sound::Y if after_consonant => vec![("्य", 0), ("य", 2), ("िय", 4), ("ाय", 5)],
             Sound::Y => vec![("य", 0)],
             Sound::Vowel(v) => vowel(v, prev, after_consonant, at_end),
         };
         out.push(choices);
     }
     out
+}
+
+/// A consonant's renderings: with a virama before another consonant (or
+/// without, at a cost: बेलगोरोद), plain before a vowel or at the end.
+fn render_consonant(
+    base: &'static [(&'static str, u16)],
+    sounds: &[Sound],
+    i: usize,
+    next: Option<&Sound>,
+) -> Choices {
+    if next == Some(&Sound::Y) || !is_consonant(next) {
+        // Before a vowel, at the end, or before y (which carries ्य or िय).
+        return base.to_vec();
+    }
+    let final_cluster = sounds[i + 1..].iter().all(|s| is_consonant(Some(s)));
+    let mut c: Choices = base
+        .iter()
+        .map(|&(d, cost)| (virama_form(d), cost))
+        .collect();
+    if !(final_cluster && sounds.len() - i == 2) {
+        c.extend(base.iter().map(|&(d, cost)| (d, cost + 3)));
+    }
+    c
+}
+
+/// A consonant written twice, the first with a virama: स → स्स.
+fn doubled(d: &'static str) -> &'static str {
+    match d {
+        "स" => "स्स",
+        "त" => "त्त",
+        "ट" => "ट्ट",
+        "ल" => "ल्ल",
+        "न" => "न्न",
+        "म" => "म्म",
+        "र" => "र्र",
+        "प" => "प्प",
+        "क" => "क्क",
+        "ब" => "ब्ब",
+        "द" => "द्द",
+        "ड" => "ड्ड",
+        "ग" => "ग्ग",
+        "फ़" => "फ़्फ़",
+        "ज़" => "ज़्ज़",
+        "व" => "व्व",
+        other => other,
+    }
 }
 
 /// Maps a consonant rendering to its half form (with a virama), for the
@@ -351,7 +400,9 @@ fn vowel(v: &str, prev: Option<&Sound>, after_consonant: bool, at_end: bool) -> 
         return match v {
             "a" if at_end => vec![("ा", 0)],
             "a" => vec![("ा", 0), ("", 4)],
-            "e" => vec![("े", 0), ("ै", 12)],
+            "e" if at_end => vec![("े", 0)],
+            // Unstressed e is often left to the inherent vowel (मेदवेदव, पर्म).
+            "e" => vec![("े", 0), ("", 6), ("ै", 12)],
             "i" | "y" if at_end => vec![("ी", 0), ("ि", 7)],
             "i" | "y" => vec![("ि", 0), ("ी", 4)],
             "o" => vec![("ो", 0)],
@@ -361,6 +412,7 @@ fn vowel(v: &str, prev: Option<&Sound>, after_consonant: bool, at_end: bool) -> 
             "oo" => vec![("ू", 0)],
             "ou" => vec![("ौ", 3), ("ोउ", 4), ("ू", 5), ("ो", 6)],
             "ai" => vec![("ाइ", 0), ("ै", 5)],
+            "au" => vec![("ाउ", 0), ("ौ", 2)],
             "ay" => vec![("ाय", 0), ("ै", 6), ("ाई", 6)],
             "ey" => vec![("ेई", 0), ("े", 6), ("ेय", 6)],
             "oy" => vec![("ोय", 0), ("ोई", 5), ("ॉय", 6)],
@@ -385,13 +437,14 @@ fn vowel(v: &str, prev: Option<&Sound>, after_consonant: bool, at_end: bool) -> 
     }
     let mut c = independent(v);
     if prev.is_none() && v == "e" {
-        c.push(("ये", 6)); // Russian Е: Yekaterinburg, Yelets
+        c.push(("ये", 6)); // Russian Е written E: Ekaterinburg
     }
     c
 }
 
 fn independent(v: &str) -> Choices {
     match v {
+        "ye" => vec![("ये", 0), ("ए", 3)],
         "a" => vec![("अ", 0), ("आ", 4)],
         "e" => vec![("ए", 0)],
         "i" | "y" => vec![("इ", 0), ("ई", 6)],
@@ -401,6 +454,7 @@ fn independent(v: &str) -> Choices {
         "oo" => vec![("ऊ", 0)],
         "ou" => vec![("औ", 0), ("ओउ", 4)],
         "ai" | "ay" => vec![("ऐ", 0), ("आइ", 3)],
+        "au" => vec![("औ", 0), ("आउ", 2)],
         "ey" | "ei" => vec![("एई", 0), ("ए", 4)],
         "oy" => vec![("ओय", 0)],
         "ae" => vec![("ए", 0), ("ऐ", 2)],
@@ -440,6 +494,10 @@ mod tests {
         ("Sakhalin", "साख़ालिन"),
         ("Yakutsk", "याकुत्स्क"),
         ("Ayang", "अयांग"),
+        ("Ussuriysk", "उस्सुरीस्क"),
+        ("Yekaterinburg", "एकातेरिनबर्ग"),
+        ("Krasnodar", "क्रास्नोडार"),
+        ("Barnaul", "बरनौल"),
     ];
 
     /// The candidates folded as the tagger folds them (nukta, ॉ).
