@@ -3,6 +3,7 @@
 //! `data/gazetteer/places.tsv` (GeoNames, CC BY 4.0; see the README there)
 //! and compiled into term groups that say `gazetteer = "RU"`.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -25,24 +26,26 @@ pub struct Place {
     pub terms: Vec<&'static str>,
 }
 
-/// What an explanation says of a matched place.
+/// What an explanation says of a matched place. Borrowed from the embedded
+/// data when made by the tagger (no allocation per match), owned when read
+/// back from the database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaceRef {
     /// Its usual English name.
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// city, federal subject, province, port…
-    pub kind: String,
+    pub kind: Cow<'static, str>,
     /// The country's English name.
-    pub country: String,
+    pub country: Cow<'static, str>,
 }
 
 impl Place {
     /// The reference an explanation carries.
     pub fn to_ref(&self) -> PlaceRef {
         PlaceRef {
-            name: self.name.to_string(),
-            kind: self.kind.to_string(),
-            country: country_name(self.country).to_string(),
+            name: Cow::Borrowed(self.name),
+            kind: Cow::Borrowed(self.kind),
+            country: Cow::Borrowed(country_name(self.country)),
         }
     }
 }

@@ -51,11 +51,7 @@ fn a_gazetteer_group_matches_places_in_both_scripts_and_names_them() {
         });
         assert_eq!(hits.len(), 1, "{title}");
         let place = hits[0].matches.iter().find_map(|m| m.place.clone());
-        assert_eq!(
-            place.map(|p| p.country),
-            Some("Russia".to_string()),
-            "{title}"
-        );
+        assert_eq!(place.map(|p| p.country), Some("Russia".into()), "{title}");
     }
     let shown = t
         .explain(&TagInput {

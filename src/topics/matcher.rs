@@ -106,6 +106,11 @@ impl Matcher {
             .iter()
             .enumerate()
             .map(|(i, c)| (Field::Category(i), c.as_str()));
+        // Folding rarely grows text: reserve once instead of growing by doubling.
+        let total = fields.iter().map(|(_, f)| f.len() + 1).sum::<usize>()
+            + doc.categories.iter().map(|c| c.len() + 1).sum::<usize>();
+        scan.folded.text.reserve(total);
+        scan.folded.map.reserve(total);
         for (field, source) in fields.into_iter().chain(cats) {
             if source.trim().is_empty() {
                 continue;
@@ -204,6 +209,7 @@ fn locate(text: &str, title_end: usize, hits: &mut [Hit]) {
 }
 
 /// Whether the byte at `pos` ends a sentence (see [`locate`]).
+#[inline]
 fn segment_break(text: &str, pos: usize) -> bool {
     let bytes = text.as_bytes();
     match bytes[pos] {

@@ -1,5 +1,7 @@
 //! Rule trees and their evaluation over an item's hits.
 
+use std::borrow::Cow;
+
 use super::config::Weights;
 use super::lexicon::Lexicon;
 use super::matcher::{Hit, Scan};
@@ -77,11 +79,12 @@ pub(crate) enum Node {
 }
 
 /// Whether a node held, and the hits (indices into `Scan::hits`, sorted) that
-/// are its evidence.
+/// are its evidence: borrowed from the item's hits by group when a group's
+/// hits all count, so a rule tree copies no evidence it does not change.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Outcome {
+pub(crate) struct Outcome<'a> {
     pub held: bool,
-    pub evidence: Vec<u32>,
+    pub evidence: Cow<'a, [u32]>,
 }
 
 /// What evaluation needs: the scanned item, its hits by group and the
@@ -107,7 +110,7 @@ pub(crate) fn hits_by_group(lex: &Lexicon, scan: &Scan) -> Vec<Vec<u32>> {
     out
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     fn weight(&self, hit: &Hit) -> u32 {
         self.weights.of(self.scan.slots[hit.slot as usize].kind)
     }
@@ -120,36 +123,57 @@ impl Ctx<'_> {
     }
 
     /// Evaluates `node` over the item.
-    pub fn eval(&self, node: &Node) -> Outcome {
+    pub fn eval(&self, node: &Node) -> Outcome<'a> {
         match node {
             Node::Group { group, min, fields } => {
-                let Some(hits) = self.by_group.get(*group).filter(|h| !h.is_empty()) else {
+                let by_group: &'a [Vec<u32>] = self.by_group;
+                let Some(hits) = by_group.get(*group).filter(|h| !h.is_empty()) else {
                     return Outcome::default();
                 };
-                let evidence: Vec<u32> = hits
-                    .iter()
-                    .copied()
-                    .filter(|&i| {
-                        let h = &self.scan.hits[i as usize];
-                        let kind = self.scan.slots[h.slot as usize].kind;
-                        self.weight(h) > 0 && fields.as_ref().is_none_or(|f| f.contains(&kind))
-                    })
-                    .collect();
+                let counts = |&i: &u32| {
+                    let h = &self.scan.hits[i as usize];
+                    let kind = self.scan.slots[h.slot as usize].kind;
+                    self.weight(h) > 0 && fields.as_ref().is_none_or(|f| f.contains(&kind))
+                };
+                let evidence = if hits.iter().all(counts) {
+                    Cow::Borrowed(hits.as_slice())
+                } else {
+                    Cow::Owned(hits.iter().copied().filter(counts).collect())
+                };
                 self.with_min(true, evidence, *min)
             }
             Node::Any { children, min } => {
-                let outs: Vec<Outcome> = children.iter().map(|c| self.eval(c)).collect();
-                let held = outs.iter().any(|o| o.held);
-                self.with_min(held, union(outs.into_iter().filter(|o| o.held)), *min)
+                let held: Vec<Outcome> = children
+                    .iter()
+                    .map(|c| self.eval(c))
+                    .filter(|o| o.held)
+                    .collect();
+                let any = !held.is_empty();
+                let evidence = match held.len() {
+                    0 => Cow::Borrowed(&[][..]),
+                    1 => held
+                        .into_iter()
+                        .next()
+                        .map(|o| o.evidence)
+                        .unwrap_or_default(),
+                    _ => Cow::Owned(union(held.into_iter())),
+                };
+                self.with_min(any, evidence, *min)
             }
             Node::All {
                 children,
                 within,
                 min,
             } => {
-                let outs: Vec<Outcome> = children.iter().map(|c| self.eval(c)).collect();
-                if !outs.iter().all(|o| o.held) {
-                    return Outcome::default();
+                // Stop at the first part that fails: most items name none of
+                // most topics' terms, and nothing is allocated for them.
+                let mut outs: Vec<Outcome> = Vec::new();
+                for c in children {
+                    let o = self.eval(c);
+                    if !o.held {
+                        return Outcome::default();
+                    }
+                    outs.push(o);
                 }
                 let positives: Vec<&Outcome> = children
                     .iter()
@@ -157,26 +181,28 @@ impl Ctx<'_> {
                     .filter(|(c, _)| !is_negation(c))
                     .map(|(_, o)| o)
                     .collect();
-                let evidence = match within {
+                let evidence: Cow<'a, [u32]> = Cow::Owned(match within {
                     None => union(positives.into_iter().cloned()),
                     Some(w) => self.near(&positives, *w),
-                };
+                });
                 let held = within.is_none() || !evidence.is_empty();
                 self.with_min(held, evidence, *min)
             }
             Node::Not(child) => Outcome {
                 held: !self.eval(child).held,
-                evidence: Vec::new(),
+                evidence: Cow::Borrowed(&[]),
             },
             Node::Named { node, .. } => self.eval(node),
         }
     }
 
-    fn with_min(&self, held: bool, evidence: Vec<u32>, min: u32) -> Outcome {
-        let held = held && self.weighted(&evidence) >= u64::from(min);
+    fn with_min(&self, held: bool, evidence: Cow<'a, [u32]>, min: u32) -> Outcome<'a> {
+        // Every hit weighs at least 1, so min 1 needs no sum.
+        let held = held
+            && (min <= 1 && !evidence.is_empty() || self.weighted(&evidence) >= u64::from(min));
         Outcome {
             held,
-            evidence: if held { evidence } else { Vec::new() },
+            evidence: if held { evidence } else { Cow::Borrowed(&[]) },
         }
     }
 
@@ -187,7 +213,7 @@ impl Ctx<'_> {
         let hits = &self.scan.hits;
         let mut events: Vec<Event> = Vec::new();
         for (part, outcome) in parts.iter().enumerate() {
-            for &i in &outcome.evidence {
+            for &i in outcome.evidence.iter() {
                 let h = &hits[i as usize];
                 events.push((h.slot, h.segment, h.clause, h.word, part, i));
             }
@@ -247,8 +273,8 @@ fn is_negation(node: &Node) -> bool {
     }
 }
 
-fn union(outs: impl Iterator<Item = Outcome>) -> Vec<u32> {
-    let mut all: Vec<u32> = outs.flat_map(|o| o.evidence).collect();
+fn union<'a>(outs: impl Iterator<Item = Outcome<'a>>) -> Vec<u32> {
+    let mut all: Vec<u32> = outs.flat_map(|o| o.evidence.into_owned()).collect();
     all.sort_unstable();
     all.dedup();
     all
