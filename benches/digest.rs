@@ -41,6 +41,7 @@ fn bench_render(now: DateTime<Utc>) {
             first_seen: now - Duration::minutes(i as i64),
             story_id: Some(i as i64),
             representative: true,
+            image: Some(format!("https://outlet{}.example/img/{i}.jpg", i % 7)),
         })
         .collect();
     let period = DigestPeriod::new(now - Duration::days(1), now).expect("a day is not empty");

@@ -128,7 +128,7 @@ fn run_feed_server() {
     );
     let served_mb = bodies.iter().map(|(b, _)| b.len()).sum::<usize>() as f64 / 1e6;
     let app = Router::new()
-        .route("/feed/:n", get(serve))
+        .route("/feed/{n}", get(serve))
         .with_state(bodies);
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

@@ -119,7 +119,7 @@ fn main() {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let app = Router::new()
-        .route("/feed/:n", get(feed))
+        .route("/feed/{n}", get(feed))
         .with_state(Arc::clone(&server));
     runtime.spawn(async move { axum::serve(listener, app).await });
 

@@ -256,6 +256,7 @@ fn synthetic_item(i: usize, text: &str, start: chrono::DateTime<chrono::Utc>) ->
         published: Some(start + chrono::Duration::seconds(i as i64 * SECONDS_APART)),
         updated: None,
         content_hash: format!("h{i}"),
+        media: Default::default(),
     }
 }
 

@@ -40,7 +40,7 @@ fn word(seed: usize) -> String {
     const EN: [&str; 12] = [
         "ka", "ro", "mi", "tan", "vel", "os", "dri", "um", "pe", "sar", "lo", "ga",
     ];
-    let parts = if seed % 2 == 0 { HI } else { EN };
+    let parts = if seed.is_multiple_of(2) { HI } else { EN };
     (0..3)
         .map(|i| parts[(seed / 12usize.pow(i)) % 12])
         .collect()

@@ -678,10 +678,15 @@ impl Validator {
 
     fn digest(&self, raw: &RawDigest) -> Result<(), ConfigError> {
         use std::str::FromStr;
-        cron::Schedule::from_str(&raw.schedule).map_err(|e| {
+        // cron's own message is the expression over a caret line; one line
+        // naming the value reads better in a log.
+        cron::Schedule::from_str(&raw.schedule).map_err(|_| {
             self.invalid(
                 "digest.schedule",
-                format!("expected a cron expression with seconds (\"0 0 7 * * *\"): {e}"),
+                format!(
+                    "expected a cron expression with seconds (\"0 0 7 * * *\"), not {:?}",
+                    raw.schedule
+                ),
             )
         })?;
         raw.timezone.parse::<chrono_tz::Tz>().map_err(|_| {

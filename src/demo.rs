@@ -133,7 +133,7 @@ fn demo_config(
     outbox: &Path,
 ) -> Result<String> {
     let mut key = [0u8; 32];
-    getrandom::getrandom(&mut key).context("reading the system's random source")?;
+    getrandom::fill(&mut key).context("reading the system's random source")?;
     let feeds: String = outlets
         .iter()
         .map(|o| format!("[[feeds]]\nurl = \"http://{outlets_at}/{}\"\n", o.file))
@@ -235,7 +235,7 @@ fn print_feeds(config: &Config) -> Result<()> {
 /// Starts the outlets' server on 127.0.0.1 and a free port.
 async fn serve_outlets(outlets: Vec<Outlet>) -> Result<SocketAddr> {
     let app = Router::new()
-        .route("/:file", get(outlet_file))
+        .route("/{file}", get(outlet_file))
         .with_state(outlets);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

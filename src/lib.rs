@@ -16,6 +16,8 @@ pub mod digest;
 pub mod fetch;
 /// Article pages → main text without boilerplate, for full-text feeds (issue #7).
 pub mod fulltext;
+/// The HTML escaper of the askama templates.
+pub mod html_escape;
 /// Types that cross stages.
 pub mod model;
 /// Parsed feed → normalised items (plain text, sanitised HTML, UTC, identity).

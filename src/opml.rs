@@ -1,5 +1,6 @@
 //! OPML 2.0 (http://opml.org/spec2.opml): the feed list in and out.
 
+use quick_xml::escape::unescape;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
 
@@ -22,6 +23,8 @@ pub struct Outline {
 /// Every `<outline>` with an `xmlUrl`, at any depth (folders are flattened).
 pub fn read(xml: &str) -> Result<Vec<Outline>, OpmlError> {
     let mut reader = Reader::from_str(xml);
+    // A bare `&` in text (`AT&T`) is no reason to reject a subscription list.
+    reader.config_mut().allow_dangling_amp = true;
     let mut outlines = Vec::new();
     loop {
         match reader.read_event() {
@@ -35,7 +38,12 @@ pub fn read(xml: &str) -> Result<Vec<Outline>, OpmlError> {
                                 .as_ref()
                                 .eq_ignore_ascii_case(name.as_bytes())
                         })
-                        .and_then(|a| a.unescape_value().ok())
+                        .and_then(|a| {
+                            // Predefined and numeric references, without
+                            // attribute-value whitespace normalisation.
+                            let raw = String::from_utf8_lossy(&a.value);
+                            unescape(&raw).ok().map(|v| v.into_owned())
+                        })
                         .map(|v| v.trim().to_string())
                         .filter(|v| !v.is_empty())
                 };

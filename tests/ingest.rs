@@ -149,7 +149,7 @@ fn start_server() -> Server {
         .unwrap();
     let seen: Seen = Arc::default();
     let app = Router::new()
-        .route("/feeds/:name", get(feed))
+        .route("/feeds/{name}", get(feed))
         .with_state(seen.clone());
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

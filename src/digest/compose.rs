@@ -57,6 +57,23 @@ pub struct Story {
     pub summary: String,
     /// Other outlets whose items of the period are in the same story.
     pub also_reported_by: Vec<String>,
+    /// A thumbnail to show beside it (absolute http(s) URL).
+    pub image: Option<String>,
+}
+
+/// Longest alt text of a thumbnail, in characters: the title, cut short.
+const ALT_CHARS: usize = 40;
+
+/// Stories that carry a thumbnail, from the top of the digest: a digest is
+/// a list to scan, and a hundred pictures would take a hundred stories past
+/// the size at which Gmail clips a message (102 KB).
+pub(crate) const MAX_THUMBNAILS: usize = 5;
+
+impl Story {
+    /// The thumbnail's alt text: the story's title, shortened.
+    pub fn image_alt(&self) -> String {
+        shorten(&self.title, ALT_CHARS)
+    }
 }
 
 /// Groups `items` (newest first) into sections for `topics` (slug, name),
@@ -67,7 +84,7 @@ pub fn compose(
     topics: &[(String, String)],
     items: &[DigestItemRow],
 ) -> DigestPlan {
-    let sections = topics
+    let mut sections: Vec<Section> = topics
         .iter()
         .filter_map(|(slug, name)| {
             let stories = stories(items.iter().filter(|i| &i.topic == slug), timezone);
@@ -78,6 +95,16 @@ pub fn compose(
             })
         })
         .collect();
+    let mut pictured = 0;
+    for story in sections.iter_mut().flat_map(|s| s.stories.iter_mut()) {
+        if story.image.is_some() {
+            if pictured == MAX_THUMBNAILS {
+                story.image = None;
+            } else {
+                pictured += 1;
+            }
+        }
+    }
     DigestPlan {
         period,
         timezone,
@@ -135,6 +162,10 @@ fn story(item: &DigestItemRow, tz: Tz) -> Story {
         time: local_time(item.first_seen, tz),
         summary: shorten(item.summary.as_deref().unwrap_or(""), SUMMARY_CHARS),
         also_reported_by: Vec::new(),
+        image: item
+            .image
+            .clone()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
     }
 }
 
@@ -192,6 +223,7 @@ mod tests {
             first_seen: DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap(),
             story_id: None,
             representative: false,
+            image: None,
         }
     }
 

@@ -181,10 +181,14 @@ pub fn is_due(
     let Ok(schedule) = schedule else {
         return false;
     };
+    // A local time that occurs twice (clocks going back) fires at both
+    // instants, starting from the earlier one even when the anchor lies
+    // between them: the first firing after the anchor is the one that counts.
     schedule
         .after(&anchor.with_timezone(&tz))
-        .next()
-        .is_some_and(|fire| fire.with_timezone(&Utc) <= now)
+        .map(|fire| fire.with_timezone(&Utc))
+        .find(|fire| *fire > anchor)
+        .is_some_and(|fire| fire <= now)
 }
 
 fn timezone(sub: &SubscriberRow, config: &Config) -> Tz {
@@ -432,6 +436,55 @@ mod tests {
                 "2026-11-22T09:00:00Z",
                 true,
                 "after four days down: due once",
+            ),
+        ];
+        for (anchor, now, due, what) in cases {
+            assert_eq!(is_due(&sub, &config, at(anchor), at(now)), due, "{what}");
+        }
+    }
+
+    #[test]
+    fn local_times_that_occur_twice_or_never_are_handled() {
+        let config = Config::from_toml("", None).unwrap();
+        // 01:30 in London: twice on 25 Oct 2026 (00:30Z in BST, 01:30Z in
+        // GMT), never on 29 Mar 2026 (clocks jump from 01:00 to 02:00).
+        let sub = subscriber("0 30 1 * * *", "Europe/London");
+        let cases = [
+            (
+                "2026-10-24T00:30:00Z",
+                "2026-10-25T00:30:00Z",
+                true,
+                "an ambiguous time fires at its first occurrence",
+            ),
+            (
+                "2026-10-25T00:30:00Z",
+                "2026-10-25T01:30:00Z",
+                false,
+                "and not again at its second",
+            ),
+            (
+                "2026-10-25T01:10:00Z",
+                "2026-10-25T01:20:00Z",
+                false,
+                "an anchor inside the repeated hour: the earlier 01:30 is past",
+            ),
+            (
+                "2026-10-25T01:10:00Z",
+                "2026-10-25T01:30:00Z",
+                true,
+                "so the second 01:30 is the next firing",
+            ),
+            (
+                "2026-03-28T01:30:00Z",
+                "2026-03-29T12:00:00Z",
+                false,
+                "a time that does not exist that day does not fire",
+            ),
+            (
+                "2026-03-28T01:30:00Z",
+                "2026-03-30T00:30:00Z",
+                true,
+                "the next day's digest covers both days",
             ),
         ];
         for (anchor, now, due, what) in cases {

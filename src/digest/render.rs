@@ -122,6 +122,8 @@ mod tests {
                 .take(super::super::compose::SUMMARY_CHARS)
                 .collect(),
             also_reported_by: vec!["Outlet B".into()],
+            image: (i < super::super::compose::MAX_THUMBNAILS)
+                .then(|| format!("https://img.example.org/{i}/photo.jpg?w=960&h=\"540\"")),
         };
         DigestPlan {
             period: DigestPeriod::new(t, t + chrono::Duration::days(1)).unwrap(),
@@ -164,9 +166,37 @@ mod tests {
     }
 
     #[test]
-    fn a_hundred_items_stay_under_100_kb_of_html() {
+    fn a_hundred_items_with_thumbnails_stay_under_100_kb_of_html() {
         let r = render(&plan(100), "a@example.org", &links()).unwrap();
         assert!(r.html.len() < 100 * 1024, "{} bytes", r.html.len());
-        assert!(!r.html.contains("<script") && !r.html.contains("<img"));
+        assert!(!r.html.contains("<script"));
+        assert_eq!(
+            r.html.matches("<img ").count(),
+            super::super::compose::MAX_THUMBNAILS,
+            "thumbnails on the top stories"
+        );
+    }
+
+    #[test]
+    fn thumbnails_are_escaped_sized_and_described() {
+        let r = render(&plan(1), "a@example.org", &links()).unwrap();
+        assert!(
+            r.html
+                .contains(r#"src="https://img.example.org/0/photo.jpg?w=960&amp;h=&#34;540&#34;""#)
+                || r.html.contains(
+                    r#"src="https://img.example.org/0/photo.jpg?w=960&amp;h=&quot;540&quot;""#
+                ),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"width="96" height="64" align="right""#));
+        assert!(
+            r.html.contains(r#"alt="&lt;b&gt;पुतिन&lt;/b&gt; और किम"#),
+            "the title, escaped, as alt text"
+        );
+        assert!(
+            !r.text.contains("photo.jpg"),
+            "no picture in the plain-text part"
+        );
     }
 }

@@ -179,7 +179,7 @@ pub fn build_notice(
     text: String,
 ) -> Result<Message, SendError> {
     let mut nonce = [0u8; 16];
-    getrandom::getrandom(&mut nonce).map_err(|e| SendError::Random(e.to_string()))?;
+    getrandom::fill(&mut nonce).map_err(|e| SendError::Random(e.to_string()))?;
     Ok(Message::builder()
         .from(from.clone())
         .reply_to(reply_to.clone())

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::media::ItemMedia;
+
 /// Stable identity of an item within its feed: the feed's guid/id, else its
 /// link, else a hash of title and content.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -77,6 +79,9 @@ pub struct NewItem {
     pub published: Option<DateTime<Utc>>,
     /// Last-updated date in UTC; clamped like `published`.
     pub updated: Option<DateTime<Utc>>,
-    /// Hex SHA-256 over title, summary and content: a change means "update in place".
+    /// Its picture and attachments.
+    pub media: ItemMedia,
+    /// Hex SHA-256 over title, summary, content and (when there is any)
+    /// media: a change means "update in place".
     pub content_hash: String,
 }

@@ -3,8 +3,10 @@
 
 pub mod feed;
 pub mod item;
+pub mod media;
 
 pub use feed::{FeedMeta, FeedUrl, NormalizedFeed};
 pub use item::{ItemKey, NewItem, SanitizedHtml};
+pub use media::{Attachment, ItemMedia};
 pub mod subscriber;
 pub use subscriber::{daily_cron, daily_time, DigestPeriod, SubscriberEmail};

@@ -2,7 +2,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::model::ItemKey;
+use crate::model::{ItemKey, ItemMedia};
 
 /// Separates fields inside a hash input, so that ("ab", "c") ≠ ("a", "bc").
 const FIELD_SEPARATOR: &[u8] = &[0x1F];
@@ -23,9 +23,32 @@ pub fn item_key(
     }
 }
 
-/// Hex SHA-256 over title, summary and content: a change means "update in place".
-pub fn content_hash(title: &str, summary: Option<&str>, content: Option<&str>) -> String {
-    hash_fields(&[title, summary.unwrap_or(""), content.unwrap_or("")])
+/// Hex SHA-256 over title, summary, content and media: a change means
+/// "update in place". Media enter the hash only when there are any, so an
+/// item without media keeps the hash it had before khabar read media.
+pub fn content_hash(
+    title: &str,
+    summary: Option<&str>,
+    content: Option<&str>,
+    media: &ItemMedia,
+) -> String {
+    let mut fields = vec![title, summary.unwrap_or(""), content.unwrap_or("")];
+    let described;
+    if !media.is_empty() {
+        described = media_fields(media);
+        fields.extend(described.iter().map(String::as_str));
+    }
+    hash_fields(&fields)
+}
+
+/// The picture and each attachment's URL and type, one field each.
+fn media_fields(media: &ItemMedia) -> Vec<String> {
+    let image = media.image.clone().unwrap_or_default();
+    let files = media
+        .attachments
+        .iter()
+        .map(|a| format!("{} {}", a.url, a.mime_type.as_deref().unwrap_or("")));
+    std::iter::once(image).chain(files).collect()
 }
 
 fn hash_fields(fields: &[&str]) -> String {
@@ -71,8 +94,8 @@ mod tests {
         assert_eq!(want.len(), 64);
         assert_ne!(item_key(None, None, "उत्तर कोरिया", Some("<p>y</p>")), key);
         assert_ne!(
-            content_hash("ab", Some("c"), None),
-            content_hash("a", Some("bc"), None)
+            content_hash("ab", Some("c"), None, &ItemMedia::default()),
+            content_hash("a", Some("bc"), None, &ItemMedia::default())
         );
     }
 }

@@ -16,6 +16,7 @@
 mod dates;
 mod html;
 mod identity;
+mod media;
 mod report;
 mod text;
 mod urls;
@@ -104,11 +105,14 @@ fn item(entry: &ParsedEntry, feed_base: Option<&Url>, now: DateTime<Utc>) -> New
         .as_deref()
         .and_then(|l| urls::absolute_link(l, base.as_ref()));
     let title = entry.title.as_ref().map(title).unwrap_or_default();
-    let summary = entry
-        .summary
-        .as_ref()
+    // Media RSS `media:description` stands in when the entry has no summary
+    // (a YouTube or photo feed's only text).
+    let summary = [entry.summary.as_ref(), entry.media_description.as_ref()]
+        .into_iter()
+        .flatten()
         .map(plain_text)
-        .filter(|s| !s.is_empty());
+        .find(|s| !s.is_empty());
+    let media = media::item_media(&entry.media, base.as_ref());
     let content = entry
         .content
         .as_ref()
@@ -122,7 +126,7 @@ fn item(entry: &ParsedEntry, feed_base: Option<&Url>, now: DateTime<Utc>) -> New
         content_str.or(summary.as_deref()),
     );
     NewItem {
-        content_hash: identity::content_hash(&title, summary.as_deref(), content_str),
+        content_hash: identity::content_hash(&title, summary.as_deref(), content_str, &media),
         key,
         guid,
         link,
@@ -130,11 +134,13 @@ fn item(entry: &ParsedEntry, feed_base: Option<&Url>, now: DateTime<Utc>) -> New
             .authors
             .iter()
             .filter_map(|a| text::author_name(&html_to_text(a)))
+            .map(trim_edges)
+            .filter(|a| !a.is_empty())
             .collect(),
         categories: entry
             .categories
             .iter()
-            .map(|c| text::title_text(c, false))
+            .map(|c| trim_edges(text::title_text(c, false)))
             .filter(|c| !c.is_empty())
             .collect(),
         published: entry
@@ -148,11 +154,26 @@ fn item(entry: &ParsedEntry, feed_base: Option<&Url>, now: DateTime<Utc>) -> New
         title,
         summary,
         content,
+        media,
     }
 }
 
 fn title(value: &Text) -> String {
-    text::title_text(&value.value, value.kind == TextKind::Html)
+    trim_edges(text::title_text(&value.value, value.kind == TextKind::Html))
+}
+
+/// Whitespace of every kind at the ends removed (U+00A0 from `&nbsp;`, the
+/// ideographic space, zero-width spaces and a stray BOM): outlets pad
+/// titles with them, and an invisible difference must not make two
+/// identical headlines differ. Inside the text they stay.
+fn trim_edges(text: String) -> String {
+    let edge = |c: char| c.is_whitespace() || matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}');
+    let trimmed = text.trim_matches(edge);
+    if trimmed.len() == text.len() {
+        text
+    } else {
+        trimmed.to_owned()
+    }
 }
 
 fn plain_text(value: &Text) -> String {
@@ -305,6 +326,99 @@ mod tests {
         assert!(
             html.contains(r#"href="https://cdn.example.in/a/b.html" rel="noopener noreferrer""#),
             "link: {html}"
+        );
+    }
+
+    // See: issue #12 — a trailing no-break space made equal headlines differ.
+    #[test]
+    fn titles_lose_whitespace_of_every_kind_at_the_ends() {
+        let cases = [
+            (
+                "no-break space",
+                "<title>पुतिन से मिले किम&nbsp;</title>",
+                "पुतिन से मिले किम",
+            ),
+            (
+                "ideographic and zero-width",
+                "<title>\u{3000}\u{200B}Kim\u{2003}</title>",
+                "Kim",
+            ),
+            ("inside stays", "<title> a&nbsp;b </title>", "a\u{a0}b"),
+        ];
+        for (name, inner, want) in cases {
+            assert_eq!(
+                normalize(&rss_item(inner), None).items[0].title,
+                want,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn youtube_style_media_gives_summary_and_picture() {
+        let body = r#"<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">
+            <entry><id>yt:video:abc</id><title>वीडियो</title>
+            <link rel="alternate" href="https://www.youtube.com/watch?v=abc"/>
+            <link rel="enclosure" type="audio/mpeg" length="1200" href="/a.mp3"/>
+            <media:group><media:title>वीडियो</media:title>
+              <media:content url="https://www.youtube.com/v/abc" type="application/x-shockwave-flash" width="640"/>
+              <media:thumbnail url="https://i.ytimg.com/vi/abc/hqdefault.jpg" width="480" height="360"/>
+              <media:description>पुतिन और किम की मुलाक़ात</media:description>
+            </media:group></entry></feed>"#;
+        let item = &normalize(body.as_bytes(), None).items[0];
+        assert_eq!(item.summary.as_deref(), Some("पुतिन और किम की मुलाक़ात"));
+        assert_eq!(
+            item.link.as_deref(),
+            Some("https://www.youtube.com/watch?v=abc"),
+            "the enclosure is not the link"
+        );
+        assert_eq!(
+            item.media.image.as_deref(),
+            Some("https://i.ytimg.com/vi/abc/hqdefault.jpg")
+        );
+        let urls: Vec<&str> = item
+            .media
+            .attachments
+            .iter()
+            .map(|a| a.url.as_str())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "https://news.example.in/a.mp3",
+                "https://www.youtube.com/v/abc"
+            ]
+        );
+        assert_eq!(item.media.attachments[0].size_bytes, Some(1200));
+    }
+
+    #[test]
+    fn a_summary_wins_over_media_description_and_media_change_the_hash() {
+        let with = |media: &str| {
+            rss_item(&format!(
+                "<title>t</title><description>own</description>{media}\
+                 <media:description xmlns:media='http://search.yahoo.com/mrss/'>other</media:description>"
+            ))
+        };
+        let plain = normalize(&with(""), None);
+        assert_eq!(plain.items[0].summary.as_deref(), Some("own"));
+        let enclosed = normalize(
+            &with("<enclosure url='https://cdn.example.in/p.jpg' type='image/jpeg' length='10'/>"),
+            None,
+        );
+        assert_eq!(
+            enclosed.items[0].media.image.as_deref(),
+            Some("https://cdn.example.in/p.jpg")
+        );
+        assert_ne!(plain.items[0].content_hash, enclosed.items[0].content_hash);
+        let no_media = normalize(
+            &rss_item("<title>t</title><description>own</description>"),
+            None,
+        );
+        assert_eq!(
+            no_media.items[0].content_hash,
+            identity::content_hash("t", Some("own"), None, &Default::default()),
+            "items without media keep the hash they always had"
         );
     }
 

@@ -6,8 +6,10 @@ use serde_json::{json, Value};
 use crate::model::{NewItem, NormalizedFeed};
 
 /// `{"feed": {title, link, language, updated}, "items": [{id, title, link,
-/// published, updated, authors, categories, summary, content}]}`; absent
-/// values are `null`, lists `[]`, dates RFC 3339 in UTC.
+/// published, updated, authors, categories, summary, content, image,
+/// attachments}]}`; absent values are `null`, lists `[]`, dates RFC 3339 in
+/// UTC. `image` is the item's picture, `attachments` its files as JSON Feed
+/// names them (`url`, `mime_type`, `size_in_bytes`, `duration_in_seconds`).
 pub fn parse_report(feed: &NormalizedFeed) -> Value {
     let meta = &feed.meta;
     json!({
@@ -32,6 +34,13 @@ fn item(item: &NewItem) -> Value {
         "categories": item.categories,
         "summary": item.summary,
         "content": item.content.as_ref().map(|c| c.as_str()),
+        "image": item.media.image,
+        "attachments": item.media.attachments.iter().map(|a| json!({
+            "url": a.url,
+            "mime_type": a.mime_type,
+            "size_in_bytes": a.size_bytes,
+            "duration_in_seconds": a.duration_secs,
+        })).collect::<Vec<_>>(),
     })
 }
 

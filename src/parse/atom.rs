@@ -2,7 +2,7 @@
 //! their `type` (1.0: text/html/xhtml; 0.3: a media type and `mode`).
 
 use super::dom::{Element, Ns};
-use super::{join_base, push_unique, ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};
+use super::{join_base, media, push_unique, ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};
 
 /// Where Atom's own elements live (Atom 0.3 documents sometimes omit the namespace).
 const CORE: &[Ns] = &[Ns::Atom, Ns::None, Ns::Root];
@@ -38,6 +38,7 @@ fn entry(entry: &Element, feed_base: Option<&str>) -> ParsedEntry {
     let content = entry
         .child(CORE, "content")
         .filter(|c| c.attr("src").is_none());
+    let media = media::read(entry, CORE);
     ParsedEntry {
         id: child_text(entry, CORE, "id"),
         title: text_construct(entry.child(CORE, "title"), base.as_deref()),
@@ -69,15 +70,19 @@ fn entry(entry: &Element, feed_base: Option<&str>) -> ParsedEntry {
             .or_else(|| child_text(entry, CORE, "modified"))
             .or_else(|| child_text(entry, DC, "date"))
             .or_else(|| child_text(entry, DCTERMS, "modified")),
+        media: media.media,
+        media_description: media.description,
         base,
     }
 }
 
-/// The `rel="alternate"` link (a link without `rel` is an alternate), else the first link.
+/// The `rel="alternate"` link (a link without `rel` is an alternate), else
+/// the first link that is not an enclosure.
 fn alternate_link(parent: &Element) -> Option<String> {
     let links: Vec<&Element> = parent
         .children_named(CORE, "link")
         .filter(|l| l.attr("href").is_some())
+        .filter(|l| l.attr("rel").is_none_or(|r| r.trim() != "enclosure"))
         .collect();
     let alternate = links
         .iter()

@@ -130,9 +130,11 @@ fn prolog_encoding(body: &[u8]) -> Option<&'static Encoding> {
 }
 
 fn detect(body: &[u8]) -> &'static Encoding {
-    let mut detector = chardetng::EncodingDetector::new();
+    // ISO-2022-JP stays a possible guess, as in chardetng 0.1: feed text is
+    // sanitised before it reaches any page, so its script risk does not apply.
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
     detector.feed(body, true);
-    detector.guess(None, true)
+    detector.guess(None, chardetng::Utf8Detection::Allow)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

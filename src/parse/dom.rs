@@ -2,9 +2,10 @@
 //! what they match, and a document that breaks off (truncation, a syntax error)
 //! keeps everything read before the break, with open elements closed.
 
+use quick_xml::escape::unescape;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{Namespace, ResolveResult};
-use quick_xml::NsReader;
+use quick_xml::name::{Namespace, NamespaceResolver, ResolveResult};
+use quick_xml::Reader;
 
 /// Deeper elements are flattened into their ancestor (their text is kept), so
 /// that hostile nesting cannot exhaust the stack when the tree is walked.
@@ -76,24 +77,37 @@ pub struct Element {
 /// Reads `xml` (already through `entities::prepare`) into its root element.
 /// Returns `Err((position, message))` only when no root element was started.
 pub fn read(xml: &str) -> Result<Element, (u64, String)> {
-    let mut reader = NsReader::from_str(xml);
+    let mut reader = Reader::from_str(xml);
     let config = reader.config_mut();
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
     config.expand_empty_elements = true;
+    config.allow_dangling_amp = true;
     let mut builder = Builder::default();
+    // quick-xml reports each reference (`&amp;`, `&#233;`) as its own event,
+    // between the text events around it. A run of text and references is
+    // gathered raw here and unescaped as one piece when the run ends, so a
+    // bad reference keeps the whole run literal, as it always has.
+    let mut run = String::new();
+    let mut scopes = Scopes::default();
     loop {
-        match reader.read_event() {
-            Ok(Event::Start(start)) => builder.start(&reader, &start),
-            Ok(Event::End(end)) => builder.end(&String::from_utf8_lossy(end.local_name().as_ref())),
+        let event = reader.read_event().and_then(|e| scopes.track(e));
+        match &event {
             Ok(Event::Text(text)) => {
-                let raw = String::from_utf8_lossy(text.as_ref());
-                builder.text(
-                    text.unescape()
-                        .map(|t| t.into_owned())
-                        .unwrap_or_else(|_| raw.into_owned()),
-                )
+                run.push_str(&String::from_utf8_lossy(text.as_ref()));
+                continue;
             }
+            Ok(Event::GeneralRef(reference)) => {
+                run.push('&');
+                run.push_str(&String::from_utf8_lossy(reference.as_ref()));
+                run.push(';');
+                continue;
+            }
+            _ => builder.text_run(&mut run),
+        }
+        match event {
+            Ok(Event::Start(start)) => builder.start(&scopes.resolver, &start),
+            Ok(Event::End(end)) => builder.end(&String::from_utf8_lossy(end.local_name().as_ref())),
             Ok(Event::CData(data)) => builder.text(String::from_utf8_lossy(&data).into_owned()),
             Ok(Event::Eof) => break,
             Ok(_) => {}
@@ -114,6 +128,43 @@ pub fn read(xml: &str) -> Result<Element, (u64, String)> {
         .ok_or_else(|| (reader.buffer_position(), "no root element".to_owned()))
 }
 
+/// Namespace scopes, kept here rather than by `NsReader`, whose `u16`
+/// nesting counter overflows (a panic in debug builds) on hostile nesting.
+/// Past `MAX_NS_DEPTH` open elements, declarations are no longer read; the
+/// tree flattens far above that (`MAX_DEPTH`), so nothing kept is affected.
+#[derive(Default)]
+struct Scopes {
+    resolver: NamespaceResolver,
+    /// Open elements: start tags not yet ended.
+    depth: usize,
+}
+
+/// Deepest element whose namespace declarations are read.
+const MAX_NS_DEPTH: usize = u16::MAX as usize - 1;
+
+impl Scopes {
+    /// Opens a scope at each start tag and closes it at each end tag, as
+    /// `NsReader` does (empty elements arrive expanded into both).
+    fn track<'a>(&mut self, event: Event<'a>) -> quick_xml::Result<Event<'a>> {
+        match &event {
+            Event::Start(start) => {
+                self.depth += 1;
+                if self.depth <= MAX_NS_DEPTH {
+                    self.resolver.push(start)?;
+                }
+            }
+            Event::End(_) => {
+                if self.depth <= MAX_NS_DEPTH {
+                    self.resolver.pop();
+                }
+                self.depth = self.depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+        Ok(event)
+    }
+}
+
 #[derive(Default)]
 struct Builder {
     stack: Vec<Element>,
@@ -124,8 +175,8 @@ struct Builder {
 }
 
 impl Builder {
-    fn start(&mut self, reader: &NsReader<&[u8]>, start: &BytesStart) {
-        let (ns, _) = reader.resolve_element(start.name());
+    fn start(&mut self, resolver: &NamespaceResolver, start: &BytesStart) {
+        let (ns, _) = resolver.resolve_element(start.name());
         if self.stack.len() >= MAX_DEPTH {
             self.flattened += 1;
             return;
@@ -141,10 +192,13 @@ impl Builder {
             .with_checks(false)
             .filter_map(Result::ok)
             .map(|attr| {
-                let (attr_ns, local) = reader.resolve_attribute(attr.key);
-                let value = match attr.unescape_value() {
+                let (attr_ns, local) = resolver.resolve_attribute(attr.key);
+                // Unescaped without attribute-value normalisation (which
+                // would turn tabs and newlines into spaces).
+                let raw = String::from_utf8_lossy(&attr.value);
+                let value = match unescape(&raw) {
                     Ok(v) => v.into_owned(),
-                    Err(_) => String::from_utf8_lossy(&attr.value).into_owned(),
+                    Err(_) => raw.into_owned(),
                 };
                 let prefix = attr.key.prefix().map(|p| p.into_inner());
                 let ns = match (prefix, attr.key.as_ref()) {
@@ -200,6 +254,20 @@ impl Builder {
             Some(parent) => parent.children.push(Node::Element(done)),
             None => self.root = Some(done),
         }
+    }
+
+    /// Adds a gathered run of raw text and references, unescaped (kept
+    /// literal when a reference in it is bad), and empties `run`.
+    fn text_run(&mut self, run: &mut String) {
+        if run.is_empty() {
+            return;
+        }
+        let text = match unescape(run) {
+            Ok(text) => text.into_owned(),
+            Err(_) => run.clone(),
+        };
+        run.clear();
+        self.text(text);
     }
 
     fn text(&mut self, text: String) {
@@ -258,5 +326,34 @@ fn by_prefix(prefix: &[u8]) -> Ns {
         b"xhtml" => Ns::Xhtml,
         b"xml" => Ns::Xml,
         _ => Ns::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::entities;
+
+    fn root(xml: &str) -> Element {
+        read(&entities::prepare(xml)).expect("a root element")
+    }
+
+    #[test]
+    fn references_between_text_are_decoded_in_place() {
+        let doc = root("<t>A &amp; B &#233;&#x301; &eacute;&nbsp;x&hellip; &lt;b&gt;</t>");
+        assert_eq!(doc.text(), "A & B \u{e9}\u{301} \u{e9}\u{a0}x\u{2026} <b>");
+    }
+
+    #[test]
+    fn a_bad_character_reference_keeps_its_run_literal() {
+        // `entities::prepare` drops such references; the reader alone keeps them.
+        let doc = read("<t>bad &#0; ref &amp; more<![CDATA[ &amp;]]> after &amp;</t>").unwrap();
+        assert_eq!(doc.text(), "bad &#0; ref &amp; more &amp; after &");
+    }
+
+    #[test]
+    fn attribute_values_are_unescaped_but_not_normalised() {
+        let doc = root("<t href=\"a?x=1&amp;y=&quot;2&quot;\tz&#10;w\"/>");
+        assert_eq!(doc.attr("href"), Some("a?x=1&y=\"2\"\tz\nw"));
     }
 }

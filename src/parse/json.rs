@@ -5,7 +5,12 @@
 
 use serde_json::{Map, Value};
 
-use super::{ParseError, ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};
+use super::{
+    MediaRole, ParseError, ParsedEntry, ParsedFeed, ParsedMedia, ParsedMeta, Text, TextKind,
+};
+
+/// Most media read per item: hostile feeds repeat them.
+const MAX_MEDIA: usize = 32;
 
 /// Parses a JSON document that should be a JSON Feed.
 pub fn parse(text: &str) -> Result<ParsedFeed, ParseError> {
@@ -71,7 +76,48 @@ fn entry(item: &Map<String, Value>) -> ParsedEntry {
             .unwrap_or_default(),
         published: string(item, "date_published"),
         updated: string(item, "date_modified"),
+        media: media(item),
+        media_description: None,
         base: None,
+    }
+}
+
+/// The item's `image`, then its `attachments` (JSON Feed 1.1 §"Items").
+fn media(item: &Map<String, Value>) -> Vec<ParsedMedia> {
+    let image = string(item, "image").map(|url| ParsedMedia {
+        role: MediaRole::Image,
+        url,
+        ..ParsedMedia::default()
+    });
+    let attachments = item
+        .get("attachments")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .filter_map(|a| {
+            Some(ParsedMedia {
+                role: MediaRole::Enclosure,
+                url: string(a, "url")?,
+                mime_type: string(a, "mime_type"),
+                size: number(a, "size_in_bytes"),
+                duration: number(a, "duration_in_seconds"),
+                ..ParsedMedia::default()
+            })
+        });
+    image
+        .into_iter()
+        .chain(attachments)
+        .take(MAX_MEDIA)
+        .collect()
+}
+
+/// A number field as written (JSON Feed sizes and durations).
+fn number(object: &Map<String, Value>, key: &str) -> Option<String> {
+    match object.get(key)? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(s.clone()),
+        _ => None,
     }
 }
 

@@ -20,6 +20,7 @@ mod element;
 mod entities;
 mod error;
 mod json;
+mod media;
 mod rss;
 
 pub use charset::decode as decode_text;
@@ -84,6 +85,47 @@ pub struct ParsedEntry {
     pub published: Option<String>,
     /// Update date as written (dc:date, dcterms:modified, Atom updated/modified).
     pub updated: Option<String>,
+    /// Pictures and files, in document order: RSS enclosures, Atom
+    /// enclosure links, Media RSS content and thumbnails, JSON Feed image
+    /// and attachments, podcast artwork.
+    pub media: Vec<ParsedMedia>,
+    /// Media RSS `media:description`: the summary when there is none.
+    pub media_description: Option<Text>,
+}
+
+/// One picture or file an entry points to, as written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedMedia {
+    /// Where in the entry it was found.
+    pub role: MediaRole,
+    /// Its URL, possibly relative.
+    pub url: String,
+    /// The media type as written (`type`, `mime_type`).
+    pub mime_type: Option<String>,
+    /// Media RSS `medium` (`image`, `audio`, `video`).
+    pub medium: Option<String>,
+    /// Size in bytes as written (`length`, `fileSize`, `size_in_bytes`).
+    pub size: Option<String>,
+    /// Playing time in seconds as written.
+    pub duration: Option<String>,
+    /// Width in pixels as written.
+    pub width: Option<String>,
+}
+
+/// Where a [`ParsedMedia`] was found, which says what it is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MediaRole {
+    /// The entry's declared main image (JSON Feed `image`).
+    Image,
+    /// A Media RSS `media:thumbnail`.
+    Thumbnail,
+    /// A Media RSS `media:content`.
+    #[default]
+    Content,
+    /// An RSS `enclosure`, an Atom `link rel="enclosure"`, a JSON Feed attachment.
+    Enclosure,
+    /// Podcast artwork (`itunes:image`): a picture only when nothing else is.
+    Artwork,
 }
 
 /// A text value and how to read it.
@@ -224,6 +266,61 @@ mod tests {
         assert_eq!(
             feed.entries[1].title, None,
             "a title of the wrong type is absent"
+        );
+    }
+
+    #[test]
+    fn json_feed_image_and_attachments_are_read() {
+        let json = r#"{"version": "https://jsonfeed.org/version/1.1", "items": [
+              {"id": "1", "image": "https://example.org/p.jpg", "attachments": [
+                {"url": "https://example.org/e.mp3", "mime_type": "audio/mpeg",
+                 "size_in_bytes": 1200, "duration_in_seconds": 61.5},
+                {"mime_type": "audio/mpeg"}, "not an attachment"]}]}"#;
+        let feed = parse_feed(json.as_bytes(), None).expect("json feed");
+        let media = &feed.entries[0].media;
+        assert_eq!(
+            media.len(),
+            2,
+            "the attachment without a url is skipped: {media:?}"
+        );
+        assert_eq!(
+            (media[0].role, media[0].url.as_str()),
+            (MediaRole::Image, "https://example.org/p.jpg")
+        );
+        assert_eq!(media[1].role, MediaRole::Enclosure);
+        assert_eq!(media[1].size.as_deref(), Some("1200"));
+        assert_eq!(media[1].duration.as_deref(), Some("61.5"));
+    }
+
+    #[test]
+    fn media_rss_nested_in_content_and_group_is_read() {
+        let xml = r#"<rss xmlns:media="http://search.yahoo.com/mrss/"><channel><item><title>t</title>
+            <media:content url="https://x.in/v.mp4" type="video/mp4" medium="video">
+              <media:thumbnail url="https://x.in/t.jpg"/><media:description>in content</media:description>
+            </media:content>
+            <media:group><media:content url="https://x.in/g.jpg" medium="image" width="1100"/></media:group>
+            <enclosure url="https://x.in/a.mp3" length="10" type="audio/mpeg"/>
+            <itunes:image xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" href="https://x.in/art.png"/>
+            </item></channel></rss>"#;
+        let entry = &parse_feed(xml.as_bytes(), None).expect("rss").entries[0];
+        let roles: Vec<(MediaRole, &str)> = entry
+            .media
+            .iter()
+            .map(|m| (m.role, m.url.as_str()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                (MediaRole::Content, "https://x.in/v.mp4"),
+                (MediaRole::Thumbnail, "https://x.in/t.jpg"),
+                (MediaRole::Content, "https://x.in/g.jpg"),
+                (MediaRole::Enclosure, "https://x.in/a.mp3"),
+                (MediaRole::Artwork, "https://x.in/art.png"),
+            ]
+        );
+        assert_eq!(
+            entry.media_description.as_ref().map(|t| t.value.as_str()),
+            Some("in content")
         );
     }
 

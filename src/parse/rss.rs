@@ -3,7 +3,7 @@
 //! links never leak into the feed's.
 
 use super::dom::{Element, Ns};
-use super::{join_base, push_unique, ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};
+use super::{join_base, media, push_unique, ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};
 
 /// Where RSS's own elements live: no namespace, an RSS namespace, or the
 /// namespace the root element was put in.
@@ -11,6 +11,8 @@ const CORE: &[Ns] = &[Ns::None, Ns::Rss, Ns::Root];
 const DC: &[Ns] = &[Ns::Dc];
 const DCTERMS: &[Ns] = &[Ns::DcTerms];
 const ATOM: &[Ns] = &[Ns::Atom];
+/// Where an item's `enclosure` (RSS) or `link rel="enclosure"` (Atom) lives.
+const MEDIA_CORE: &[Ns] = &[Ns::None, Ns::Rss, Ns::Root, Ns::Atom];
 
 /// Maps an `<rss>`, `<rdf:RDF>` or bare `<channel>` root.
 pub fn map(root: &Element) -> ParsedFeed {
@@ -90,6 +92,7 @@ fn entry(item: &Element, feed_base: Option<&str>) -> ParsedEntry {
         .child(CORE, "title")
         .or_else(|| item.child(DC, "title"))
         .or_else(|| item.child(&[Ns::Media], "title"));
+    let media = media::read(item, MEDIA_CORE);
     ParsedEntry {
         id,
         title: html(title, base.as_deref()),
@@ -101,6 +104,8 @@ fn entry(item: &Element, feed_base: Option<&str>) -> ParsedEntry {
         published: child_text(item, CORE, "pubDate")
             .or_else(|| child_text(item, DCTERMS, "issued")),
         updated: child_text(item, DC, "date").or_else(|| child_text(item, DCTERMS, "modified")),
+        media: media.media,
+        media_description: media.description,
         base,
     }
 }

@@ -4,8 +4,12 @@
 //! Each entry keeps its outlet: `atom:source` carries the outlet feed's
 //! title, id and links (RFC 4287 §4.2.11), and the outlet stands in as
 //! author when the item names none. Topics are categories whose scheme is
-//! the site's `topics/` URL.
+//! the site's `topics/` URL. An item's files are `link rel="enclosure"`,
+//! its picture `media:thumbnail`.
 
+use std::collections::BTreeMap;
+
+use atom_syndication::extension::{Extension, ExtensionMap};
 use atom_syndication::{
     Category, Content, Entry, Feed, FixedDateTime, Generator, Link, Person, Source, Text,
     WriteConfig,
@@ -29,6 +33,7 @@ pub fn render(page: &Page<'_>) -> Result<Vec<u8>, PublishError> {
         }),
         links: feed_links(page),
         entries: page.entries.iter().map(|e| to_entry(page, e)).collect(),
+        namespaces: BTreeMap::from([("media".to_string(), entry::MEDIA_NS.to_string())]),
         ..Feed::default()
     };
     let config = WriteConfig {
@@ -86,8 +91,26 @@ fn to_entry(page: &Page<'_>, e: &EntryRow) -> Entry {
             ..Content::default()
         }),
         source: Some(source(e)),
+        extensions: thumbnail(e),
         ..Entry::default()
     }
+}
+
+/// The item's picture as `media:thumbnail` (Media RSS, which Atom readers
+/// such as Miniflux and FreshRSS show).
+fn thumbnail(e: &EntryRow) -> ExtensionMap {
+    let Some(url) = entry::image(e) else {
+        return ExtensionMap::default();
+    };
+    let thumbnail = Extension {
+        name: "media:thumbnail".into(),
+        attrs: BTreeMap::from([("url".to_string(), url.to_string())]),
+        ..Extension::default()
+    };
+    BTreeMap::from([(
+        "media".to_string(),
+        BTreeMap::from([("thumbnail".to_string(), vec![thumbnail])]),
+    )])
 }
 
 /// The article as `alternate`, and each other outlet's report of the same
@@ -106,7 +129,12 @@ fn entry_links(e: &EntryRow) -> Vec<Link> {
                 ..link("related", url?, Some("text/html"))
             })
         });
-    own.chain(related).collect()
+    // RFC 4287 §4.2.7.2: an enclosure link, its length in bytes.
+    let enclosures = entry::attachments(e).map(|a| Link {
+        length: a.size_bytes.map(|n| n.to_string()),
+        ..link("enclosure", &a.url, a.mime_type.as_deref())
+    });
+    own.chain(related).chain(enclosures).collect()
 }
 
 fn categories(page: &Page<'_>, e: &EntryRow) -> Vec<Category> {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::name_uuid;
-use crate::model::SanitizedHtml;
+use crate::model::{Attachment, SanitizedHtml};
 use crate::normalize::sanitize_html;
 use crate::store::{EntryRow, OutletRow};
 
@@ -102,6 +102,27 @@ pub(super) fn also_reported(e: &EntryRow) -> Vec<(String, Option<&str>)> {
         .iter()
         .map(|r| (outlet_name(&r.outlet), web_link(r.url.as_deref())))
         .collect()
+}
+
+/// Media RSS, for the picture in Atom and RSS (`media:thumbnail`).
+pub(super) const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
+
+/// Media type given for an attachment whose type the outlet did not say
+/// (RSS and JSON Feed require one).
+pub(super) const UNKNOWN_MIME: &str = "application/octet-stream";
+
+/// The item's picture, when it is a web link.
+pub(super) fn image(e: &EntryRow) -> Option<&str> {
+    web_link(e.item.media.image.as_deref())
+}
+
+/// The item's attachments that are web links, in order.
+pub(super) fn attachments(e: &EntryRow) -> impl Iterator<Item = &Attachment> {
+    e.item
+        .media
+        .attachments
+        .iter()
+        .filter(|a| web_link(Some(&a.url)).is_some())
 }
 
 /// A link only when it is http(s): nothing else becomes an href.

@@ -41,6 +41,8 @@ struct PageEntry {
     topics: Vec<String>,
     /// The story's other outlets, with a web link to their report.
     also: Vec<(String, Option<String>)>,
+    /// A thumbnail (http(s) only).
+    image: Option<String>,
 }
 
 /// The front page as HTML.
@@ -113,6 +115,7 @@ fn page_entry(site: &Site, e: &EntryRow) -> PageEntry {
             .into_iter()
             .map(|(name, url)| (name, url.map(str::to_string)))
             .collect(),
+        image: entry::web_link(e.item.media.image.as_deref()).map(str::to_string),
     }
 }
 

@@ -45,7 +45,21 @@ struct JsonItem {
     tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     language: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<JsonAttachment>,
     _source: JsonSource,
+}
+
+#[derive(Serialize)]
+struct JsonAttachment {
+    url: String,
+    mime_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_in_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_in_seconds: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -102,6 +116,18 @@ fn to_item(page: &Page<'_>, e: &EntryRow) -> JsonItem {
             .cloned()
             .collect(),
         language: entry::language(&e.outlet).map(str::to_string),
+        image: entry::image(e).map(str::to_string),
+        attachments: entry::attachments(e)
+            .map(|a| JsonAttachment {
+                url: a.url.clone(),
+                mime_type: a
+                    .mime_type
+                    .clone()
+                    .unwrap_or_else(|| entry::UNKNOWN_MIME.to_string()),
+                size_in_bytes: a.size_bytes,
+                duration_in_seconds: a.duration_secs,
+            })
+            .collect(),
         _source: JsonSource {
             title: entry::outlet_name(&e.outlet),
             home_page_url: e.outlet.site_url.clone(),

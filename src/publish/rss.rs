@@ -1,13 +1,14 @@
 //! RSS 2.0, written by the `rss` crate: `<source>` names each item's outlet,
 //! topics are `<category domain="…/topics/">`, authors go in `dc:creator`
 //! (RSS `<author>` wants an e-mail address), the content in
-//! `content:encoded`, and `atom:link` carries self and RFC 5005 paging.
+//! `content:encoded`, `atom:link` carries self and RFC 5005 paging, the
+//! first file is the `<enclosure>` and the picture `media:thumbnail`.
 
 use std::collections::BTreeMap;
 
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::extension::{Extension, ExtensionMap};
-use rss::{Category, Channel, Guid, Item, Source};
+use rss::{Category, Channel, Enclosure, Guid, Item, Source};
 
 use super::{entry, Page, PublishError, GENERATOR};
 use crate::store::EntryRow;
@@ -24,7 +25,10 @@ pub fn render(page: &Page<'_>) -> Result<Vec<u8>, PublishError> {
         generator: Some(format!("{GENERATOR} {}", env!("CARGO_PKG_VERSION"))),
         items: page.entries.iter().map(|e| to_item(page, e)).collect(),
         extensions: atom_links(page),
-        namespaces: BTreeMap::from([("atom".to_string(), ATOM_NS.to_string())]),
+        namespaces: BTreeMap::from([
+            ("atom".to_string(), ATOM_NS.to_string()),
+            ("media".to_string(), entry::MEDIA_NS.to_string()),
+        ]),
         ..Channel::default()
     };
     channel
@@ -91,6 +95,8 @@ fn to_item(page: &Page<'_>, e: &EntryRow) -> Item {
             url: e.outlet.feed_url.clone(),
             title: Some(entry::outlet_name(&e.outlet)),
         }),
+        enclosure: enclosure(e),
+        extensions: thumbnail(e),
         dublin_core_ext: Some(DublinCoreExtension {
             creators: entry::authors(e),
             languages: entry::language(&e.outlet)
@@ -101,4 +107,34 @@ fn to_item(page: &Page<'_>, e: &EntryRow) -> Item {
         }),
         ..Item::default()
     }
+}
+
+/// The item's first file: RSS 2.0 allows one `<enclosure>` per item, and
+/// its length and type are required (`0` and `application/octet-stream`
+/// when the outlet did not say, as the RSS Advisory Board suggests).
+fn enclosure(e: &EntryRow) -> Option<Enclosure> {
+    entry::attachments(e).next().map(|a| Enclosure {
+        url: a.url.clone(),
+        length: a.size_bytes.unwrap_or(0).to_string(),
+        mime_type: a
+            .mime_type
+            .clone()
+            .unwrap_or_else(|| entry::UNKNOWN_MIME.to_string()),
+    })
+}
+
+/// The item's picture as `media:thumbnail`.
+fn thumbnail(e: &EntryRow) -> ExtensionMap {
+    let Some(url) = entry::image(e) else {
+        return ExtensionMap::default();
+    };
+    let thumbnail = Extension {
+        name: "media:thumbnail".into(),
+        attrs: BTreeMap::from([("url".to_string(), url.to_string())]),
+        ..Extension::default()
+    };
+    BTreeMap::from([(
+        "media".to_string(),
+        BTreeMap::from([("thumbnail".to_string(), vec![thumbnail])]),
+    )])
 }

@@ -16,7 +16,8 @@ use axum::response::Response;
 use super::AppState;
 use crate::store::PublishStats;
 
-/// Route labels: the router's matched paths, and everything else.
+/// Route labels: the router's matched paths (captures as `:name`), and
+/// everything else.
 const ROUTES: [&str; 11] = [
     "/",
     "/:file",
@@ -265,7 +266,12 @@ pub async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next)
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .and_then(|m| ROUTES.iter().position(|r| *r == m.as_str()))
+        .and_then(|m| {
+            // axum 0.8 writes captures as `{file}`; the labels keep the
+            // `:file` form that dashboards already query.
+            let label = m.as_str().replace('{', ":").replace('}', "");
+            ROUTES.iter().position(|r| *r == label)
+        })
         .unwrap_or(ROUTES.len() - 1);
     let response = next.run(req).await;
     state

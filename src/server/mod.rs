@@ -219,8 +219,8 @@ impl Db {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(feeds::index))
-        .route("/:file", get(feeds::merged_feed))
-        .route("/topics/:file", get(feeds::topic_feed))
+        .route("/{file}", get(feeds::merged_feed))
+        .route("/topics/{file}", get(feeds::topic_feed))
         .route("/opml", get(feeds::opml))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(feeds::metrics))

@@ -48,6 +48,8 @@ pub struct DigestItemRow {
     pub story_id: Option<i64>,
     /// Whether it is its story's representative.
     pub representative: bool,
+    /// Its picture (absolute http(s) URL).
+    pub image: Option<String>,
 }
 
 const DIGEST_COLUMNS: &str =
@@ -173,7 +175,7 @@ impl Store {
     ) -> Result<Vec<DigestItemRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT t.topic, i.id, i.title, i.url, i.summary, coalesce(f.title, f.url), i.first_seen,
-                 i.story_id, coalesce(s.representative_id = i.id, 0)
+                 i.story_id, coalesce(s.representative_id = i.id, 0), i.image_url
              FROM items i JOIN item_topics t ON t.item_id = i.id JOIN feeds f ON f.id = i.feed_id
              LEFT JOIN stories s ON s.id = i.story_id
              WHERE i.first_seen >= ?1 AND i.first_seen < ?2
@@ -192,6 +194,7 @@ impl Store {
                     first_seen: from_unix(r.get(6)?),
                     story_id: r.get(7)?,
                     representative: r.get(8)?,
+                    image: r.get(9)?,
                 })
             },
         )?;

@@ -5,7 +5,7 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::topics::replace_item_topics;
 use super::{from_unix, to_unix, Store, StoreError};
-use crate::model::{NewItem, SanitizedHtml};
+use crate::model::{ItemMedia, NewItem, SanitizedHtml};
 use crate::topics::TopicHit;
 
 /// What a write did to a feed's items.
@@ -46,15 +46,23 @@ pub struct ItemRow {
     pub updated: Option<DateTime<Utc>>,
     /// When khabar first stored it.
     pub first_seen: DateTime<Utc>,
+    /// Its picture and attachments.
+    pub media: ItemMedia,
 }
 
 const ITEM_COLUMNS: &str = "id, feed_id, key, url, title, summary, content_html, authors, \
-     categories, published, updated, first_seen";
+     categories, published, updated, first_seen, image_url, attachments";
 
-/// An item from the first twelve columns of a row, in [`ITEM_COLUMNS`] order.
+/// An item from the first twelve columns of a row, in [`ITEM_COLUMNS`]
+/// order, and the media columns by name (`image_url`, `attachments`).
 pub(super) fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
     let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
+    let media = ItemMedia {
+        image: r.get("image_url")?,
+        attachments: serde_json::from_str(&r.get::<_, String>("attachments")?).unwrap_or_default(),
+    };
     Ok(ItemRow {
+        media,
         id: r.get(0)?,
         feed_id: r.get(1)?,
         key: r.get(2)?,
@@ -88,13 +96,14 @@ pub(super) fn upsert_items(
         tx.prepare_cached("SELECT id, content_hash FROM items WHERE feed_id = ?1 AND key = ?2")?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO items (feed_id, key, guid, url, title, summary, content_html, authors,
-             categories, published, updated, first_seen, last_changed, content_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
+             categories, published, updated, first_seen, last_changed, content_hash,
+             image_url, attachments)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15)",
     )?;
     let mut update = tx.prepare_cached(
         "UPDATE items SET guid = ?2, url = ?3, title = ?4, summary = ?5, content_html = ?6,
              authors = ?7, categories = ?8, published = coalesce(?9, published), updated = ?10,
-             last_changed = ?11, content_hash = ?12
+             last_changed = ?11, content_hash = ?12, image_url = ?13, attachments = ?14
          WHERE id = ?1",
     )?;
     let now_secs = to_unix(now);
@@ -102,6 +111,9 @@ pub(super) fn upsert_items(
         let key = item.key.to_storage();
         let authors = serde_json::to_string(&item.authors).unwrap_or_else(|_| "[]".into());
         let categories = serde_json::to_string(&item.categories).unwrap_or_else(|_| "[]".into());
+        let attachments =
+            serde_json::to_string(&item.media.attachments).unwrap_or_else(|_| "[]".into());
+        let image = item.media.image.as_deref();
         let content = item.content.as_ref().map(SanitizedHtml::as_str);
         let published = item.published.map(to_unix);
         let updated = item.updated.map(to_unix);
@@ -123,7 +135,9 @@ pub(super) fn upsert_items(
                     published,
                     updated,
                     now_secs,
-                    item.content_hash
+                    item.content_hash,
+                    image,
+                    attachments
                 ])?;
                 report.updated += 1;
                 report.changed_ids.push(id);
@@ -145,7 +159,9 @@ pub(super) fn upsert_items(
                     published.unwrap_or(now_secs),
                     updated,
                     now_secs,
-                    item.content_hash
+                    item.content_hash,
+                    image,
+                    attachments
                 ])?;
                 report.new += 1;
                 let id = tx.last_insert_rowid();
@@ -211,6 +227,7 @@ mod tests {
             published,
             updated: None,
             content_hash: format!("{key}:{title}"),
+            media: Default::default(),
         }
     }
 

@@ -37,6 +37,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_subscribe_form",
         include_str!("../../migrations/0008_subscribe_form.sql"),
     ),
+    (
+        "0010_media",
+        include_str!("../../migrations/0010_media.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.

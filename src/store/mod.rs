@@ -100,3 +100,19 @@ fn to_unix(t: chrono::DateTime<chrono::Utc>) -> i64 {
 fn from_unix(secs: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    /// SQLite before 3.50.2 can corrupt memory when an aggregate has more
+    /// terms than columns (CVE-2025-6965); the bundled library must be newer.
+    #[test]
+    fn bundled_sqlite_has_the_cve_2025_6965_fix() {
+        let store = super::Store::open_in_memory().unwrap();
+        let version: String = store
+            .conn
+            .query_row("SELECT sqlite_version()", [], |r| r.get(0))
+            .unwrap();
+        let parts: Vec<u32> = version.split('.').map(|p| p.parse().unwrap()).collect();
+        assert!(parts >= vec![3, 50, 2], "bundled SQLite {version}");
+    }
+}

@@ -93,14 +93,15 @@ const ENTRY_SELECT: &str = "SELECT i.id, i.feed_id, i.key, i.url, i.title, i.sum
              WHERE item_id = i.id
                 OR item_id IN (SELECT m.id FROM items m WHERE m.story_id = i.story_id)
              ORDER BY topic)),
-        i.story_id, s.member_count, s.last_seen
+        i.story_id, s.member_count, s.last_seen, i.image_url, i.attachments
      FROM items i JOIN feeds f ON f.id = i.feed_id
      LEFT JOIN stories s ON s.id = i.story_id";
 
 fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
     let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
     Ok(EntryRow {
-        // The first twelve columns are the items table's, in ITEM_COLUMNS order.
+        // The first twelve columns are the items table's, in ITEM_COLUMNS
+        // order; its media columns come last and are read by name.
         item: item_from_row(r)?,
         last_changed: from_unix(r.get(12)?),
         outlet: OutletRow {
@@ -282,6 +283,7 @@ mod tests {
             published: Some(t(1_000 + n.max(1) * 10)),
             updated: None,
             content_hash: format!("h{n}"),
+            media: Default::default(),
         }
     }
 

@@ -198,6 +198,7 @@ mod tests {
             published: None,
             updated: None,
             content_hash: key.into(),
+            media: Default::default(),
         }
     }
 

@@ -393,6 +393,7 @@ mod tests {
             published: None,
             updated: None,
             content_hash: format!("{key}:{title}"),
+            media: Default::default(),
         }
     }
 

@@ -130,9 +130,14 @@ fn parse_url_json_prints_the_documented_shape() {
         "categories",
         "summary",
         "content",
+        // See: issue #12 — media, added beside DESIGN.md's fields.
+        "image",
+        "attachments",
     ]
     .into();
     assert_eq!(keys, want);
+    assert_eq!(items[0]["image"], serde_json::Value::Null);
+    assert_eq!(items[0]["attachments"], serde_json::json!([]));
     assert_eq!(items[0]["id"], "urn:parse:0");
     assert_eq!(items[0]["title"], "parse प्रविष्टि 0");
     assert_eq!(items[0]["updated"], "2025-07-13T03:00:00Z");

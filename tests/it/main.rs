@@ -7,12 +7,18 @@ mod support;
 /// `feeds add|list|remove|import|export`, `parse URL --json`, config errors
 /// and the demo, driven through the binary.
 mod cli;
+/// feedparser's test feeds against `khabar parse --json` (issue #12).
+mod conformance;
 /// `khabar run`: single instance, SIGTERM, `/healthz`, retention (issue #6).
 mod daemon;
 /// Full text: article pages → main text, through the extractor and the binary (issue #7).
 mod fulltext;
 /// Hostile and broken feeds: each costs only its own poll (issue #2).
 mod ingest;
+/// Enclosures and Media RSS through poll, feeds, digest and page (issue #12).
+mod media;
+/// Real outlets' feeds against feedparser and feed-rs (issue #12).
+mod realfeeds;
 /// What a second poll does: conditional GET, no loss, no duplicates.
 mod repoll;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.

@@ -80,8 +80,8 @@ impl Soak {
             flap_requests: AtomicU64::new(0),
         });
         let app = Router::new()
-            .route("/feed/:n", get(growing_feed))
-            .route("/bad/:kind", get(bad_feed))
+            .route("/feed/{n}", get(growing_feed))
+            .route("/bad/{kind}", get(bad_feed))
             .with_state(Arc::clone(&outlets));
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

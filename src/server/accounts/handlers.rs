@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -59,10 +60,13 @@ pub async fn subscribe_form(State(state): State<Arc<AppState>>) -> Response {
 /// same whatever the address's state.
 pub async fn subscribe_submit(
     State(state): State<Arc<AppState>>,
-    peer: Option<ConnectInfo<SocketAddr>>,
+    // axum 0.8 has no optional `ConnectInfo` extractor; it lives in the
+    // request's extensions, where `serve` puts it.
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let peer = peer.map(|Extension(info)| info);
     let Some(acc) = accounts(&state).filter(|a| a.form) else {
         return not_found();
     };
@@ -445,7 +449,7 @@ fn form_response(
     error: Option<&str>,
 ) -> Response {
     let mut nonce = [0u8; 16];
-    if getrandom::getrandom(&mut nonce).is_err() {
+    if getrandom::fill(&mut nonce).is_err() {
         return text(StatusCode::INTERNAL_SERVER_ERROR, "no random source\n");
     }
     let nonce = hex::encode(nonce);
