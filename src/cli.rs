@@ -267,11 +267,10 @@ pub fn open_store(config: &Config) -> Result<Store> {
     // A database upgraded to stories (or written without a grouper) gets
     // its items' stories before anything is published from it.
     if store.has_items_without_story()? {
-        let mut grouper = crate::stories::StoryGrouper::new(
-            config.tagger.clone(),
-            crate::stories::DEFAULT_WINDOW,
-        );
-        let n = store.restore_stories(&mut grouper)?;
+        let finder = Arc::new(crate::stories::TermFinder::new(&config.tagger));
+        let mut grouper =
+            crate::stories::restore(&mut store, finder, crate::stories::DEFAULT_WINDOW)?;
+        let n = crate::stories::assign_pending(&mut store, &mut grouper)?;
         tracing::info!(items = n, "assigned stored items to stories");
     }
     Ok(store)
@@ -318,7 +317,7 @@ fn parse_command(config: &Config, target: &str, json: bool) -> Result<ExitCode> 
         };
     let parsed = parse::parse_feed(&body, content_type.as_deref())
         .with_context(|| format!("parsing {target}"))?;
-    let feed = normalize::normalize_feed(parsed, base.as_ref(), Utc::now());
+    let feed = normalize::normalize_feed(parsed, base.as_ref(), Utc::now(), config.fetch.max_items);
     if json {
         println!("{}", normalize::parse_report(&feed));
     } else {
@@ -837,26 +836,29 @@ fn stories_eval(config: &Config, file: &Path, json: bool) -> Result<ExitCode> {
         };
         items.push((key, at, item));
     }
-    // Items reach the grouper in the order khabar would see them.
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by_key(|&i| items[i].1);
+    let contents: Vec<String> = items
+        .iter()
+        .map(|(_, _, item)| normalize::html_to_text(&item.content))
+        .collect();
+    let inputs: Vec<crate::stories::StoryInput<'_>> = items
+        .iter()
+        .zip(&contents)
+        .map(|((key, at, item), content)| crate::stories::StoryInput {
+            key,
+            outlet: &item.outlet,
+            title: &item.title,
+            summary: &item.summary,
+            content,
+            at: *at,
+        })
+        .collect();
+    // Items are grouped in the order khabar groups stored items.
     let mut grouper =
         crate::stories::StoryGrouper::new(config.tagger.clone(), crate::stories::DEFAULT_WINDOW);
-    let mut story = vec![0; items.len()];
-    for i in order {
-        let (key, at, item) = &items[i];
-        let content = normalize::html_to_text(&item.content);
-        story[i] = grouper
-            .assign(&crate::stories::StoryInput {
-                key,
-                outlet: &item.outlet,
-                title: &item.title,
-                summary: &item.summary,
-                content: &content,
-                at: *at,
-            })
-            .story;
-    }
+    let story: Vec<u64> = crate::stories::group_in_order(&mut grouper, &inputs)
+        .into_iter()
+        .map(|a| a.story)
+        .collect();
     if json {
         for ((_, _, item), story) in items.iter().zip(&story) {
             println!(

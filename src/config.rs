@@ -102,6 +102,7 @@ struct RawFetch {
     max_body_bytes: u64,
     max_redirects: usize,
     max_articles: usize,
+    max_items: usize,
 }
 
 impl Default for RawFetch {
@@ -114,6 +115,7 @@ impl Default for RawFetch {
             max_body_bytes: 10 * 1024 * 1024,
             max_redirects: 5,
             max_articles: 20,
+            max_items: crate::normalize::limits::DEFAULT_MAX_ITEMS,
         }
     }
 }
@@ -368,6 +370,9 @@ pub struct FetchConfig {
     /// Article pages fetched per full-text feed per pass (issue #7), so a
     /// feed of thousands of new items costs a bounded number of fetches.
     pub max_articles: usize,
+    /// Items kept from one feed document, the newest (issue #11): a feed of
+    /// 250,000 tiny items cannot grow the database without bound.
+    pub max_items: usize,
 }
 
 impl Default for FetchConfig {
@@ -386,6 +391,7 @@ impl From<RawFetch> for FetchConfig {
             max_body_bytes: raw.max_body_bytes,
             max_redirects: raw.max_redirects,
             max_articles: raw.max_articles,
+            max_items: raw.max_items,
         }
     }
 }
@@ -620,6 +626,9 @@ impl Validator {
         if raw.max_body_bytes < 1024 {
             return Err(self.invalid("fetch.max_body_bytes", "expected at least 1024"));
         }
+        if !(1..=10_000).contains(&raw.max_items) {
+            return Err(self.invalid("fetch.max_items", "expected 1 to 10000"));
+        }
         Ok(raw.into())
     }
 
@@ -724,6 +733,7 @@ mod tests {
         assert_eq!(c.fetch, FetchConfig::default());
         assert_eq!(c.fetch.concurrency, 32);
         assert_eq!(c.fetch.per_host, 2);
+        assert_eq!(c.fetch.max_items, 1_000);
         assert_eq!(c.schedule.interval, Duration::from_secs(1800));
         assert_eq!(c.schedule.batch, 256);
         assert_eq!(c.schedule.tick, Duration::from_secs(30));
@@ -736,6 +746,7 @@ mod tests {
     fn invalid_values_name_the_key_and_what_was_expected() {
         let cases = [
             ("[fetch]\nconcurrency = 0", "fetch.concurrency"),
+            ("[fetch]\nmax_items = 0", "fetch.max_items"),
             ("[schedule]\ninterval = \"soon\"", "interval"),
             ("[digest]\ntimezone = \"Mars/Olympus\"", "digest.timezone"),
             ("[digest]\nschedule = \"every day\"", "digest.schedule"),

@@ -210,11 +210,17 @@ fn print_topics(config: &Config) -> Result<()> {
         println!("  topic {topic}: {count} items");
     }
     let stories = store.list_stories(None, usize::MAX)?;
-    let shared = stories.iter().filter(|s| s.outlets.len() > 1).count();
+    let mut shared: Vec<_> = stories.iter().filter(|s| s.outlets.len() > 1).collect();
     println!(
-        "  {} stories; {shared} told by more than one outlet (`khabar stories list`)",
-        stories.len()
+        "  {} stories; {} told by more than one outlet (`khabar stories list`):",
+        stories.len(),
+        shared.len()
     );
+    // The biggest first; the same on every run (issue #13).
+    shared.sort_by(|a, b| (b.outlets.len(), &a.title).cmp(&(a.outlets.len(), &b.title)));
+    for story in shared {
+        println!("    {} outlets: {}", story.outlets.len(), story.title);
+    }
     Ok(())
 }
 

@@ -16,6 +16,8 @@ pub mod digest;
 pub mod fetch;
 /// Article pages → main text without boilerplate, for full-text feeds (issue #7).
 pub mod fulltext;
+/// What the fuzzer runs (issue #11): each stage from arbitrary bytes.
+pub mod fuzzing;
 /// The HTML escaper of the askama templates.
 pub mod html_escape;
 /// Types that cross stages.

@@ -1,6 +1,7 @@
 //! What a subscriber's digest contains (issue #5): their topics' items of
-//! the period, grouped by topic, newest first, each story (issue #7) once
-//! with the other outlets that reported it.
+//! the period, grouped by topic, each story (issue #7) once with the other
+//! outlets that reported it; within a topic, the story told by more outlets
+//! first, then the newest (issue #13).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -37,7 +38,7 @@ pub struct Section {
     pub slug: String,
     /// Display name.
     pub name: String,
-    /// Newest first.
+    /// The story told by the most outlets first, then the newest.
     pub stories: Vec<Story>,
 }
 
@@ -112,7 +113,8 @@ pub fn compose(
     }
 }
 
-/// One story per group of items, in order of each group's newest item.
+/// One story per group of items (`items` newest first): the story told by
+/// more outlets first, then the one whose newest item is newer.
 fn stories<'a>(items: impl Iterator<Item = &'a DigestItemRow>, tz: Tz) -> Vec<Story> {
     // Each group remembers its first item's title key, computed once: the
     // fallback comparison would otherwise fold titles n² times.
@@ -127,7 +129,7 @@ fn stories<'a>(items: impl Iterator<Item = &'a DigestItemRow>, tz: Tz) -> Vec<St
             None => groups.push((key, vec![item])),
         }
     }
-    groups
+    let stories = groups
         .into_iter()
         .map(|(_, group)| {
             let shown = group
@@ -142,7 +144,12 @@ fn stories<'a>(items: impl Iterator<Item = &'a DigestItemRow>, tz: Tz) -> Vec<St
             }
             story
         })
-        .collect()
+        .collect::<Vec<_>>();
+    // Groups are in order of their newest item; a stable sort keeps it
+    // among stories told by as many outlets.
+    let mut stories = stories;
+    stories.sort_by_key(|s| std::cmp::Reverse(s.also_reported_by.len()));
+    stories
 }
 
 /// Two items are one story when the store grouped them so; items not yet
@@ -281,6 +288,49 @@ mod tests {
         assert_eq!(stories[0].outlet, "A", "the representative is shown");
         assert_eq!(stories[0].also_reported_by, ["B", "D"]);
         assert_eq!(stories[1].title, "Unrelated");
+    }
+
+    #[test]
+    fn a_story_told_by_more_outlets_comes_first_then_the_newest() {
+        // See: issue #13 — the news seven outlets carry leads its topic.
+        let in_story = |story, title, outlet, secs| DigestItemRow {
+            story_id: Some(story),
+            ..row(
+                "rk",
+                title,
+                &format!("https://{outlet}/{secs}"),
+                outlet,
+                secs,
+            )
+        };
+        let items = [
+            row("rk", "Newest, one outlet", "https://n/1", "N", 50),
+            in_story(2, "Two outlets, newer", "A", 40),
+            in_story(1, "Three outlets", "A", 35),
+            in_story(2, "Two outlets, newer", "B", 30),
+            in_story(3, "Two outlets, older", "C", 25),
+            in_story(1, "Three outlets", "B", 20),
+            in_story(3, "Two outlets, older", "D", 15),
+            in_story(1, "Three outlets", "C", 10),
+            row("rk", "Older, one outlet", "https://o/1", "O", 5),
+        ];
+        let topics = [("rk".to_string(), "RK".to_string())];
+        let plan = compose(period(), chrono_tz::Asia::Kolkata, &topics, &items);
+        let titles: Vec<&str> = plan.sections[0]
+            .stories
+            .iter()
+            .map(|s| s.title.as_str())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "Three outlets",
+                "Two outlets, newer",
+                "Two outlets, older",
+                "Newest, one outlet",
+                "Older, one outlet"
+            ]
+        );
     }
 
     #[test]

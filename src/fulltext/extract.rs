@@ -10,7 +10,7 @@ use url::Url;
 use super::clutter::{judge, Verdict};
 use super::fold::fold;
 use crate::model::SanitizedHtml;
-use crate::normalize::{html_to_text, is_block_element, sanitize_html};
+use crate::normalize::{html_to_text, is_block_element, limit_depth, sanitize_html};
 
 /// A line met this often on one page is a tagline or ticker, not article
 /// text (seed 000: the outlet's tagline thirty times before the article).
@@ -77,8 +77,10 @@ pub fn extract(html: &str, base: Option<&Url>) -> Extracted {
         disable_json_ld: true,
         ..Config::default()
     };
+    // Flattened first: html5ever's tree builder is quadratic in nesting depth.
+    let html = limit_depth(html);
     let article =
-        Readability::new(html, base.map(Url::as_str), Some(config)).and_then(|mut r| r.parse());
+        Readability::new(&*html, base.map(Url::as_str), Some(config)).and_then(|mut r| r.parse());
     let Ok(article) = article else {
         return Extracted::default();
     };

@@ -33,10 +33,12 @@ fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
 }
 
 /// Sanitises untrusted HTML; relative links resolve against `base` (they stay
-/// relative when there is none).
+/// relative when there is none). Nesting past [`super::depth::MAX_DEPTH`] is
+/// flattened first, which keeps the tree builder linear.
 pub fn sanitize_html(raw: &str, base: Option<&Url>) -> SanitizedHtml {
+    let raw = super::depth::limit_depth(raw);
     BASE.with(|b| *b.borrow_mut() = base.cloned());
-    let clean = SANITIZER.clean(raw).to_string();
+    let clean = SANITIZER.clean(&raw).to_string();
     BASE.with(|b| *b.borrow_mut() = None);
     SanitizedHtml::from_sanitizer(super::text::nfc(&clean))
 }

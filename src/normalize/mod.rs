@@ -9,13 +9,15 @@
 //! ```
 //! use khabar::{normalize::normalize_feed, parse::parse_feed};
 //! let parsed = parse_feed(b"<rss><channel><item><title>A &amp; B</title></item></channel></rss>", None).unwrap();
-//! let feed = normalize_feed(parsed, None, chrono::Utc::now());
+//! let feed = normalize_feed(parsed, None, chrono::Utc::now(), 1_000);
 //! assert_eq!(feed.items[0].title, "A & B");
 //! ```
 
 mod dates;
+mod depth;
 mod html;
 mod identity;
+pub mod limits;
 mod media;
 mod report;
 mod text;
@@ -26,6 +28,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use url::Url;
 
+pub use depth::limit_depth;
 pub use html::sanitize_html;
 pub use report::parse_report;
 pub(crate) use text::is_block_element;
@@ -35,17 +38,29 @@ use crate::model::{FeedMeta, ItemKey, NewItem, NormalizedFeed, SanitizedHtml};
 use crate::parse::{ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};
 
 /// Normalises a parsed feed. `feed_url` resolves relative links; `now` is the
-/// fetch time, the latest date an item may carry.
+/// fetch time, the latest date an item may carry; of more than `max_items`
+/// entries the newest are kept.
 pub fn normalize_feed(
     parsed: ParsedFeed,
     feed_url: Option<&Url>,
     now: DateTime<Utc>,
+    max_items: usize,
 ) -> NormalizedFeed {
     let base = urls::effective_base(parsed.meta.base.as_deref(), feed_url);
+    let dates: Vec<_> = parsed
+        .entries
+        .iter()
+        .map(|e| {
+            let date = |d: &Option<String>| d.as_deref().and_then(|d| dates::parse_date(d, now));
+            date(&e.published).or_else(|| date(&e.updated))
+        })
+        .collect();
     let items = parsed
         .entries
         .iter()
-        .map(|entry| item(entry, base.as_ref(), now))
+        .zip(limits::newest(&dates, max_items))
+        .filter(|(_, keep)| *keep)
+        .map(|(entry, _)| item(entry, base.as_ref(), now))
         .collect();
     NormalizedFeed {
         meta: meta(&parsed.meta, base.as_ref(), now),
@@ -99,11 +114,12 @@ fn item(entry: &ParsedEntry, feed_base: Option<&Url>, now: DateTime<Utc>) -> New
         .as_deref()
         .map(str::trim)
         .filter(|g| !g.is_empty())
-        .map(str::to_owned);
+        .map(|g| limits::cut(g, limits::MAX_ID_BYTES).to_owned());
     let link = entry
         .link
         .as_deref()
-        .and_then(|l| urls::absolute_link(l, base.as_ref()));
+        .and_then(|l| urls::absolute_link(l, base.as_ref()))
+        .filter(|l| l.len() <= limits::MAX_ID_BYTES);
     let title = entry.title.as_ref().map(title).unwrap_or_default();
     // Media RSS `media:description` stands in when the entry has no summary
     // (a YouTube or photo feed's only text).
@@ -133,7 +149,13 @@ fn item(entry: &ParsedEntry, feed_base: Option<&Url>, now: DateTime<Utc>) -> New
         authors: entry
             .authors
             .iter()
-            .filter_map(|a| text::author_name(&html_to_text(a)))
+            .filter_map(|a| {
+                text::author_name(&html_to_text(limits::cut(a, limits::MAX_SUMMARY_BYTES)))
+            })
+            .map(|mut a| {
+                limits::truncate(&mut a, limits::MAX_TITLE_BYTES);
+                a
+            })
             .map(trim_edges)
             .filter(|a| !a.is_empty())
             .collect(),
@@ -176,23 +198,30 @@ fn trim_edges(text: String) -> String {
     }
 }
 
+/// A summary's plain text, at most [`limits::MAX_SUMMARY_BYTES`].
 fn plain_text(value: &Text) -> String {
-    match value.kind {
+    let mut text = match value.kind {
         TextKind::Html => html_to_text(&value.value),
         TextKind::Plain => text::nfc(value.value.trim()),
-    }
+    };
+    limits::truncate(&mut text, limits::MAX_SUMMARY_BYTES);
+    text
 }
 
+/// Content as sanitised HTML, at most [`limits::MAX_CONTENT_BYTES`]; only
+/// the first [`limits::MAX_RAW_CONTENT_BYTES`] of the markup are read.
 fn content(value: &Text, entry_base: Option<&Url>) -> SanitizedHtml {
     let base = urls::effective_base(value.base.as_deref(), entry_base);
-    match value.kind {
-        TextKind::Html => sanitize_html(&value.value, base.as_ref()),
+    let raw = limits::cut(&value.value, limits::MAX_RAW_CONTENT_BYTES);
+    let html = match value.kind {
+        TextKind::Html => sanitize_html(raw, base.as_ref()),
         TextKind::Plain => {
-            let mut escaped = String::with_capacity(value.value.len());
-            crate::parse::escape_html_into(&value.value, &mut escaped);
+            let mut escaped = String::with_capacity(raw.len());
+            crate::parse::escape_html_into(raw, &mut escaped);
             sanitize_html(&escaped, base.as_ref())
         }
-    }
+    };
+    limits::cap_content(html, |cut| sanitize_html(cut, base.as_ref()))
 }
 
 #[cfg(test)]
@@ -208,7 +237,12 @@ mod tests {
 
     fn normalize(body: &[u8], content_type: Option<&str>) -> NormalizedFeed {
         let url = Url::parse("https://news.example.in/rss/feed.xml").unwrap();
-        normalize_feed(parse_feed(body, content_type).unwrap(), Some(&url), now())
+        normalize_feed(
+            parse_feed(body, content_type).unwrap(),
+            Some(&url),
+            now(),
+            limits::DEFAULT_MAX_ITEMS,
+        )
     }
 
     fn rss_item(inner: &str) -> Vec<u8> {

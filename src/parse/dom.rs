@@ -4,12 +4,24 @@
 
 use quick_xml::escape::unescape;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{Namespace, NamespaceResolver, ResolveResult};
 use quick_xml::Reader;
+
+use super::namespaces::{Resolved, Scopes};
 
 /// Deeper elements are flattened into their ancestor (their text is kept), so
 /// that hostile nesting cannot exhaust the stack when the tree is walked.
 const MAX_DEPTH: usize = 64;
+
+/// Elements kept per document; later ones are flattened the same way. An
+/// element costs ~150 bytes however short its tag, so 10 MiB of `<a/>` would
+/// take 400 MB; this bounds the tree to ~40 MB and still holds 10,000 items
+/// of 20 elements each.
+const MAX_ELEMENTS: usize = 200_000;
+
+/// Attributes kept per element (and namespace declarations honoured, see
+/// [`Scopes`]): real feeds use a handful, and each costs ~100 bytes however
+/// short, so 10 MiB of `a=""` would take 200 MB.
+pub(super) const MAX_ATTRIBUTES: usize = 64;
 
 /// The namespaces the mappings care about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,14 +96,14 @@ pub fn read(xml: &str) -> Result<Element, (u64, String)> {
     config.expand_empty_elements = true;
     config.allow_dangling_amp = true;
     let mut builder = Builder::default();
+    let mut scopes = Scopes::default();
     // quick-xml reports each reference (`&amp;`, `&#233;`) as its own event,
     // between the text events around it. A run of text and references is
     // gathered raw here and unescaped as one piece when the run ends, so a
     // bad reference keeps the whole run literal, as it always has.
     let mut run = String::new();
-    let mut scopes = Scopes::default();
     loop {
-        let event = reader.read_event().and_then(|e| scopes.track(e));
+        let event = reader.read_event();
         match &event {
             Ok(Event::Text(text)) => {
                 run.push_str(&String::from_utf8_lossy(text.as_ref()));
@@ -106,8 +118,14 @@ pub fn read(xml: &str) -> Result<Element, (u64, String)> {
             _ => builder.text_run(&mut run),
         }
         match event {
-            Ok(Event::Start(start)) => builder.start(&scopes.resolver, &start),
-            Ok(Event::End(end)) => builder.end(&String::from_utf8_lossy(end.local_name().as_ref())),
+            Ok(Event::Start(start)) => {
+                scopes.open(&start);
+                builder.start(&scopes, &start);
+            }
+            Ok(Event::End(end)) => {
+                builder.end(&String::from_utf8_lossy(end.local_name().as_ref()));
+                scopes.close();
+            }
             Ok(Event::CData(data)) => builder.text(String::from_utf8_lossy(&data).into_owned()),
             Ok(Event::Eof) => break,
             Ok(_) => {}
@@ -128,46 +146,11 @@ pub fn read(xml: &str) -> Result<Element, (u64, String)> {
         .ok_or_else(|| (reader.buffer_position(), "no root element".to_owned()))
 }
 
-/// Namespace scopes, kept here rather than by `NsReader`, whose `u16`
-/// nesting counter overflows (a panic in debug builds) on hostile nesting.
-/// Past `MAX_NS_DEPTH` open elements, declarations are no longer read; the
-/// tree flattens far above that (`MAX_DEPTH`), so nothing kept is affected.
-#[derive(Default)]
-struct Scopes {
-    resolver: NamespaceResolver,
-    /// Open elements: start tags not yet ended.
-    depth: usize,
-}
-
-/// Deepest element whose namespace declarations are read.
-const MAX_NS_DEPTH: usize = u16::MAX as usize - 1;
-
-impl Scopes {
-    /// Opens a scope at each start tag and closes it at each end tag, as
-    /// `NsReader` does (empty elements arrive expanded into both).
-    fn track<'a>(&mut self, event: Event<'a>) -> quick_xml::Result<Event<'a>> {
-        match &event {
-            Event::Start(start) => {
-                self.depth += 1;
-                if self.depth <= MAX_NS_DEPTH {
-                    self.resolver.push(start)?;
-                }
-            }
-            Event::End(_) => {
-                if self.depth <= MAX_NS_DEPTH {
-                    self.resolver.pop();
-                }
-                self.depth = self.depth.saturating_sub(1);
-            }
-            _ => {}
-        }
-        Ok(event)
-    }
-}
-
 #[derive(Default)]
 struct Builder {
     stack: Vec<Element>,
+    /// Elements started so far, flattened ones not counted.
+    elements: usize,
     /// Start tags below `MAX_DEPTH` still open.
     flattened: usize,
     root: Option<Element>,
@@ -175,24 +158,28 @@ struct Builder {
 }
 
 impl Builder {
-    fn start(&mut self, resolver: &NamespaceResolver, start: &BytesStart) {
-        let (ns, _) = resolver.resolve_element(start.name());
-        if self.stack.len() >= MAX_DEPTH {
+    fn start(&mut self, scopes: &Scopes, start: &BytesStart) {
+        if self.stack.len() >= MAX_DEPTH || self.elements >= MAX_ELEMENTS {
             self.flattened += 1;
             return;
         }
+        self.elements += 1;
+        let prefix = start.name().prefix().map(|p| p.into_inner());
+        let ns = scopes.element(prefix);
         if self.stack.is_empty() {
-            if let ResolveResult::Bound(Namespace(uri)) = ns {
+            if let Resolved::Bound(uri) = ns {
                 self.root_ns = Some(uri.to_vec());
             }
         }
-        let ns = self.classify(ns, start.name().prefix().map(|p| p.into_inner()));
+        let ns = self.classify(ns, prefix);
         let attrs = start
             .attributes()
             .with_checks(false)
             .filter_map(Result::ok)
+            .take(MAX_ATTRIBUTES)
             .map(|attr| {
-                let (attr_ns, local) = resolver.resolve_attribute(attr.key);
+                let prefix = attr.key.prefix().map(|p| p.into_inner());
+                let local = attr.key.local_name();
                 // Unescaped without attribute-value normalisation (which
                 // would turn tabs and newlines into spaces).
                 let raw = String::from_utf8_lossy(&attr.value);
@@ -200,11 +187,10 @@ impl Builder {
                     Ok(v) => v.into_owned(),
                     Err(_) => raw.into_owned(),
                 };
-                let prefix = attr.key.prefix().map(|p| p.into_inner());
                 let ns = match (prefix, attr.key.as_ref()) {
                     (_, b"xmlns") | (Some(b"xmlns"), _) => Ns::Xmlns,
                     (None, _) => Ns::None,
-                    (Some(_), _) => self.classify(attr_ns, prefix),
+                    (Some(_), _) => self.classify(scopes.attribute(prefix), prefix),
                 };
                 Attr {
                     ns,
@@ -222,17 +208,16 @@ impl Builder {
         });
     }
 
-    fn classify(&self, ns: ResolveResult, prefix: Option<&[u8]>) -> Ns {
+    fn classify(&self, ns: Resolved, prefix: Option<&[u8]>) -> Ns {
         match ns {
-            ResolveResult::Bound(Namespace(uri))
+            Resolved::Bound(uri)
                 if Some(uri) == self.root_ns.as_deref() && known(uri).is_none() =>
             {
                 Ns::Root
             }
-            ResolveResult::Bound(Namespace(uri)) => known(uri).unwrap_or(Ns::Other),
+            Resolved::Bound(uri) => known(uri).unwrap_or(Ns::Other),
             // An undeclared prefix: trust the customary ones.
-            ResolveResult::Unknown(p) => by_prefix(&p),
-            ResolveResult::Unbound => prefix.map_or(Ns::None, by_prefix),
+            Resolved::Unknown | Resolved::Unbound => prefix.map_or(Ns::None, by_prefix),
         }
     }
 
@@ -249,7 +234,11 @@ impl Builder {
     }
 
     fn close_top(&mut self) {
-        let Some(done) = self.stack.pop() else { return };
+        let Some(mut done) = self.stack.pop() else {
+            return;
+        };
+        done.children.shrink_to_fit();
+        done.attrs.shrink_to_fit();
         match self.stack.last_mut() {
             Some(parent) => parent.children.push(Node::Element(done)),
             None => self.root = Some(done),
@@ -326,34 +315,5 @@ fn by_prefix(prefix: &[u8]) -> Ns {
         b"xhtml" => Ns::Xhtml,
         b"xml" => Ns::Xml,
         _ => Ns::Other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::parse::entities;
-
-    fn root(xml: &str) -> Element {
-        read(&entities::prepare(xml)).expect("a root element")
-    }
-
-    #[test]
-    fn references_between_text_are_decoded_in_place() {
-        let doc = root("<t>A &amp; B &#233;&#x301; &eacute;&nbsp;x&hellip; &lt;b&gt;</t>");
-        assert_eq!(doc.text(), "A & B \u{e9}\u{301} \u{e9}\u{a0}x\u{2026} <b>");
-    }
-
-    #[test]
-    fn a_bad_character_reference_keeps_its_run_literal() {
-        // `entities::prepare` drops such references; the reader alone keeps them.
-        let doc = read("<t>bad &#0; ref &amp; more<![CDATA[ &amp;]]> after &amp;</t>").unwrap();
-        assert_eq!(doc.text(), "bad &#0; ref &amp; more &amp; after &");
-    }
-
-    #[test]
-    fn attribute_values_are_unescaped_but_not_normalised() {
-        let doc = root("<t href=\"a?x=1&amp;y=&quot;2&quot;\tz&#10;w\"/>");
-        assert_eq!(doc.attr("href"), Some("a?x=1&y=\"2\"\tz\nw"));
     }
 }

@@ -12,8 +12,18 @@ use super::{
 /// Most media read per item: hostile feeds repeat them.
 const MAX_MEDIA: usize = 32;
 
+/// Most JSON values read from one document. A `serde_json::Value` costs tens
+/// of bytes even for `0` or `{}`, so 10 MiB of `[0,0,…]` would take 160 MB; a
+/// real JSON Feed of 10 MiB holds a few hundred thousand values at most.
+const MAX_VALUES: usize = 1_000_000;
+
 /// Parses a JSON document that should be a JSON Feed.
 pub fn parse(text: &str) -> Result<ParsedFeed, ParseError> {
+    if values_over(text, MAX_VALUES) {
+        return Err(ParseError::NotJsonFeed(format!(
+            "json of more than {MAX_VALUES} values"
+        )));
+    }
     let value: Value = serde_json::from_str(text)
         .map_err(|e| ParseError::NotJsonFeed(format!("invalid json: {e}")))?;
     let Value::Object(feed) = value else {
@@ -41,6 +51,32 @@ pub fn parse(text: &str) -> Result<ParsedFeed, ParseError> {
         .map(entry)
         .collect();
     Ok(ParsedFeed { meta, entries })
+}
+
+/// Whether `text` holds more than `max` JSON values, counted as separators and
+/// openings outside strings: one linear pass, no allocation.
+fn values_over(text: &str, max: usize) -> bool {
+    let (mut count, mut in_string, mut escaped) = (0usize, false, false);
+    for b in text.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b',' | b'[' | b'{' | b':' => count += 1,
+            _ => continue,
+        }
+        if count > max {
+            return true;
+        }
+    }
+    false
 }
 
 fn entry(item: &Map<String, Value>) -> ParsedEntry {

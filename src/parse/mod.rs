@@ -21,6 +21,7 @@ mod entities;
 mod error;
 mod json;
 mod media;
+mod namespaces;
 mod rss;
 
 pub use charset::decode as decode_text;

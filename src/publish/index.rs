@@ -1,5 +1,8 @@
 //! The human front page: the topics with their feed links and the latest
-//! items (askama, `templates/index.html`), readable in Devanagari on a phone.
+//! stories (askama, `templates/index.html`), readable in Devanagari on a
+//! phone. Of the newest stories, the one told by more outlets comes first,
+//! then the newest (issue #13): the news seven outlets carry leads. The
+//! feeds themselves stay in date order.
 
 use askama::Template;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -7,8 +10,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::{entry, Document, Format, PublishError, Site};
 use crate::store::{EntryQuery, EntryRow, Store};
 
-/// Items listed on the page.
+/// Stories listed on the page.
 const LATEST: usize = 30;
+/// The newest this many stories are ranked for the page.
+const RANKED: usize = 200;
 
 /// Dates on the page are shown in India's time zone, where most of the
 /// outlets and their readers are.
@@ -47,11 +52,11 @@ struct PageEntry {
 
 /// The front page as HTML.
 pub fn index_document(store: &Store, site: &Site) -> Result<Document, PublishError> {
-    let entries = store.publish_entries(&EntryQuery {
+    let entries = leading(store.publish_entries(&EntryQuery {
         topic: None,
         before: None,
-        limit: LATEST,
-    })?;
+        limit: RANKED,
+    })?);
     let counts = store.topic_counts()?;
     let links = |path: &str| {
         let [atom, rss, json] = Format::ALL.map(|f| site.url(&format!("{path}.{f}")));
@@ -94,6 +99,16 @@ pub fn index_document(store: &Store, site: &Site) -> Result<Document, PublishErr
         "text/html; charset=utf-8",
         last_modified,
     ))
+}
+
+/// The [`LATEST`] stories of `newest` (newest first) that lead: told by
+/// more outlets first, then the newest. Within any one topic the order is
+/// the same.
+fn leading(mut newest: Vec<EntryRow>) -> Vec<EntryRow> {
+    // A stable sort keeps date order among stories told by as many outlets.
+    newest.sort_by_key(|e| std::cmp::Reverse(e.related.len()));
+    newest.truncate(LATEST);
+    newest
 }
 
 fn page_entry(site: &Site, e: &EntryRow) -> PageEntry {

@@ -83,10 +83,10 @@ pub(super) async fn fill_full_text(poller: &Poller, feed_id: i64, result: &mut P
         );
         // Stories are judged on the article too, not on the teaser.
         if let Some(signature) = signatures.get_mut(i) {
-            *signature =
-                poller
-                    .finder
-                    .text_signature(&item.title, item.summary.as_deref(), &content_text);
+            *signature = poller
+                .finder
+                .text_signature(&item.title, item.summary.as_deref(), &content_text)
+                .encode();
         }
     }
 }

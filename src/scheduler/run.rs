@@ -16,7 +16,7 @@ use super::due::{jitter_for, next_due, publishing_cadence, Observed};
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
 use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
-use crate::stories::{EntityFinder, StoryGrouper, DEFAULT_WINDOW};
+use crate::stories::{StoryGrouper, TermFinder, DEFAULT_WINDOW};
 use crate::topics::{tag_item_text, Tagger};
 use crate::{normalize, parse};
 
@@ -72,17 +72,19 @@ pub struct Poller {
     schedule: ScheduleConfig,
     pub(super) database: PathBuf,
     pub(super) tagger: Arc<Tagger>,
-    /// The grouper's entity finder, shared with the parse threads, which
+    /// The grouper's term finder, shared with the parse threads, which
     /// compute each item's story signature.
-    pub(super) finder: Arc<EntityFinder>,
+    pub(super) finder: Arc<TermFinder>,
     pub(super) global: Arc<Semaphore>,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
-    /// The story grouper (issue #7), kept across passes; rebuilt from the
-    /// database by the first pass, and after a failed write.
+    /// The story grouper (issues #7, #13), kept across passes; rebuilt from
+    /// the database by the first pass, and after a failed write.
     stories: Mutex<Option<StoryGrouper>>,
     /// Article pages fetched per full-text feed per pass.
     pub(super) max_articles: usize,
+    /// Items kept from one feed document (the newest).
+    max_items: usize,
 }
 
 impl Poller {
@@ -97,13 +99,14 @@ impl Poller {
             fetcher: Fetcher::new(fetch)?,
             schedule,
             database,
-            finder: Arc::new(EntityFinder::new(&tagger)),
+            finder: Arc::new(TermFinder::new(&tagger)),
             tagger,
             global: Arc::new(Semaphore::new(fetch.concurrency)),
             per_host: fetch.per_host,
             hosts: Mutex::new(HashMap::new()),
             stories: Mutex::new(None),
             max_articles: fetch.max_articles,
+            max_items: fetch.max_items,
         })
     }
 
@@ -286,10 +289,12 @@ async fn digest_outcome(
         FetchOutcome::Fetched(fetched) => {
             let max_age = fetched.hints.max_age;
             let (tagger, finder) = (poller.tagger.clone(), poller.finder.clone());
-            let parsed =
-                tokio::task::spawn_blocking(move || parse_fetched(*fetched, &tagger, &finder, now))
-                    .await
-                    .unwrap_or_else(|e| Err((None, format!("parser crashed: {e}"))));
+            let max_items = poller.max_items;
+            let parsed = tokio::task::spawn_blocking(move || {
+                parse_fetched(*fetched, &tagger, &finder, now, max_items)
+            })
+            .await
+            .unwrap_or_else(|e| Err((None, format!("parser crashed: {e}"))));
             match parsed {
                 Ok((result, feed_hint, cadence)) => (
                     result,
@@ -313,8 +318,9 @@ type Parsed = Result<(PollResult, Option<Duration>, Option<Duration>), (Option<u
 fn parse_fetched(
     fetched: FetchedFeed,
     tagger: &Tagger,
-    finder: &EntityFinder,
+    finder: &TermFinder,
     now: DateTime<Utc>,
+    max_items: usize,
 ) -> Parsed {
     let parsed =
         parse::parse_feed(&fetched.body, fetched.content_type.as_deref()).map_err(|e| {
@@ -323,7 +329,7 @@ fn parse_fetched(
                 format!("parse {}: {e}", fetched.final_url),
             )
         })?;
-    let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now);
+    let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now, max_items);
     let hint = feed.meta.ttl;
     let cadence = publishing_cadence(feed.items.iter().filter_map(|i| i.published), now);
     // Tagging and signing (here, in parallel, so that the single writer only
@@ -340,7 +346,7 @@ fn parse_fetched(
             let summary = i.summary.as_deref();
             (
                 tag_item_text(tagger, &i.title, summary, &content, &i.categories),
-                finder.text_signature(&i.title, summary, &content),
+                finder.text_signature(&i.title, summary, &content).encode(),
             )
         })
         .unzip();
@@ -361,33 +367,37 @@ fn parse_fetched(
 }
 
 /// The writer thread: takes records off the queue and writes them in
-/// batches, one transaction each, new items joining stories as they land.
+/// batches, one transaction each; once the pass is written, the new items
+/// join stories in assignment order (date, outlet, key), so that the order
+/// in which polls finished changes no story (issue #13).
 fn write_loop(
     poller: &Poller,
     rx: mpsc::Receiver<PollRecord>,
     progress: Option<ProgressBar>,
 ) -> Result<PassSummary, StoreError> {
     let mut store = Store::open(&poller.database)?;
-    // One pass writes at a time; a poisoned lock only means a writer panicked.
+    let summary = write_batches(&mut store, rx, progress)?;
+    // One pass groups at a time; a poisoned lock only means a writer panicked.
     let mut kept = poller.stories.lock().unwrap_or_else(|p| p.into_inner());
     let mut grouper = match kept.take() {
         Some(grouper) => grouper,
-        None => {
-            let mut grouper = StoryGrouper::with_finder(poller.finder.clone(), DEFAULT_WINDOW);
-            store.restore_stories(&mut grouper)?;
-            grouper
-        }
+        None => crate::stories::restore(&mut store, poller.finder.clone(), DEFAULT_WINDOW)?,
     };
     // A failed write leaves the grouper ahead of the database: it is
     // dropped, and the next pass rebuilds it.
-    let summary = write_batches(&mut store, &mut grouper, rx, progress)?;
+    let started = Instant::now();
+    let grouped = crate::stories::assign_pending(&mut store, &mut grouper)?;
+    tracing::debug!(
+        items = grouped,
+        seconds = started.elapsed().as_secs_f64(),
+        "items grouped into stories"
+    );
     *kept = Some(grouper);
     Ok(summary)
 }
 
 fn write_batches(
     store: &mut Store,
-    grouper: &mut StoryGrouper,
     mut rx: mpsc::Receiver<PollRecord>,
     progress: Option<ProgressBar>,
 ) -> Result<PassSummary, StoreError> {
@@ -401,7 +411,7 @@ fn write_batches(
                 Err(_) => break,
             }
         }
-        let reports = store.write_polls_grouped(&batch, grouper)?;
+        let reports = store.write_polls(&batch)?;
         for (record, report) in batch.drain(..).zip(reports) {
             summary.feeds += 1;
             match record.result {

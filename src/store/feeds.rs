@@ -1,17 +1,15 @@
 //! SQL for the `feeds` and `fetch_log` tables, and the one transaction that
 //! records a poll.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::items::{upsert_items, StoreReport};
-use super::stories::assign_pending;
+use super::stories::{leave_story, save_signature};
 use super::{from_unix, to_unix, Store, StoreError};
 use crate::model::NormalizedFeed;
-use crate::stories::{ItemSignature, StoryGrouper};
 use crate::topics::TopicHit;
 
 /// Where a feed's subscription came from.
@@ -104,13 +102,13 @@ pub enum PollResult {
         feed: NormalizedFeed,
         /// Each item's topics, in the order of `feed.items`.
         tags: Vec<Vec<TopicHit>>,
-        /// Each item's story signature (issue #7), in the order of
-        /// `feed.items`, from
-        /// [`EntityFinder::item_signature`](crate::stories::EntityFinder::item_signature) with the
-        /// grouper's finder: computed where the feed is parsed, so that the
-        /// single writer only matches. Items already stored ignore theirs;
-        /// when it is empty, the writer computes what new items need.
-        signatures: Vec<ItemSignature>,
+        /// Each item's story signature (issues #7, #13), in the order of
+        /// `feed.items`, as the cluster stage encoded it
+        /// ([`ItemSignature::encode`](crate::stories::ItemSignature::encode)):
+        /// computed where the feed is parsed, kept for new and changed
+        /// items, so that grouping reads no text. When it is empty, the
+        /// stage signs those items from their stored text.
+        signatures: Vec<Vec<u8>>,
         /// ETag of the response.
         etag: Option<String>,
         /// Last-Modified of the response.
@@ -282,50 +280,23 @@ impl Store {
     }
 
     /// Writes a batch of polls in one transaction: items, feed state, fetch
-    /// log. Either all of it lands or none does.
-    /// New items get no story here: they join one at the next grouped write
-    /// or [`Store::restore_stories`].
+    /// log. Either all of it lands or none does. New items, and items whose
+    /// text changed, wait for a story: the cluster stage assigns them once
+    /// the pass is written ([`crate::stories::assign_pending`]).
     pub fn write_polls(&mut self, records: &[PollRecord]) -> Result<Vec<StoreReport>, StoreError> {
-        self.write_polls_with(records, None)
-    }
-
-    /// [`Self::write_polls`], and every new item joins a story (issue #7)
-    /// in the same transaction: an existing one when `grouper` finds it
-    /// reports the same event, else a new one.
-    pub fn write_polls_grouped(
-        &mut self,
-        records: &[PollRecord],
-        grouper: &mut StoryGrouper,
-    ) -> Result<Vec<StoreReport>, StoreError> {
-        self.write_polls_with(records, Some(grouper))
-    }
-
-    fn write_polls_with(
-        &mut self,
-        records: &[PollRecord],
-        grouper: Option<&mut StoryGrouper>,
-    ) -> Result<Vec<StoreReport>, StoreError> {
         let tx = super::write_tx(&mut self.conn)?;
-        // New items' signatures by row id, as the parse threads computed them.
-        let mut fresh = HashMap::new();
         let reports = records
             .iter()
-            .map(|record| write_poll(&tx, record, &mut fresh))
+            .map(|record| write_poll(&tx, record))
             .collect::<Result<Vec<_>, _>>()?;
-        if let Some(grouper) = grouper {
-            assign_pending(&tx, grouper, &fresh)?;
-        }
         tx.commit()?;
         Ok(reports)
     }
 }
 
-/// Writes one poll; each new item's precomputed signature goes into `fresh`.
-fn write_poll<'a>(
-    tx: &Transaction<'_>,
-    rec: &'a PollRecord,
-    fresh: &mut HashMap<i64, &'a ItemSignature>,
-) -> Result<StoreReport, StoreError> {
+/// Writes one poll. A changed item leaves its story; new and changed items
+/// keep the signature computed when their feed was parsed.
+fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, StoreError> {
     let at = to_unix(rec.at);
     let hint = rec.next.hint.map(|d| d.as_secs() as i64);
     let cadence = rec.next.cadence.map(|d| d.as_secs() as i64);
@@ -339,10 +310,13 @@ fn write_poll<'a>(
             moved_to,
             ..
         } => {
-            let (report, new_rows) = upsert_items(tx, rec.feed_id, &feed.items, tags, rec.at)?;
-            for (id, i) in new_rows {
-                if let Some(sig) = signatures.get(i) {
-                    fresh.insert(id, sig);
+            let (report, rows) = upsert_items(tx, rec.feed_id, &feed.items, tags, rec.at)?;
+            for (id, i, changed) in rows {
+                if changed {
+                    leave_story(tx, id)?;
+                }
+                if let Some(data) = signatures.get(i) {
+                    save_signature(tx, id, data)?;
                 }
             }
             tx.prepare_cached(

@@ -80,16 +80,21 @@ pub(super) fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
     })
 }
 
+/// A written item's row id, its index in the poll's items, and whether it
+/// was changed (true) rather than new.
+pub(super) type WrittenItem = (i64, usize, bool);
+
 /// Inserts new items and updates changed ones in place; an unchanged item
 /// is left alone, so its first-seen time and row id never move. Also
-/// returns each inserted item's row id with its index in `items`.
+/// returns each inserted or changed item's row id with its index in
+/// `items`, and whether it was changed (not new).
 pub(super) fn upsert_items(
     tx: &Transaction<'_>,
     feed_id: i64,
     items: &[NewItem],
     tags: &[Vec<TopicHit>],
     now: DateTime<Utc>,
-) -> Result<(StoreReport, Vec<(i64, usize)>), StoreError> {
+) -> Result<(StoreReport, Vec<WrittenItem>), StoreError> {
     let mut report = StoreReport::default();
     let mut inserted = Vec::new();
     let mut find =
@@ -141,6 +146,7 @@ pub(super) fn upsert_items(
                 ])?;
                 report.updated += 1;
                 report.changed_ids.push(id);
+                inserted.push((id, i, true));
                 replace_item_topics(tx, id, tags.get(i).map_or(&[], Vec::as_slice))?;
             }
             // See: issue #6 — an item retention deleted stays deleted.
@@ -166,7 +172,7 @@ pub(super) fn upsert_items(
                 report.new += 1;
                 let id = tx.last_insert_rowid();
                 report.changed_ids.push(id);
-                inserted.push((id, i));
+                inserted.push((id, i, false));
                 replace_item_topics(tx, id, tags.get(i).map_or(&[], Vec::as_slice))?;
             }
         }

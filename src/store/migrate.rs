@@ -41,6 +41,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_media",
         include_str!("../../migrations/0010_media.sql"),
     ),
+    (
+        "0011_story_evidence",
+        include_str!("../../migrations/0011_story_evidence.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.

@@ -30,7 +30,7 @@ pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
 pub use retention::{PruneCutoffs, PruneReport};
-pub use stories::{StoryDetail, StoryMemberRow, StoryRow};
+pub use stories::{StoredText, StoryDetail, StoryItem, StoryJoin, StoryMemberRow, StoryRow};
 pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};
 pub use topics::StoredTopic;
 

@@ -1,24 +1,19 @@
-//! SQL for stories (issue #7): which story each item joined, the stories
-//! themselves (representative, first/last seen, member count), and the
-//! per-item signatures a restarted grouper is rebuilt from.
+//! SQL for stories (issues #7, #13): which story each item joined, the
+//! stories themselves (representative, first/last seen, member count), and
+//! the primitives the cluster stage decides over (issue #15: the store
+//! persists, the stage decides): the items waiting for a story in their
+//! assignment order, the joins it decided, and each item's signature — an
+//! opaque blob the stage encodes — so a restarted grouper needs no texts.
 //!
-//! Items join stories in the writer's transaction ([`Store::write_polls_grouped`]);
-//! an item written without a grouper (or stored before migration 0005)
-//! waits, and joins at the next grouped write or [`Store::restore_stories`],
-//! in order of first-seen time. An item whose text changes later keeps its
-//! story and its first signature: a corrected title rarely changes the
-//! event, and moving it would move feed entries under a reader's feet.
-
-use std::collections::HashMap;
+//! An item waits for a story from when it is stored until the stage
+//! assigns it ([`crate::stories::assign_pending`], after each polling
+//! pass). An item whose text changes leaves its story and waits again, so
+//! that its story is judged on the text it now has.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::{from_unix, to_unix, Store, StoreError};
-use crate::stories::{ItemSignature, Lang, MinHash, StoryGrouper};
-
-/// Items without a story read per query while assigning them.
-const PENDING_BATCH: i64 = 512;
 
 /// The outlet name shown for an item's feed: its title, else its URL.
 const OUTLET_NAME: &str = "coalesce(nullif(trim(f.title), ''), f.url)";
@@ -95,30 +90,194 @@ fn story_from_row(r: &Row<'_>) -> rusqlite::Result<StoryRow> {
     })
 }
 
+/// An item's text as stored, for the stage to sign when no signature is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredText {
+    /// Plain-text title.
+    pub title: String,
+    /// Plain-text summary.
+    pub summary: Option<String>,
+    /// Sanitised HTML content.
+    pub content_html: Option<String>,
+}
+
+/// An item as the cluster stage reads it: waiting for a story, or inside
+/// the window a grouper is rebuilt from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryItem {
+    /// Item id.
+    pub id: i64,
+    /// Its feed (the outlet).
+    pub feed_id: i64,
+    /// Its key within the feed.
+    pub key: String,
+    /// Its date as grouped: the outlet's date, or first seen if earlier.
+    pub at: DateTime<Utc>,
+    /// When khabar first stored it.
+    pub first_seen: DateTime<Utc>,
+    /// Its story, for an item already assigned.
+    pub story: Option<i64>,
+    /// Its signature as the stage encoded it, if one is kept.
+    pub signature: Option<Vec<u8>>,
+    /// Its text, read only when no signature is kept.
+    pub text: Option<StoredText>,
+}
+
+/// One decision of the cluster stage: item `item_id` joins `story`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryJoin {
+    /// Item id.
+    pub item_id: i64,
+    /// The story it joins (created with it as representative if new).
+    pub story: i64,
+    /// Why, as `khabar stories show` prints it.
+    pub reason: String,
+    /// A signature to keep for the item (when the stage had to sign it).
+    pub signature: Option<Vec<u8>>,
+}
+
+const STORY_ITEM_COLUMNS: &str = "i.id, i.feed_id, i.key, min(i.published, i.first_seen),
+    i.first_seen, i.story_id, g.data,
+    CASE WHEN g.data IS NULL THEN i.title END,
+    CASE WHEN g.data IS NULL THEN i.summary END,
+    CASE WHEN g.data IS NULL THEN i.content_html END";
+
+fn story_item_from_row(r: &Row<'_>) -> rusqlite::Result<StoryItem> {
+    let title: Option<String> = r.get(7)?;
+    Ok(StoryItem {
+        id: r.get(0)?,
+        feed_id: r.get(1)?,
+        key: r.get(2)?,
+        at: from_unix(r.get(3)?),
+        first_seen: from_unix(r.get(4)?),
+        story: r.get(5)?,
+        signature: r.get(6)?,
+        text: match title {
+            Some(title) => Some(StoredText {
+                title,
+                summary: r.get(8)?,
+                content_html: r.get(9)?,
+            }),
+            None => None,
+        },
+    })
+}
+
 impl Store {
-    /// Rebuilds `grouper` from the stored signatures of the last window,
-    /// then gives every item still without a story one (oldest first, a
-    /// transaction per batch). Returns how many items that assigned.
-    pub fn restore_stories(&mut self, grouper: &mut StoryGrouper) -> Result<u64, StoreError> {
-        restore(&self.conn, grouper)?;
-        let mut total = 0;
-        loop {
-            let tx = super::write_tx(&mut self.conn)?;
-            let n = assign_batch(&tx, grouper, &HashMap::new())?;
-            tx.commit()?;
-            total += n;
-            if n < PENDING_BATCH as u64 {
-                break;
-            }
-        }
-        let tx = super::write_tx(&mut self.conn)?;
-        prune_signatures(&tx, grouper)?;
-        tx.commit()?;
-        Ok(total)
+    /// Up to `limit` items without a story, in assignment order: by date
+    /// (the outlet's, or first seen if earlier), then feed, then key.
+    pub fn pending_story_items(&self, limit: usize) -> Result<Vec<StoryItem>, StoreError> {
+        let sql = format!(
+            // Without statistics the planner would take `items_story`
+            // (story_id = NULL) and sort every waiting item per batch.
+            "SELECT {STORY_ITEM_COLUMNS}
+             FROM items i INDEXED BY items_pending_story
+             LEFT JOIN story_signatures g ON g.item_id = i.id
+             WHERE i.story_id IS NULL
+             ORDER BY min(i.published, i.first_seen), i.feed_id, i.key
+             LIMIT ?1"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([limit], story_item_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Whether some item has no story yet (written without a grouper, or
-    /// stored before stories existed).
+    /// Items with a story dated within `window` of the newest such item, in
+    /// assignment order: what a grouper is rebuilt from.
+    pub fn story_window(&self, window: chrono::Duration) -> Result<Vec<StoryItem>, StoreError> {
+        let newest: Option<i64> = self.conn.query_row(
+            "SELECT coalesce(
+                 (SELECT max(g.at) FROM story_signatures g JOIN items i ON i.id = g.item_id
+                  WHERE i.story_id IS NOT NULL),
+                 (SELECT max(min(published, first_seen)) FROM items WHERE story_id IS NOT NULL))",
+            [],
+            |r| r.get(0),
+        )?;
+        let Some(newest) = newest else {
+            return Ok(Vec::new());
+        };
+        let from = newest.saturating_sub(window.num_seconds());
+        let sql = format!(
+            "SELECT {STORY_ITEM_COLUMNS}
+             FROM items i LEFT JOIN story_signatures g ON g.item_id = i.id
+             WHERE i.story_id IS NOT NULL AND i.published >= ?1
+               AND min(i.published, i.first_seen) >= ?1
+             ORDER BY min(i.published, i.first_seen), i.feed_id, i.key"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([from], story_item_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The lowest story id never used by a stored story.
+    pub fn next_story_id(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(id) + 1, 0) FROM stories", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Records the stage's decisions in one transaction: each item joins its
+    /// story (created with it as representative when new), with its reason
+    /// and, when given, the signature to keep.
+    pub fn record_story_joins(&mut self, joins: &[StoryJoin]) -> Result<(), StoreError> {
+        let tx = super::write_tx(&mut self.conn)?;
+        for join in joins {
+            record_join(&tx, join)?;
+            if let Some(data) = &join.signature {
+                save_signature(&tx, join.item_id, data)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Keeps signatures for items that had none (signed again from text).
+    pub fn save_story_signatures(&mut self, items: &[(i64, Vec<u8>)]) -> Result<(), StoreError> {
+        let tx = super::write_tx(&mut self.conn)?;
+        for (id, data) in items {
+            save_signature(&tx, *id, data)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Drops the signatures of assigned items dated before `before`: a
+    /// restart only needs the last window's, so the table stays small
+    /// however many items are kept.
+    pub fn prune_story_signatures(&mut self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let n = self.conn.execute(
+            "DELETE FROM story_signatures
+             WHERE at < ?1
+               AND EXISTS (SELECT 1 FROM items i WHERE i.id = item_id AND i.story_id IS NOT NULL)",
+            [to_unix(before)],
+        )?;
+        Ok(n as u64)
+    }
+
+    /// What the cluster stage saved of its learning beyond the window, if anything.
+    pub fn story_history(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT history FROM story_state WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Saves the cluster stage's learning beyond the window (opaque bytes).
+    pub fn save_story_history(&mut self, history: &[u8]) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO story_state (id, history) VALUES (1, ?1)
+             ON CONFLICT (id) DO UPDATE SET history = excluded.history",
+            [history],
+        )?;
+        Ok(())
+    }
+
+    /// Whether some item has no story yet.
     pub fn has_items_without_story(&self) -> Result<bool, StoreError> {
         Ok(self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM items WHERE story_id IS NULL)",
@@ -185,109 +344,13 @@ impl Store {
     }
 }
 
-/// Feeds the grouper the signatures of the last window (before the newest
-/// stored one), oldest first, and resumes story ids after the highest.
-fn restore(conn: &Connection, grouper: &mut StoryGrouper) -> Result<(), StoreError> {
-    let window = grouper.window().num_seconds();
-    let mut stmt = conn.prepare(
-        "SELECT i.story_id, g.item_id, g.at, g.lang, g.minhash, g.entities, g.words
-         FROM story_signatures g JOIN items i ON i.id = g.item_id
-         WHERE i.story_id IS NOT NULL
-           AND g.at >= (SELECT max(at) FROM story_signatures) - ?1
-         ORDER BY g.at, g.item_id",
-    )?;
-    let rows = stmt
-        .query_map([window], |r| {
-            Ok((r.get::<_, i64>(0)? as u64, signature_from_row(r)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    grouper.restore(rows.into_iter());
-    let next: i64 = conn.query_row("SELECT coalesce(max(id) + 1, 0) FROM stories", [], |r| {
-        r.get(0)
-    })?;
-    grouper.resume_story_ids_from(next.max(0) as u64);
-    Ok(())
-}
-
-/// Gives every item without a story one, oldest first, inside `tx`; an
-/// item with a signature in `fresh` (computed when its feed was parsed) is
-/// matched with it, any other has its text read and signed here.
-pub(super) fn assign_pending(
-    tx: &Transaction<'_>,
-    grouper: &mut StoryGrouper,
-    fresh: &HashMap<i64, &ItemSignature>,
-) -> Result<u64, StoreError> {
-    let mut total = 0;
-    loop {
-        let n = assign_batch(tx, grouper, fresh)?;
-        total += n;
-        if n < PENDING_BATCH as u64 {
-            prune_signatures(tx, grouper)?;
-            return Ok(total);
-        }
-    }
-}
-
-/// Assigns up to [`PENDING_BATCH`] items without a story; returns how many.
-fn assign_batch(
-    tx: &Transaction<'_>,
-    grouper: &mut StoryGrouper,
-    fresh: &HashMap<i64, &ItemSignature>,
-) -> Result<u64, StoreError> {
-    // Read from the partial index alone: no item row is read for an item
-    // whose signature came with its poll.
-    let pending: Vec<(i64, i64, i64)> = tx
-        .prepare_cached(
-            "SELECT id, published, first_seen FROM items
-             WHERE story_id IS NULL ORDER BY first_seen, published, id LIMIT ?1",
-        )?
-        .query_map([PENDING_BATCH], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    for &(id, published, first_seen) in &pending {
-        let mut sig = match fresh.get(&id) {
-            Some(sig) => (*sig).clone(),
-            None => stored_text_signature(tx, grouper, id)?,
-        };
-        sig.key = id.to_string();
-        // The outlet's date places the item among the events it reports (a
-        // first poll brings weeks of backlog at one first-seen time);
-        // normalisation already clamped dates after the fetch.
-        sig.at = from_unix(published.min(first_seen));
-        let joined = grouper.assign_signature(&sig);
-        record_join(tx, id, first_seen, joined.story as i64, &joined.reason)?;
-        insert_signature(tx, id, &sig)?;
-    }
-    Ok(pending.len() as u64)
-}
-
-/// The signature of a stored item's text (written without one, or before
-/// stories existed), with its key and time still to be set.
-fn stored_text_signature(
-    tx: &Transaction<'_>,
-    grouper: &StoryGrouper,
-    id: i64,
-) -> Result<ItemSignature, StoreError> {
-    let (title, summary, content): (String, Option<String>, Option<String>) = tx
-        .prepare_cached("SELECT title, summary, content_html FROM items WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(grouper
-        .finder()
-        .item_signature(&title, summary.as_deref(), content.as_deref()))
-}
-
-/// Adds item `id` to story `story`, creating the story with it as the
-/// representative, or counting it in (it becomes the representative only
-/// if seen earlier, which in-order assignment makes rare).
-fn record_join(
-    tx: &Transaction<'_>,
-    id: i64,
-    first_seen: i64,
-    story: i64,
-    reason: &str,
-) -> Result<(), StoreError> {
+/// Adds an item to its story, creating the story with it as the
+/// representative, or counting it in (it becomes the representative if
+/// first seen earlier than the others).
+fn record_join(tx: &Transaction<'_>, join: &StoryJoin) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO stories (id, representative_id, first_seen, last_seen, member_count)
-         VALUES (?1, ?2, ?3, ?3, 1)
+         SELECT ?1, id, first_seen, first_seen, 1 FROM items WHERE id = ?2
          ON CONFLICT (id) DO UPDATE SET
              member_count = member_count + 1,
              last_seen = max(last_seen, excluded.last_seen),
@@ -295,260 +358,51 @@ fn record_join(
                                       THEN excluded.representative_id ELSE representative_id END,
              first_seen = min(first_seen, excluded.first_seen)",
     )?
-    .execute(params![story, id, first_seen])?;
+    .execute(params![join.story, join.item_id])?;
     tx.prepare_cached("UPDATE items SET story_id = ?2, story_reason = ?3 WHERE id = ?1")?
-        .execute(params![id, story, reason])?;
+        .execute(params![join.item_id, join.story, join.reason])?;
     Ok(())
 }
 
-fn insert_signature(tx: &Transaction<'_>, id: i64, sig: &ItemSignature) -> Result<(), StoreError> {
-    let minhash: Vec<u8> = sig.minhash.0.iter().flat_map(|v| v.to_le_bytes()).collect();
-    let words: Vec<u8> = sig.words.iter().flat_map(|v| v.to_le_bytes()).collect();
-    let entities = serde_json::to_string(&sig.entities).unwrap_or_else(|_| "[]".into());
+/// Keeps `data` as item `id`'s signature, dated as the item is grouped.
+pub(super) fn save_signature(tx: &Transaction<'_>, id: i64, data: &[u8]) -> Result<(), StoreError> {
     tx.prepare_cached(
-        "INSERT OR REPLACE INTO story_signatures (item_id, at, lang, minhash, entities, words)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR REPLACE INTO story_signatures (item_id, at, data)
+         SELECT id, min(published, first_seen), ?2 FROM items WHERE id = ?1",
     )?
-    .execute(params![
-        id,
-        to_unix(sig.at),
-        lang_name(sig.lang),
-        minhash,
-        entities,
-        words
-    ])?;
+    .execute(params![id, data])?;
     Ok(())
 }
 
-/// Drops signatures that left the window: a restart only needs the last
-/// window's, and the table stays small however many items are kept.
-fn prune_signatures(tx: &Transaction<'_>, grouper: &StoryGrouper) -> Result<(), StoreError> {
+/// Item `id`'s text changed: it leaves its story (one member fewer, a new
+/// representative and first-seen time if it was the first, no empty story)
+/// and waits to be grouped again; its old signature goes.
+pub(super) fn leave_story(tx: &Transaction<'_>, id: i64) -> Result<(), StoreError> {
+    let story: Option<i64> = tx
+        .prepare_cached("SELECT story_id FROM items WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    tx.prepare_cached("DELETE FROM story_signatures WHERE item_id = ?1")?
+        .execute([id])?;
+    let Some(story) = story else {
+        return Ok(());
+    };
+    tx.prepare_cached("UPDATE items SET story_id = NULL, story_reason = NULL WHERE id = ?1")?
+        .execute([id])?;
     tx.prepare_cached(
-        "DELETE FROM story_signatures
-         WHERE at < (SELECT max(at) FROM story_signatures) - ?1",
+        "UPDATE stories SET
+             member_count = member_count - 1,
+             representative_id = coalesce(
+                 (SELECT id FROM items WHERE story_id = ?1
+                  ORDER BY first_seen, published, id LIMIT 1),
+                 representative_id),
+             first_seen = coalesce(
+                 (SELECT min(first_seen) FROM items WHERE story_id = ?1), first_seen)
+         WHERE id = ?1",
     )?
-    .execute([grouper.window().num_seconds()])?;
+    .execute([story])?;
+    tx.prepare_cached("DELETE FROM stories WHERE id = ?1 AND member_count <= 0")?
+        .execute([story])?;
     Ok(())
-}
-
-/// A signature from columns 1.. (item_id, at, lang, minhash, entities, words).
-fn signature_from_row(r: &Row<'_>) -> rusqlite::Result<ItemSignature> {
-    let minhash: Vec<u8> = r.get(4)?;
-    let words: Vec<u8> = r.get(6)?;
-    Ok(ItemSignature {
-        key: r.get::<_, i64>(1)?.to_string(),
-        at: from_unix(r.get(2)?),
-        lang: match r.get::<_, String>(3)?.as_str() {
-            "hi" => Lang::Hi,
-            "en" => Lang::En,
-            _ => Lang::Other,
-        },
-        minhash: MinHash(
-            minhash
-                .chunks_exact(4)
-                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-        ),
-        entities: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
-        words: words
-            .chunks_exact(8)
-            .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-            .collect(),
-    })
-}
-
-fn lang_name(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Hi => "hi",
-        Lang::En => "en",
-        Lang::Other => "other",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-    use std::time::Duration;
-
-    use super::*;
-    use crate::model::{ItemKey, NewItem, NormalizedFeed};
-    use crate::store::{AddFeed, EntryQuery, FeedOrigin, FeedState, PollRecord, PollResult};
-    use crate::stories::DEFAULT_WINDOW;
-    use crate::topics::Tagger;
-
-    fn t(secs: i64) -> DateTime<Utc> {
-        DateTime::from_timestamp(1_752_300_000 + secs, 0).unwrap()
-    }
-
-    fn item(key: &str, title: &str) -> NewItem {
-        NewItem {
-            key: ItemKey::Guid(key.into()),
-            guid: Some(key.into()),
-            link: Some(format!("https://news.example/{key}")),
-            title: title.into(),
-            summary: None,
-            content: None,
-            authors: vec![],
-            categories: vec![],
-            published: None,
-            updated: None,
-            content_hash: format!("{key}:{title}"),
-            media: Default::default(),
-        }
-    }
-
-    fn poll(feed_id: i64, at: DateTime<Utc>, items: Vec<NewItem>) -> PollRecord {
-        PollRecord {
-            feed_id,
-            at,
-            duration: Duration::ZERO,
-            result: PollResult::Fetched {
-                http_status: 200,
-                bytes: 1,
-                feed: NormalizedFeed {
-                    items,
-                    ..Default::default()
-                },
-                tags: vec![],
-                signatures: vec![],
-                etag: None,
-                last_modified: None,
-                moved_to: None,
-            },
-            next: FeedState {
-                next_due: at,
-                error_count: 0,
-                hint: None,
-                cadence: None,
-            },
-        }
-    }
-
-    fn feed(store: &Store, url: &str) -> i64 {
-        match store.add_feed(url, FeedOrigin::Cli).unwrap() {
-            AddFeed::Added(id) => id,
-            other => panic!("{other:?}"),
-        }
-    }
-
-    fn grouper() -> StoryGrouper {
-        StoryGrouper::new(Arc::new(Tagger::builtin()), DEFAULT_WINDOW)
-    }
-
-    const HINDI: &str = "लावरोव वोनसान में किम जोंग उन से मिले";
-    const ENGLISH: &str = "Lavrov meets Kim Jong Un in Wonsan";
-
-    /// Two outlets report one event an hour apart; one also reports rain.
-    fn two_outlets(store: &mut Store, g: &mut StoryGrouper) -> (i64, i64) {
-        let (a, b) = (
-            feed(store, "https://a.example/rss"),
-            feed(store, "https://b.example/rss"),
-        );
-        store
-            .write_polls_grouped(
-                &[poll(
-                    a,
-                    t(0),
-                    vec![item("a1", HINDI), item("a2", "दिल्ली में मानसून की पहली बारिश")],
-                )],
-                g,
-            )
-            .unwrap();
-        store
-            .write_polls_grouped(&[poll(b, t(3600), vec![item("b1", ENGLISH)])], g)
-            .unwrap();
-        (a, b)
-    }
-
-    #[test]
-    fn items_join_stories_as_they_are_written_the_first_seen_representing() {
-        let mut store = Store::open_in_memory().unwrap();
-        let mut g = grouper();
-        two_outlets(&mut store, &mut g);
-        let list = store.list_stories(None, 10).unwrap();
-        assert_eq!(list.len(), 2, "{list:#?}");
-        let event = list.iter().find(|s| s.member_count == 2).unwrap();
-        assert_eq!(event.title, HINDI, "the first seen represents the story");
-        assert_eq!(
-            event.outlets,
-            ["https://a.example/rss", "https://b.example/rss"]
-        );
-        assert_eq!((event.first_seen, event.last_seen), (t(0), t(3600)));
-        let detail = store.story(event.id).unwrap().unwrap();
-        assert_eq!(detail.members.len(), 2);
-        assert!(detail.members[1]
-            .reason
-            .as_deref()
-            .unwrap_or("")
-            .contains("lavrov"));
-        assert_eq!(store.story(12_345).unwrap(), None);
-    }
-
-    #[test]
-    fn feeds_publish_one_entry_per_story_naming_the_other_outlets() {
-        let mut store = Store::open_in_memory().unwrap();
-        let mut g = grouper();
-        two_outlets(&mut store, &mut g);
-        let query = EntryQuery {
-            topic: None,
-            before: None,
-            limit: 10,
-        };
-        let entries = store.publish_entries(&query).unwrap();
-        assert_eq!(entries.len(), 2);
-        let event = entries.iter().find(|e| e.item.title == HINDI).unwrap();
-        assert_eq!(event.related.len(), 1);
-        assert_eq!(event.related[0].title, ENGLISH);
-        assert_eq!(store.count_stories().unwrap(), 2);
-    }
-
-    #[test]
-    fn items_stored_without_a_grouper_join_stories_oldest_first_on_restore() {
-        let mut store = Store::open_in_memory().unwrap();
-        let a = feed(&store, "https://a.example/rss");
-        let b = feed(&store, "https://b.example/rss");
-        store
-            .write_polls(&[poll(b, t(60), vec![item("b1", ENGLISH)])])
-            .unwrap();
-        store
-            .write_polls(&[poll(a, t(0), vec![item("a1", HINDI)])])
-            .unwrap();
-        assert!(store.has_items_without_story().unwrap());
-        assert_eq!(store.restore_stories(&mut grouper()).unwrap(), 2);
-        assert!(!store.has_items_without_story().unwrap());
-        let list = store.list_stories(None, 10).unwrap();
-        assert_eq!(list.len(), 1, "{list:#?}");
-        assert_eq!(list[0].title, HINDI, "assigned in first-seen order");
-    }
-
-    #[test]
-    fn a_restored_grouper_puts_a_later_copy_in_the_stored_story() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("k.db");
-        let mut store = Store::open(&path).unwrap();
-        let (a, _) = two_outlets(&mut store, &mut grouper());
-        drop(store);
-        let mut store = Store::open(&path).unwrap();
-        let mut g = grouper();
-        assert_eq!(store.restore_stories(&mut g).unwrap(), 0);
-        assert_eq!(g.window_len(), 3);
-        let copy = format!("{HINDI} Source link");
-        store
-            .write_polls_grouped(&[poll(a, t(7200), vec![item("a3", &copy)])], &mut g)
-            .unwrap();
-        let list = store.list_stories(None, 10).unwrap();
-        assert_eq!(list.len(), 2, "{list:#?}");
-        assert!(list.iter().any(|s| s.member_count == 3));
-    }
-
-    #[test]
-    fn removing_a_feed_leaves_its_stories_consistent() {
-        let mut store = Store::open_in_memory().unwrap();
-        let mut g = grouper();
-        two_outlets(&mut store, &mut g);
-        assert!(store.remove_feed("https://a.example/rss").unwrap());
-        let list = store.list_stories(None, 10).unwrap();
-        assert_eq!(list.len(), 1, "the rain story went with its only item");
-        assert_eq!((list[0].title.as_str(), list[0].member_count), (ENGLISH, 1));
-    }
 }

@@ -4,6 +4,25 @@
 
 use serde::Serialize;
 
+use super::group::assignment_order;
+use super::{Assignment, StoryGrouper, StoryInput};
+
+/// Groups `items` as the store would: in [`assignment_order`], whatever
+/// their order here. Returns each item's assignment, in the given order.
+pub fn group_in_order(grouper: &mut StoryGrouper, items: &[StoryInput<'_>]) -> Vec<Assignment> {
+    let mut signed: Vec<(usize, super::ItemSignature)> = items
+        .iter()
+        .map(|item| grouper.signature(item))
+        .enumerate()
+        .collect();
+    signed.sort_by(|(_, a), (_, b)| assignment_order(a, b));
+    let mut out: Vec<Option<Assignment>> = vec![None; items.len()];
+    for (i, sig) in &signed {
+        out[*i] = Some(grouper.assign_signature(sig));
+    }
+    out.into_iter().flatten().collect()
+}
+
 /// Pairwise precision, recall and F1 of a grouping.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PairwiseScore {

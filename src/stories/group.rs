@@ -1,111 +1,62 @@
-//! The online assigner: each new item is compared with the items of the last
-//! window that share an LSH band, an entity or a rare word with it, and joins
-//! the story of the best match that passes, or starts a new story.
+//! The assigner: each item is compared with the window items that share an
+//! LSH band or one of its weightiest terms, and joins the story of the best
+//! match that passes ([`score`](super::score)), or starts a new story.
+//!
+//! Decisions depend on the window as it stands, so the order in which
+//! items are assigned matters: callers assign in [`assignment_order`]
+//! (date, outlet, key), never in order of arrival, and the same items give
+//! the same stories (issue #13).
 
-use std::cmp::Reverse;
-use std::collections::hash_map::Entry;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
-use super::evidence::{EntityFinder, Lang};
-use super::score::{rank, Evidence};
-use super::shingles::{is_number, word_hash, MinHash};
-use super::{Assignment, ItemSignature, StoryInput};
+use super::history::History;
+use super::score::{judge, Evidence, Pass, Profile, Query};
+use super::signature::ItemSignature;
+use super::terms::TermFinder;
+use super::window::{band_key, Window, BAND_ROWS};
+use super::{Assignment, StoryInput};
 use crate::topics::Tagger;
 
-/// MinHash values per LSH band (64 values → 16 bands: a pair with J = 0.8
-/// is a candidate with probability ≈ 1, J = 0.6 ≈ 0.9, J = 0.1 ≈ 0.002);
-/// lighter rewrites are found through their shared names and words.
-const BAND_ROWS: usize = 4;
-/// At most this many of the newest items per band, entity or word are
-/// looked at: bounds the work per item when an entity (Putin) is everywhere.
-const MAX_SCAN: usize = 64;
-/// Of those, at most this many — the ones sharing the most keys — are compared.
-const MAX_COMPARE: usize = 64;
-/// A word is rare when at most `3 + window items / RARE_DIVISOR` items of the
-/// window have it.
-const RARE_DIVISOR: usize = 200;
-/// An entity named by the first item of at least this share of recent
-/// stories is common (Putin, Kim Jong Un on this beat): weak evidence.
-/// Stories, not items, so that an event's own coverage (thirty outlets on
-/// Lavrov's visit) does not make its names common.
-const COMMON_SHARE: f32 = 0.2;
-/// Stories (with entities) over which that share is measured (exponential decay).
-const SHARE_HORIZON: f32 = 300.0;
-/// Prior of the share: an entity counts as seen once in `SHARE_PRIOR` items
-/// before any item arrives, so a cold grouper takes every name for common
-/// (0.2) until items show it rare — Putin is not evidence on day one either.
-const SHARE_PRIOR: f32 = 5.0;
+/// Candidates come from this many of the item's weightiest terms…
+const KEY_TERMS: usize = 16;
+/// …and its LSH bands; of each key, the newest this many window items.
+const MAX_SCAN: usize = 48;
+/// Of those, at most this many — the ones sharing the most keys — are looked at.
+const MAX_COMPARE: usize = 48;
+/// Shared terms a reason names, at most.
+const REASON_TERMS: usize = 6;
 
-/// One item still inside the window.
-#[derive(Debug)]
-pub(super) struct Slot {
-    pub(super) story: u64,
-    pub(super) key: String,
-    pub(super) at: DateTime<Utc>,
-    pub(super) lang: Lang,
-    pub(super) minhash: MinHash,
-    /// Interned entity indices, sorted.
-    pub(super) entities: Vec<u16>,
-    /// Content word hashes, sorted.
-    pub(super) words: Vec<u64>,
+/// The order items are assigned in: by date, then outlet, then key — the
+/// same whatever order they were fetched and stored in.
+pub fn assignment_order(a: &ItemSignature, b: &ItemSignature) -> std::cmp::Ordering {
+    (a.at, &a.outlet, &a.key).cmp(&(b.at, &b.outlet, &b.key))
 }
 
-impl Slot {
-    /// The posting keys it is indexed under, recomputed from its evidence
-    /// (cheaper than keeping ~80 keys per window item), maybe repeated.
-    fn keys(&self) -> impl Iterator<Item = u64> + '_ {
-        index_keys(&self.minhash, &self.entities, self.lang, &self.words)
-    }
-}
-
-/// Buffers the matching of one item reuses, so the hot loop allocates
-/// nothing once they have grown.
+/// Buffers the matching of one item reuses.
 #[derive(Default)]
 struct Scratch {
     keys: Vec<u64>,
-    rare: Vec<u64>,
     /// Per window slot: 1 + its index in `counted`, or 0 (all 0 between items).
     hits: Vec<u32>,
     /// (keys shared, sequence number) per candidate.
     counted: Vec<(u32, u64)>,
-    compared: Vec<(u64, Evidence)>,
-    vetoed: Vec<u64>,
+    /// (story, sequence number) of the candidates, grouped by story.
+    stories: Vec<(u64, u64)>,
+    profile: Profile,
 }
 
-/// Groups items into stories online; state is bounded by the window.
+/// Groups items into stories; state is bounded by the window.
 pub struct StoryGrouper {
-    pub(super) finder: Arc<EntityFinder>,
-    pub(super) window: chrono::Duration,
-    /// Window items by sequence number (order of arrival) from `first_seq`;
-    /// `None` where an item left the window before older arrivals did.
-    slots: VecDeque<Option<Slot>>,
-    /// Sequence number of `slots[0]`.
-    first_seq: u64,
-    /// How many of `slots` hold an item.
-    live: usize,
-    /// (date, sequence number) of every window item, oldest date on top:
-    /// what leaves the window next, whatever the order of arrival.
-    by_date: BinaryHeap<Reverse<(DateTime<Utc>, u64)>>,
-    /// Posting key → sequence numbers of window items, in order of arrival.
-    postings: HashMap<u64, VecDeque<u64>, BuildHasherDefault<KeyHasher>>,
-    pub(super) entity_ix: HashMap<String, u16>,
-    pub(super) entity_names: Vec<String>,
-    /// Per entity: decayed count of recent stories whose first item names it.
-    pub(super) seen: Vec<f32>,
-    pub(super) seen_total: f32,
-    pub(super) newest: Option<DateTime<Utc>>,
-    pub(super) next_story: u64,
+    finder: Arc<TermFinder>,
+    window: Window,
+    next_story: u64,
     scratch: Scratch,
 }
 
 impl std::fmt::Debug for StoryGrouper {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StoryGrouper")
-            .field("window_items", &self.live)
+            .field("window", &self.window)
             .field("next_story", &self.next_story)
             .finish_non_exhaustive()
     }
@@ -114,270 +65,203 @@ impl std::fmt::Debug for StoryGrouper {
 impl StoryGrouper {
     /// A grouper with no history, comparing items at most `window` apart.
     pub fn new(tagger: Arc<Tagger>, window: std::time::Duration) -> Self {
-        Self::with_finder(Arc::new(EntityFinder::new(&tagger)), window)
+        Self::with_finder(Arc::new(TermFinder::new(&tagger)), window)
     }
 
-    /// [`Self::new`] with an entity finder shared with the threads that
-    /// compute signatures ahead of [`Self::assign_signature`].
-    pub fn with_finder(finder: Arc<EntityFinder>, window: std::time::Duration) -> Self {
+    /// [`Self::new`] with a term finder shared with the threads that sign
+    /// items ahead of [`Self::assign_signature`].
+    pub fn with_finder(finder: Arc<TermFinder>, window: std::time::Duration) -> Self {
         StoryGrouper {
             finder,
-            window: chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX),
-            slots: VecDeque::new(),
-            first_seq: 0,
-            live: 0,
-            by_date: BinaryHeap::new(),
-            postings: HashMap::default(),
-            entity_ix: HashMap::new(),
-            entity_names: Vec::new(),
-            seen: Vec::new(),
-            seen_total: 0.0,
-            newest: None,
+            window: Window::new(
+                chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX),
+            ),
             next_story: 0,
             scratch: Scratch::default(),
         }
     }
 
-    /// What to persist for `item` (then pass it to [`Self::assign_signature`]).
+    /// The term finder its signatures are computed with.
+    pub fn finder(&self) -> &Arc<TermFinder> {
+        &self.finder
+    }
+
+    /// The signature of `item` (then pass it to [`Self::assign_signature`]).
     pub fn signature(&self, item: &StoryInput<'_>) -> ItemSignature {
         self.finder.signature(item)
     }
 
-    /// The entity finder its signatures are computed with: a signature made
-    /// elsewhere with it matches as one made by [`Self::signature`].
-    pub fn finder(&self) -> &Arc<EntityFinder> {
-        &self.finder
-    }
-
-    /// Assigns an item to a story (see the module docs for the evidence).
+    /// Assigns an item to a story (see the module docs).
     pub fn assign(&mut self, item: &StoryInput<'_>) -> Assignment {
         let sig = self.signature(item);
         self.assign_signature(&sig)
     }
 
-    /// Assigns an item given its signature (computed by [`Self::signature`]).
-    ///
-    /// An item dated before the window of the newest item seen (a backlog
-    /// arriving out of order) is matched against the window as any other,
-    /// but not indexed: it would leave the window at once, and indexing it
-    /// would let a backlog keep far more than one window in memory.
+    /// Assigns an item given its signature. An item already in the window
+    /// (its text changed) is taken out and judged again. An item dated
+    /// before the window of the newest item is matched like any other but
+    /// not kept: it would leave at once, and keeping it would let a backlog
+    /// hold far more than one window.
     pub fn assign_signature(&mut self, sig: &ItemSignature) -> Assignment {
-        self.advance(sig.at);
-        let entities = self.intern(&sig.entities);
-        let best = self.best_match(sig, &entities);
-        let (story, new_story, reason) = match best {
-            Some((seq, ev)) => {
-                let other = self.slot(seq);
-                (other.story, false, self.explain(&entities, other, &ev))
-            }
+        self.window.forget(&sig.key);
+        self.window.advance(sig.at);
+        let query = Query::new(sig, &self.window);
+        let best = self.best_match(&query);
+        let assignment = match best {
+            Some((story, ev)) => Assignment {
+                story,
+                new_story: false,
+                reason: self.explain(sig, &query, &ev),
+            },
             None => {
                 let story = self.next_story;
                 self.next_story += 1;
-                (
+                Assignment {
                     story,
-                    true,
-                    "new story: no earlier item of the window matches".into(),
-                )
+                    new_story: true,
+                    reason: "new story: no earlier item of the window reports the same event"
+                        .into(),
+                }
             }
         };
-        if self.in_window(sig.at) {
-            self.insert(sig, entities, story, new_story);
+        if self.window.contains_date(sig.at) {
+            self.window.insert(sig, assignment.story, true);
         }
-        Assignment {
-            story,
-            new_story,
-            reason,
-        }
+        assignment
     }
 
-    /// Rebuilds state from persisted items, oldest first; items older than
-    /// the window before the newest fall out again. Pass at least the last
-    /// window's items (more restores the rarity of entities better), then
-    /// [`Self::resume_story_ids_from`] the next unused story id.
-    pub fn restore(&mut self, items: impl Iterator<Item = (u64, ItemSignature)>) {
-        let mut seen = std::collections::HashSet::new();
+    /// Rebuilds state from persisted items and their stories, given in
+    /// [`assignment_order`]; items older than the window before the newest
+    /// fall out again. `history` is what [`Self::history`] saved with them;
+    /// without it (or unreadable), it is learned again from these items.
+    /// Then [`Self::resume_story_ids_from`] the next unused story id.
+    pub fn restore(
+        &mut self,
+        items: impl Iterator<Item = (u64, ItemSignature)>,
+        history: Option<&[u8]>,
+    ) {
+        let saved = history.and_then(History::decode);
         for (story, sig) in items {
-            self.advance(sig.at);
-            // The first restored item of a story counts it for entity rarity.
-            let first = seen.insert(story);
-            if self.in_window(sig.at) {
-                let entities = self.intern(&sig.entities);
-                self.insert(&sig, entities, story, first);
+            self.window.advance(sig.at);
+            if self.window.contains_date(sig.at) {
+                self.window.insert(&sig, story, saved.is_none());
             }
             self.next_story = self.next_story.max(story + 1);
         }
+        if let Some(history) = saved {
+            self.window.set_history(history);
+        }
     }
 
-    /// New stories get ids from `next` on (at least): after [`Self::restore`],
-    /// when stories older than the window had higher ids than those restored.
+    /// What the grouper has learned beyond the window, as bytes to save
+    /// with the store and give back to [`Self::restore`].
+    pub fn history(&self) -> Vec<u8> {
+        self.window.history().encode()
+    }
+
+    /// New stories get ids from `next` on (at least).
     pub fn resume_story_ids_from(&mut self, next: u64) {
         self.next_story = self.next_story.max(next);
     }
 
     /// How far apart two items of one story may be.
     pub fn window(&self) -> chrono::Duration {
-        self.window
+        self.window.span()
     }
 
-    /// Items currently inside the window (the candidate index's size).
+    /// Items currently inside the window.
     pub fn window_len(&self) -> usize {
-        self.live
+        self.window.len()
     }
 
-    /// The window item with sequence number `seq`.
-    fn slot(&self, seq: u64) -> &Slot {
-        match &self.slots[(seq - self.first_seq) as usize] {
-            Some(slot) => slot,
-            // Postings and candidates only name items still in the window.
-            None => unreachable!("sequence number {seq} left the window"),
-        }
+    /// Where the window of the newest item seen begins (`None` before any).
+    pub fn window_start(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.window.start()
     }
 
-    /// True when an item dated `at` is inside the window of the newest item.
-    fn in_window(&self, at: DateTime<Utc>) -> bool {
-        self.newest.is_none_or(|n| at >= n - self.window)
-    }
-
-    /// Moves the clock to `at` (if later) and drops every item dated before
-    /// the window of the newest, whatever its place in order of arrival.
-    fn advance(&mut self, at: DateTime<Utc>) {
-        let newest = self.newest.map_or(at, |n| n.max(at));
-        self.newest = Some(newest);
-        let limit = newest - self.window;
-        while let Some(&Reverse((date, seq))) = self.by_date.peek() {
-            if date >= limit {
-                break;
+    /// The best passing story of the candidates: near-duplicates first,
+    /// then by overlap; ties go to the newest story.
+    fn best_match(&mut self, q: &Query) -> Option<(u64, Evidence)> {
+        let mut best: Option<(u64, Evidence)> = None;
+        for (story, ev) in self.judge_candidates(q) {
+            if ev.passed.is_none() {
+                continue;
             }
-            self.by_date.pop();
-            self.evict(seq);
-        }
-    }
-
-    /// Unindexes item `seq` and frees its slot.
-    fn evict(&mut self, seq: u64) {
-        let Some(old) = self.slots[(seq - self.first_seq) as usize].take() else {
-            return;
-        };
-        self.live -= 1;
-        for k in old.keys() {
-            if let Entry::Occupied(mut list) = self.postings.entry(k) {
-                let list_ref = list.get_mut();
-                // Lists are in order of arrival: in time order, the evicted
-                // item is the oldest, in front; otherwise search for it.
-                if list_ref.front() == Some(&seq) {
-                    list_ref.pop_front();
-                } else if let Ok(at) = list_ref.binary_search(&seq) {
-                    list_ref.remove(at);
-                }
-                if list_ref.is_empty() {
-                    list.remove();
-                }
+            let better = best.as_ref().is_none_or(|(s, b)| {
+                let (a, b) = (ev.rank(), b.rank());
+                a.0.cmp(&b.0)
+                    .then(a.1.total_cmp(&b.1))
+                    .then(a.2.total_cmp(&b.2))
+                    .then(a.3.total_cmp(&b.3))
+                    .then(story.cmp(s))
+                    .is_gt()
+            });
+            if better {
+                best = Some((story, ev));
             }
         }
-        while matches!(self.slots.front(), Some(None)) {
-            self.slots.pop_front();
-            self.first_seq += 1;
-        }
-    }
-
-    fn intern(&mut self, ids: &[String]) -> Vec<u16> {
-        let mut out: Vec<u16> = ids
-            .iter()
-            .map(|id| match self.entity_ix.get(id) {
-                Some(&i) => i,
-                None => {
-                    // Entities come from the lexicon: far fewer than 65,536.
-                    let i = self.entity_names.len() as u16;
-                    self.entity_ix.insert(id.clone(), i);
-                    self.entity_names.push(id.clone());
-                    self.seen.push(0.0);
-                    i
-                }
-            })
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    pub(super) fn is_distinctive(&self, e: u16) -> bool {
-        (self.seen[e as usize] + 1.0) / (self.seen_total + SHARE_PRIOR) < COMMON_SHARE
-    }
-
-    /// The best passing candidate (its sequence number). A weak match is
-    /// vetoed when its story has an item in the newcomer's language that
-    /// shares no rare word with it: a cross-language pair on common names
-    /// alone ("Kim", "KCNA") must not pull in an item its own-language peers
-    /// say is about something else. Ties go to the newest candidate.
-    fn best_match(&mut self, sig: &ItemSignature, entities: &[u16]) -> Option<(u64, Evidence)> {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        self.rare_words(sig, &mut scratch.rare);
-        self.candidates(sig, entities, &mut scratch);
-        let Scratch {
-            rare,
-            counted,
-            compared,
-            vetoed,
-            ..
-        } = &mut scratch;
-        compared.clear();
-        compared.extend(
-            counted
-                .iter()
-                .map(|&(_, seq)| (seq, self.compare(sig, entities, rare, self.slot(seq)))),
-        );
-        vetoed.clear();
-        vetoed.extend(
-            compared
-                .iter()
-                .filter(|(_, ev)| {
-                    ev.same_lang && ev.words == 0 && ev.passed != Some("near-duplicate")
-                })
-                .map(|(seq, _)| self.slot(*seq).story),
-        );
-        let best = compared
-            .drain(..)
-            .filter(|(seq, ev)| match ev.passed {
-                Some("weak") => !vetoed.contains(&self.slot(*seq).story),
-                other => other.is_some(),
-            })
-            .max_by(|(_, a), (_, b)| rank(a).total_cmp_tuple(&rank(b)));
-        self.scratch = scratch;
         best
     }
 
-    /// The item's words rare enough in the window to be evidence, sorted.
-    fn rare_words(&self, sig: &ItemSignature, out: &mut Vec<u64>) {
-        let max_df = 3 + self.live / RARE_DIVISOR;
-        out.clear();
-        out.extend(sig.words.iter().copied().filter(|&w| {
-            let df = self
-                .postings
-                .get(&word_key(sig.lang, w))
-                .map_or(0, VecDeque::len);
-            df <= max_df
-        }));
+    /// Every candidate story with what the item shares with it.
+    fn judge_candidates(&mut self, q: &Query) -> Vec<(u64, Evidence)> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        self.candidates(q, &mut scratch);
+        let window = &self.window;
+        let Scratch {
+            counted,
+            stories,
+            profile,
+            ..
+        } = &mut scratch;
+        stories.clear();
+        stories.extend(
+            counted
+                .iter()
+                .map(|&(_, seq)| (window.slot(seq).story, seq)),
+        );
+        stories.sort_unstable();
+        let mut found = Vec::new();
+        let judged = stories
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|group| {
+                found.clear();
+                found.extend(group.iter().map(|&(_, seq)| seq));
+                (group[0].0, judge(q, group[0].0, &found, window, profile))
+            })
+            .collect();
+        self.scratch = scratch;
+        judged
     }
 
     /// Fills `scratch.counted` with at most [`MAX_COMPARE`] candidates: of
-    /// the newest [`MAX_SCAN`] items of each of the item's keys, those that
-    /// share the most keys with it (then the newest), in order of arrival.
-    /// Counting is by slot in one pass; only the top is selected, not sorted.
-    fn candidates(&self, sig: &ItemSignature, entities: &[u16], scratch: &mut Scratch) {
+    /// the newest [`MAX_SCAN`] items of each key (LSH bands and the
+    /// [`KEY_TERMS`] weightiest terms), those sharing the most keys (then
+    /// the newest), in order of arrival.
+    fn candidates(&self, q: &Query, scratch: &mut Scratch) {
         let Scratch {
             keys,
-            rare,
             hits,
             counted,
             ..
         } = scratch;
         keys.clear();
-        keys.extend(index_keys(&sig.minhash, entities, sig.lang, rare));
+        keys.extend(q.minhash.bands(BAND_ROWS).map(band_key));
+        // Only terms some window item carries can find a candidate.
+        let mut terms: Vec<(f32, u64)> = q
+            .terms
+            .iter()
+            .filter(|t| !t.template && self.window.posting(t.key).is_some())
+            .map(|t| (t.weight, t.key))
+            .collect();
+        terms.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        keys.extend(terms.iter().take(KEY_TERMS).map(|&(_, k)| k));
         counted.clear();
-        hits.resize(self.slots.len(), 0);
-        for list in keys.iter().filter_map(|k| self.postings.get(k)) {
+        let (first, span) = self.window.slot_span();
+        hits.resize(span, 0);
+        for list in keys.iter().filter_map(|k| self.window.posting(*k)) {
             for &seq in list.iter().rev().take(MAX_SCAN) {
-                let hit = &mut hits[(seq - self.first_seq) as usize];
+                let hit = &mut hits[(seq - first) as usize];
                 if *hit == 0 {
                     counted.push((1, seq));
                     *hit = counted.len() as u32;
@@ -387,7 +271,7 @@ impl StoryGrouper {
             }
         }
         for &(_, seq) in counted.iter() {
-            hits[(seq - self.first_seq) as usize] = 0;
+            hits[(seq - first) as usize] = 0;
         }
         if counted.len() > MAX_COMPARE {
             counted.select_nth_unstable_by(MAX_COMPARE, |a, b| b.cmp(a));
@@ -396,97 +280,45 @@ impl StoryGrouper {
         counted.sort_unstable_by_key(|&(_, seq)| seq);
     }
 
-    fn insert(&mut self, sig: &ItemSignature, entities: Vec<u16>, story: u64, new_story: bool) {
-        let seq = self.first_seq + self.slots.len() as u64;
-        let keys = &mut self.scratch.keys;
-        keys.clear();
-        keys.extend(index_keys(&sig.minhash, &entities, sig.lang, &sig.words));
-        keys.sort_unstable();
-        keys.dedup();
-        for &k in keys.iter() {
-            self.postings.entry(k).or_default().push_back(seq);
+    /// Why the item joined: the copy, or the weightiest shared terms as the
+    /// new item wrote them.
+    fn explain(&self, sig: &ItemSignature, q: &Query, ev: &Evidence) -> String {
+        let other = self.window.slot(ev.seq);
+        if ev.passed == Some(Pass::NearDuplicate) {
+            return format!(
+                "near-duplicate of {} (jaccard {:.2})",
+                other.key, ev.jaccard
+            );
         }
-        if new_story && !entities.is_empty() {
-            let keep = 1.0 - 1.0 / SHARE_HORIZON;
-            self.seen.iter_mut().for_each(|c| *c *= keep);
-            self.seen_total = self.seen_total * keep + 1.0;
-            for &e in &entities {
-                self.seen[e as usize] += 1.0;
-            }
-        }
-        self.by_date.push(Reverse((sig.at, seq)));
-        self.live += 1;
-        self.slots.push_back(Some(Slot {
-            story,
-            key: sig.key.clone(),
-            at: sig.at,
-            lang: sig.lang,
-            minhash: sig.minhash.clone(),
-            entities,
-            words: sig.words.clone(),
-        }));
-    }
-}
-
-/// The posting keys of an item: its LSH bands, entities and `words`.
-fn index_keys<'a>(
-    minhash: &'a MinHash,
-    entities: &'a [u16],
-    lang: Lang,
-    words: &'a [u64],
-) -> impl Iterator<Item = u64> + 'a {
-    minhash
-        .bands(BAND_ROWS)
-        .map(band_key)
-        .chain(entities.iter().map(|&e| entity_key(e)))
-        .chain(words.iter().map(move |&w| word_key(lang, w)))
-}
-
-// Posting keys of the three kinds live in one map; salts keep them apart.
-fn band_key(band: u64) -> u64 {
-    band ^ 0x6261_6e64
-}
-/// The hash of "entity:{e}", written on the stack: no allocation per key.
-fn entity_key(e: u16) -> u64 {
-    use std::io::Write;
-    let mut buf = [0u8; 16];
-    let mut rest = &mut buf[..];
-    // "entity:" and at most five digits always fit.
-    let _ = write!(rest, "entity:{e}");
-    let len = 16 - rest.len();
-    word_hash(std::str::from_utf8(&buf[..len]).unwrap_or_default())
-}
-const LANG_HI: u64 = word_hash("lang:hi");
-const LANG_EN: u64 = word_hash("lang:en");
-const LANG_OTHER: u64 = word_hash("lang:other");
-/// Numbers are one key in every language; other words one per language.
-fn word_key(lang: Lang, w: u64) -> u64 {
-    if is_number(w) {
-        return w;
-    }
-    w ^ match lang {
-        Lang::Hi => LANG_HI,
-        Lang::En => LANG_EN,
-        Lang::Other => LANG_OTHER,
-    }
-}
-
-/// Posting keys are already well-mixed 64-bit hashes: hashing them again
-/// (SipHash) would only cost time. Text chosen to collide would only slow
-/// its own buckets, whose scans are capped by [`MAX_SCAN`].
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
+        let story: Vec<&[u64]> = self
+            .window
+            .members(other.story)
+            .take(super::score::PROFILE_ITEMS)
+            .map(|seq| self.window.slot(seq).terms.as_slice())
+            .collect();
+        let mut shared: Vec<(f32, &str)> = sig
+            .terms
+            .iter()
+            .zip(&q.terms)
+            .filter(|(_, qt)| {
+                !qt.template && story.iter().any(|t| t.binary_search(&qt.key).is_ok())
+            })
+            .map(|(t, qt)| (qt.weight, t.label.as_str()))
+            .collect();
+        shared.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let names: Vec<&str> = shared.iter().take(REASON_TERMS).map(|&(_, l)| l).collect();
+        let more = shared.len().saturating_sub(REASON_TERMS);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        format!(
+            "shares {}{more} with {} (evidence {:.2}, overlap {:.2})",
+            names.join(", "),
+            other.key,
+            ev.shared,
+            ev.overlap
+        )
     }
 }

@@ -1,32 +1,30 @@
-//! Words of folded text, their stable hashes, and MinHash over word shingles.
-//!
-//! Text is folded with the tagger's [`normalize_text`](crate::topics::normalize_text)
-//! (NFC, nukta and candra folding, lowercase), then split into words: runs of
-//! letters, digits and Devanagari signs; Devanagari digits read as ASCII ones.
-//! Hashes are FNV-1a + a splitmix64 finaliser: stable across runs and builds,
-//! since signatures are persisted.
+//! MinHash over word shingles: near-duplicate text (copies, light rewrites,
+//! updated versions) without comparing the texts themselves.
 
-use serde::{Deserialize, Serialize};
+use super::text::{fnv, mix, FNV_OFFSET};
 
-/// Number of MinHash values per item (also the LSH band layout's total).
+/// MinHash values of an item's whole text (also the LSH band layout's total).
 pub const MINHASH_LEN: usize = 64;
+/// MinHash values of its lead (title and summary).
+pub(crate) const LEAD_LEN: usize = 32;
 /// Words per shingle: pairs tolerate light rewrites of short texts.
 const SHINGLE_WORDS: usize = 2;
 
-/// A MinHash signature: for each of [`MINHASH_LEN`] hash functions, the
-/// smallest hash over the item's shingles.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A MinHash signature: for each hash function, the smallest hash over the
+/// item's shingles.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MinHash(pub Vec<u32>);
 
 impl MinHash {
-    /// The MinHash of a word sequence (shingles of [`SHINGLE_WORDS`] words;
-    /// a text shorter than that is one shingle).
-    pub fn of_words(words: &[&str]) -> MinHash {
-        let mut mins = vec![u32::MAX; MINHASH_LEN];
-        let n = words.len().saturating_sub(SHINGLE_WORDS - 1).max(1);
+    /// The MinHash (`len` ≤ [`MINHASH_LEN`] values) of a word sequence:
+    /// shingles of [`SHINGLE_WORDS`] words; a shorter text is one shingle.
+    pub fn of_words(words: &[&str], len: usize) -> MinHash {
+        let len = len.min(MINHASH_LEN);
+        let mut mins = vec![u32::MAX; len];
         if words.is_empty() {
             return MinHash(mins);
         }
+        let n = words.len().saturating_sub(SHINGLE_WORDS - 1).max(1);
         for start in 0..n {
             let end = (start + SHINGLE_WORDS).min(words.len());
             let mut h = FNV_OFFSET;
@@ -35,9 +33,9 @@ impl MinHash {
                 h = fnv(h, b" ");
             }
             let h = mix(h);
-            for (i, m) in mins.iter_mut().enumerate() {
+            for (m, seed) in mins.iter_mut().zip(SEEDS) {
                 // `h` is already mixed: one multiply per function suffices.
-                let v = ((h ^ SEEDS[i]).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32;
+                let v = ((h ^ seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32;
                 if v < *m {
                     *m = v;
                 }
@@ -47,12 +45,17 @@ impl MinHash {
     }
 
     /// Estimated Jaccard similarity of the two shingle sets.
+    /// An empty text matches nothing (its values are all `u32::MAX`, which
+    /// are not counted).
     pub fn jaccard(&self, other: &MinHash) -> f32 {
         let n = self.0.len().min(other.0.len());
-        if n == 0 || self.is_empty() || other.is_empty() {
+        if n == 0 {
             return 0.0;
         }
-        let same = self.0.iter().zip(&other.0).filter(|(a, b)| a == b).count();
+        let mut same = 0u32;
+        for (a, b) in self.0.iter().zip(&other.0) {
+            same += u32::from(a == b && *a != u32::MAX);
+        }
         same as f32 / n as f32
     }
 
@@ -62,8 +65,10 @@ impl MinHash {
     }
 
     /// Keys of the LSH bands (`rows` values each), for candidate lookup.
+    /// An empty text has none: it is nobody's near-duplicate.
     pub(crate) fn bands(&self, rows: usize) -> impl Iterator<Item = u64> + '_ {
-        self.0.chunks(rows).enumerate().map(|(b, chunk)| {
+        let chunks = if self.is_empty() { 0 } else { self.0.len() };
+        self.0[..chunks].chunks(rows).enumerate().map(|(b, chunk)| {
             let mut h = fnv(FNV_OFFSET, &(b as u64).to_le_bytes());
             for v in chunk {
                 h = fnv(h, &v.to_le_bytes());
@@ -86,121 +91,14 @@ const fn seeds() -> [u64; MINHASH_LEN] {
     out
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-const fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
-    let mut i = 0;
-    while i < bytes.len() {
-        h ^= bytes[i] as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        i += 1;
-    }
-    h
-}
-
-/// splitmix64 finaliser: spreads FNV's weak low bits.
-const fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Stable 64-bit hash of a word.
-pub(crate) const fn word_hash(w: &str) -> u64 {
-    mix(fnv(FNV_OFFSET, w.as_bytes()))
-}
-
-/// Stable hash of a content word; numbers are tagged (lowest bit set) since
-/// they are the only words shared across scripts ("2,000" = "2000").
-pub(crate) fn content_hash(w: &str) -> u64 {
-    let h = word_hash(w) & !1;
-    if w.bytes().all(|b| b.is_ascii_digit()) {
-        h | 1
-    } else {
-        h
-    }
-}
-
-/// True for a [`content_hash`] of a number.
-pub(crate) fn is_number(h: u64) -> bool {
-    h & 1 == 1
-}
-
-/// True for characters inside a word: letters, digits and combining signs
-/// (matras, virama, anusvara…), as the tagger splits words.
-pub(crate) fn is_word_char(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_alphanumeric();
-    }
-    if ('\u{0900}'..='\u{097F}').contains(&c) {
-        // Devanagari: letters, signs and digits; not the dandas (।, ॥).
-        return !matches!(c, '\u{0964}' | '\u{0965}' | '\u{0970}');
-    }
-    c.is_alphanumeric()
-        || matches!(c,
-            '\u{0900}'..='\u{0903}' | '\u{093A}'..='\u{094F}' | '\u{0951}'..='\u{0957}'
-            | '\u{0962}'..='\u{0963}' | '\u{0300}'..='\u{036F}')
-}
-
-fn is_deva_digit(c: char) -> bool {
-    ('\u{0966}'..='\u{096F}').contains(&c)
-}
-
-/// Folded text with every non-word character as one space and Devanagari
-/// digits as ASCII: words are then `split(' ')`, and entity spellings (folded
-/// with dashes as spaces) match on word boundaries by plain search.
-pub(crate) fn word_text(folded: &str) -> String {
-    let mut out = String::with_capacity(folded.len() + 2);
-    out.push(' ');
-    let mut chars = folded.chars().peekable();
-    while let Some(c) = chars.next() {
-        // Digit-group commas ("2,000") join: the same number as "2000".
-        let digit_next = chars
-            .peek()
-            .is_some_and(|d| d.is_ascii_digit() || is_deva_digit(*d));
-        if c == ',' && digit_next && out.ends_with(|p: char| p.is_ascii_digit()) {
-            continue;
-        }
-        let c = match c {
-            '\u{0966}'..='\u{096F}' => char::from(b'0' + (c as u32 - 0x0966) as u8),
-            c if is_word_char(c) => c,
-            _ => ' ',
-        };
-        if c == ' ' && out.ends_with(' ') {
-            continue;
-        }
-        out.push(c);
-    }
-    if !out.ends_with(' ') {
-        out.push(' ');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn words(s: &str) -> Vec<String> {
-        word_text(&crate::topics::normalize_text(s))
-            .split(' ')
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect()
-    }
+    use crate::stories::text::{word_text, words};
 
     fn minhash(s: &str) -> MinHash {
-        let w = words(s);
-        MinHash::of_words(&w.iter().map(String::as_str).collect::<Vec<_>>())
-    }
-
-    #[test]
-    fn words_split_on_punctuation_and_read_devanagari_digits() {
-        assert_eq!(
-            words("Kim's  600, ६००-रूस। 2,000"),
-            ["kim", "s", "600", "600", "रूस", "2000"]
-        );
-        assert_eq!(words("किम जोंग-उन"), ["किम", "जोंग", "उन"]);
+        let text = word_text(&crate::topics::normalize_text(s));
+        MinHash::of_words(&words(&text).collect::<Vec<_>>(), MINHASH_LEN)
     }
 
     #[test]
@@ -214,16 +112,10 @@ mod tests {
     }
 
     #[test]
-    fn empty_text_matches_nothing() {
+    fn empty_text_matches_nothing_and_has_no_bands() {
         assert!(minhash("").is_empty());
         assert_eq!(minhash("").jaccard(&minhash("")), 0.0);
-    }
-
-    #[test]
-    fn hashes_are_stable_across_builds() {
-        // Persisted signatures depend on these values.
-        assert_eq!(word_hash("lavrov"), word_hash("lavrov"));
-        assert_ne!(word_hash("lavrov"), word_hash("wonsan"));
-        assert_eq!(minhash("a b c").0.len(), MINHASH_LEN);
+        assert_eq!(minhash("").bands(4).count(), 0);
+        assert_eq!(minhash("a b c").bands(4).count(), MINHASH_LEN / 4);
     }
 }

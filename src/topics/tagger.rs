@@ -229,6 +229,19 @@ impl Tagger {
             .collect()
     }
 
+    /// The spellings of every entry of every term group, entities and
+    /// concepts alike ("shells | गोले | गोला-बारूद"): what story grouping
+    /// reads as one thing across languages.
+    pub fn term_entries(&self) -> impl Iterator<Item = EntityTerms<'_>> + '_ {
+        self.lex.groups.iter().flat_map(|g| {
+            g.entries.iter().map(move |forms| EntityTerms {
+                group: &g.name,
+                id: &forms[0],
+                forms,
+            })
+        })
+    }
+
     pub(crate) fn info(&self) -> &[TopicInfo] {
         &self.info
     }

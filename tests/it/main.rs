@@ -13,8 +13,12 @@ mod conformance;
 mod daemon;
 /// Full text: article pages → main text, through the extractor and the binary (issue #7).
 mod fulltext;
+/// Inputs the fuzzer found, replayed (issue #11).
+mod fuzz;
 /// Hostile and broken feeds: each costs only its own poll (issue #2).
 mod ingest;
+/// Parse limits and linear text on attacker-written feeds (issue #11).
+mod limits;
 /// Enclosures and Media RSS through poll, feeds, digest and page (issue #12).
 mod media;
 /// Real outlets' feeds against feedparser and feed-rs (issue #12).

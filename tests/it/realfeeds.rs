@@ -229,17 +229,22 @@ fn real_feeds_read_as_feedparser_and_feed_rs_read_them() {
 fn khabar_reads(body: &[u8], url: &str, now: DateTime<Utc>) -> Vec<Seen> {
     let parsed = khabar::parse::parse_feed(body, None).expect("khabar reads every real feed");
     let base = url::Url::parse(url).expect("fixture URL");
-    khabar::normalize::normalize_feed(parsed, Some(&base), now)
-        .items
-        .into_iter()
-        .map(|item| Seen {
-            title: Some(item.title),
-            link: item.link,
-            id: item.guid,
-            published: item.published,
-            updated: item.updated,
-        })
-        .collect()
+    khabar::normalize::normalize_feed(
+        parsed,
+        Some(&base),
+        now,
+        khabar::normalize::limits::DEFAULT_MAX_ITEMS,
+    )
+    .items
+    .into_iter()
+    .map(|item| Seen {
+        title: Some(item.title),
+        link: item.link,
+        id: item.guid,
+        published: item.published,
+        updated: item.updated,
+    })
+    .collect()
 }
 
 /// feedparser's reading of every fixture, from one Python process.
