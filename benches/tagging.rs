@@ -1,7 +1,9 @@
 //! Tagging throughput on one core: 100 topics of 50 terms each, with the
 //! built-in term groups and gazetteer (about 7,000 place spellings) compiled
-//! into the same automaton, and with the built-in topic evaluated too, over
-//! the seed articles (`tests/fixtures/topics/seeds`).
+//! in beside them, and with the built-in topic evaluated too, over the seed
+//! articles (`tests/fixtures/topics/seeds`). The "before" cases match every
+//! pattern through one Aho-Corasick automaton, as khabar did before the word
+//! index, in the same binary and under the same load.
 //! Run: `cargo bench --bench tagging`. Prints MB/s of folded text by wall
 //! time and by the thread's CPU time (steadier on a shared machine); the
 //! target is at least 50 MB/s. Also: the built-in topic alone, with and
@@ -177,12 +179,25 @@ fn skeletons(texts: &[String]) {
     );
 }
 
+/// The same tagger matching every pattern through one Aho-Corasick
+/// automaton, as before the word index (the "before" of BENCHMARKS.md).
+fn automaton_only(tagger: Tagger) -> Tagger {
+    tagger
+        .with_automaton_only()
+        .expect("bench patterns compile")
+}
+
 fn main() {
     let texts = seeds();
     run("synthetic 100x50", &synthetic(Extra::Nothing), &texts);
     run(
         "synthetic 100x50 + gazetteer compiled in",
         &synthetic(Extra::Groups),
+        &texts,
+    );
+    run(
+        "before (automaton only): synthetic 100x50 + gazetteer compiled in",
+        &automaton_only(synthetic(Extra::Groups)),
         &texts,
     );
     let cpu = thread_cpu();
@@ -199,6 +214,11 @@ fn main() {
         (thread_cpu() - cpu).as_secs_f64()
     );
     run("built-in topic with the gazetteer", &builtin, &texts);
+    run(
+        "before (automaton only): built-in topic with the gazetteer",
+        &automaton_only(Tagger::builtin()),
+        &texts,
+    );
     run(
         "built-in topic, gazetteer emptied",
         &without_gazetteer(),

@@ -1,17 +1,24 @@
-//! One Aho-Corasick automaton over every pattern of every group: an item's
-//! fields are folded once into one buffer and scanned once, whatever the number
-//! of topics. Matches are kept only on word boundaries.
+//! Every pattern of every group found in one pass: an item's fields are
+//! folded once into one buffer, cut into word runs once, and each run looked
+//! up in the [`WordIndex`] of whole-word patterns, whatever the number of
+//! topics or gazetteer places. The few patterns that begin or end with a
+//! non-word character ("U.S.", "D.P.R.K.") go through a small Aho-Corasick
+//! automaton instead. Matches are kept only on word boundaries.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::config::RuleError;
 use super::normalize::{char_at, char_before, fold_into, is_word_char, Dashes, Folded};
 use super::rules::FieldKind;
+use super::words::{word_runs, Run, WordIndex};
 use super::{Field, TagInput};
 
-/// The compiled automaton and, per pattern, the terms it spells.
+/// The compiled patterns and, per pattern, the terms it spells.
 pub(crate) struct Matcher {
-    ac: AhoCorasick,
+    /// The patterns bounded by word characters on both sides.
+    words: WordIndex,
+    /// The others, if any, with their pattern numbers.
+    ac: Option<(AhoCorasick, Vec<u32>)>,
     pattern_terms: Vec<Vec<u32>>,
 }
 
@@ -75,14 +82,40 @@ impl Scan<'_> {
 }
 
 impl Matcher {
-    /// Builds the automaton over the lexicon's patterns.
+    /// Indexes the lexicon's patterns: whole-word ones by their words, the
+    /// rest in an automaton.
     pub fn new(patterns: &[(String, Vec<u32>)]) -> Result<Matcher, RuleError> {
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA).filter(|_| patterns.len() <= 2000))
-            .build(patterns.iter().map(|(p, _)| p.as_bytes()))
-            .map_err(|e| RuleError::Automaton(e.to_string()))?;
+        Matcher::build(patterns, true)
+    }
+
+    /// Every pattern in the automaton, as the matcher was before the word
+    /// index: the reference the word index is checked against.
+    pub fn automaton_only(patterns: &[(String, Vec<u32>)]) -> Result<Matcher, RuleError> {
+        Matcher::build(patterns, false)
+    }
+
+    fn build(patterns: &[(String, Vec<u32>)], by_words: bool) -> Result<Matcher, RuleError> {
+        let mut words = WordIndex::default();
+        let mut others: Vec<u32> = Vec::new();
+        for (i, (p, _)) in patterns.iter().enumerate() {
+            if by_words && WordIndex::takes(p) {
+                words.insert(p, i as u32);
+            } else {
+                others.push(i as u32);
+            }
+        }
+        let ac = if others.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA).filter(|_| others.len() <= 2000))
+                .build(others.iter().map(|&i| patterns[i as usize].0.as_bytes()))
+                .map_err(|e| RuleError::Automaton(e.to_string()))?;
+            Some((ac, others))
+        };
         Ok(Matcher {
+            words,
             ac,
             pattern_terms: patterns.iter().map(|(_, t)| t.clone()).collect(),
         })
@@ -137,19 +170,13 @@ impl Matcher {
 
     fn find(&self, scan: &mut Scan) {
         let text = scan.folded.text.as_str();
-        let mut slot = 0;
-        for m in self.ac.find_overlapping_iter(text) {
-            let (s, e) = (m.start(), m.end());
-            if char_before(text, s).is_some_and(is_word_char)
-                || char_at(text, e).is_some_and(is_word_char)
-            {
-                continue;
-            }
-            while scan.slots[slot].end < s {
-                slot += 1;
-            }
-            for &term in &self.pattern_terms[m.pattern().as_usize()] {
-                scan.hits.push(Hit {
+        let (slots, hits) = (&scan.slots, &mut scan.hits);
+        let mut push = |s: usize, e: usize, pattern: u32| {
+            // Fields are in text order, and a match never spans two (their
+            // separator is a line break, which no pattern holds).
+            let slot = slots.partition_point(|slot| slot.end < s);
+            for &term in &self.pattern_terms[pattern as usize] {
+                hits.push(Hit {
                     term,
                     slot: slot as u32,
                     start: s as u32,
@@ -158,6 +185,23 @@ impl Matcher {
                     clause: 0,
                     word: 0,
                 });
+            }
+        };
+        if !self.words.is_empty() {
+            // About one run per six bytes of text, in either script.
+            let mut runs: Vec<Run> = Vec::with_capacity(text.len() / 6 + 1);
+            word_runs(text, &mut runs);
+            self.words.find(text, &runs, &mut push);
+        }
+        if let Some((ac, ids)) = &self.ac {
+            for m in ac.find_overlapping_iter(text) {
+                let (s, e) = (m.start(), m.end());
+                if char_before(text, s).is_some_and(is_word_char)
+                    || char_at(text, e).is_some_and(is_word_char)
+                {
+                    continue;
+                }
+                push(s, e, ids[m.pattern().as_usize()]);
             }
         }
         scan.hits.sort_by_key(|h| (h.start, h.end, h.term));

@@ -180,7 +180,23 @@ fn strip_nukta_letter(c: char) -> char {
 /// True for characters that belong to a word: letters, digits, and combining
 /// signs (matras, virama, anusvara, visarga…), so "रूस" ends before a space but
 /// not before "ी" or "ो".
+///
+/// ASCII and the Devanagari block are answered without Unicode's tables
+/// (the matcher asks for every character of every item; a test checks the
+/// shortcut against the full definition for every character).
+#[inline]
 pub(crate) fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || c == '_';
+    }
+    if ('\u{0900}'..='\u{097F}').contains(&c) {
+        // Only the dandas and the abbreviation sign are punctuation.
+        return !matches!(c, '\u{0964}' | '\u{0965}' | '\u{0970}');
+    }
+    is_word_char_by_tables(c)
+}
+
+fn is_word_char_by_tables(c: char) -> bool {
     c.is_alphanumeric()
         || matches!(c,
             '\u{0900}'..='\u{0903}' | '\u{093A}'..='\u{094F}' | '\u{0951}'..='\u{0957}'
@@ -248,6 +264,13 @@ mod tests {
         }
         for c in [' ', '-', '।', '|', '\'', ','] {
             assert!(!is_word_char(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn the_word_char_shortcut_agrees_with_the_tables() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_word_char(c), is_word_char_by_tables(c), "{c:?}");
         }
     }
 

@@ -1,6 +1,6 @@
 //! `Tagger`: topics compiled once, applied to many items.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use sha2::{Digest, Sha256};
 
@@ -145,12 +145,14 @@ impl Tagger {
             .into_iter()
             .map(|i| self.term_match(scan, i))
             .collect();
-        let mut why: Vec<String> = Vec::new();
-        for m in &matches {
-            if !why.contains(&m.surface) {
-                why.push(m.surface.clone());
-            }
-        }
+        // Each surface once, in text order (a set: a long article has
+        // hundreds of matches).
+        let mut seen: HashSet<&str> = HashSet::with_capacity(matches.len());
+        let why: Vec<String> = matches
+            .iter()
+            .filter(|m| seen.insert(m.surface.as_str()))
+            .map(|m| m.surface.clone())
+            .collect();
         TopicHit {
             slug: info.slug.clone(),
             why,
@@ -240,6 +242,25 @@ impl Tagger {
                 forms,
             })
         })
+    }
+
+    /// The same tagger with every pattern in one Aho-Corasick automaton, as
+    /// khabar matched before the word index: the reference the tests check
+    /// the word index against, and the "before" of the tagging bench.
+    pub fn with_automaton_only(mut self) -> Result<Tagger, RuleError> {
+        self.matcher = Matcher::automaton_only(&self.lex.patterns)?;
+        Ok(self)
+    }
+
+    /// Every hit the matcher finds in `doc`, located: (term, slot, start,
+    /// end, segment, clause, word).
+    #[cfg(test)]
+    pub(crate) fn raw_hits(&self, doc: &TagInput<'_>) -> Vec<[u32; 7]> {
+        let scan = self.matcher.scan(doc);
+        scan.hits
+            .iter()
+            .map(|h| [h.term, h.slot, h.start, h.end, h.segment, h.clause, h.word])
+            .collect()
     }
 
     pub(crate) fn info(&self) -> &[TopicInfo] {

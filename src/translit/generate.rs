@@ -31,18 +31,24 @@ type Choices = Vec<(&'static str, u16)>;
 /// likely first. Empty when the name has letters outside basic Latin after
 /// removing diacritics.
 pub fn devanagari_candidates(name: &str) -> Vec<String> {
-    let words: Vec<Vec<Choices>> = match name
+    // Per word its best spellings (a number as written: "Engels-2" is
+    // "एंगेल्स 2", never the bare surname); then the best of each word
+    // together, and each word's alternatives with the others at their best.
+    let per_word: Vec<Vec<String>> = match name
         .split(|c: char| c.is_whitespace() || c == '-')
         .filter(|w| !w.is_empty())
-        .map(word_sounds)
+        .map(|w| {
+            if w.bytes().all(|b| b.is_ascii_digit()) {
+                Some(vec![w.to_string()])
+            } else {
+                word_sounds(w).map(|s| best(&s, MAX_CANDIDATES))
+            }
+        })
         .collect::<Option<Vec<_>>>()
     {
-        Some(w) if !w.is_empty() => w,
+        Some(w) if !w.is_empty() && w.iter().all(|c| c.iter().any(|s| !s.is_empty())) => w,
         _ => return Vec::new(),
     };
-    // Per word its best spellings; then the best of each word together,
-    // and each word's alternatives with the others at their best.
-    let per_word: Vec<Vec<String>> = words.iter().map(|w| best(w, MAX_CANDIDATES)).collect();
     let mut out: Vec<String> = Vec::new();
     let top: Vec<&str> = per_word
         .iter()
@@ -539,5 +545,15 @@ mod tests {
         assert!(devanagari_candidates("Москва").is_empty());
         assert!(devanagari_candidates("").is_empty());
         assert!(devanagari_candidates(&"ab".repeat(5000)).is_empty());
+    }
+
+    #[test]
+    fn a_number_in_a_name_is_kept_as_written() {
+        let engels = devanagari_candidates("Engels-2");
+        assert!(!engels.is_empty());
+        for c in &engels {
+            assert!(c.ends_with(" 2") && !c.contains("  "), "{c:?}");
+        }
+        assert!(devanagari_candidates("2").iter().all(|c| c == "2"));
     }
 }
