@@ -153,6 +153,7 @@ mod tests {
             "Anju",
             "Bor",
             "बोर",
+            "एंगेल्स",
         ] {
             assert!(!all.contains(&bare), "{bare} would match on its own");
         }
