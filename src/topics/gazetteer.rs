@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use serde::{Deserialize, Serialize};
+pub use crate::model::PlaceRef;
 
 /// The generated data, embedded at build time.
 const PLACES_TSV: &str = include_str!("../../data/gazetteer/places.tsv");
@@ -26,19 +26,6 @@ pub struct Place {
     pub terms: Vec<&'static str>,
 }
 
-/// What an explanation says of a matched place. Borrowed from the embedded
-/// data when made by the tagger (no allocation per match), owned when read
-/// back from the database.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlaceRef {
-    /// Its usual English name.
-    pub name: Cow<'static, str>,
-    /// city, federal subject, province, port…
-    pub kind: Cow<'static, str>,
-    /// The country's English name.
-    pub country: Cow<'static, str>,
-}
-
 impl Place {
     /// The reference an explanation carries.
     pub fn to_ref(&self) -> PlaceRef {
@@ -47,12 +34,6 @@ impl Place {
             kind: Cow::Borrowed(self.kind),
             country: Cow::Borrowed(country_name(self.country)),
         }
-    }
-}
-
-impl std::fmt::Display for PlaceRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}, {})", self.name, self.kind, self.country)
     }
 }
 
