@@ -76,10 +76,19 @@ fn spliced() -> Vec<String> {
         .collect()
 }
 
+/// The automaton matches every group's patterns, as khabar did before; the
+/// tagger only those of groups some rule reads: their hits must be the same
+/// as the automaton's hits of those terms, and tags and explanations the same.
 fn check(word_index: &Tagger, automaton: &Tagger, doc: &TagInput<'_>) {
+    let reads = word_index.read_terms();
+    let read: Vec<[u32; 7]> = automaton
+        .raw_hits(doc)
+        .into_iter()
+        .filter(|h| reads[h[0] as usize])
+        .collect();
     assert_eq!(
         word_index.raw_hits(doc),
-        automaton.raw_hits(doc),
+        read,
         "hits differ on {:?}",
         doc.title
     );
@@ -121,7 +130,9 @@ fn the_word_index_finds_what_the_automaton_found() {
         hits += word_index.raw_hits(&doc).len();
         docs += 1;
     }
-    assert!(docs > 200 && hits > 2000, "{docs} items, {hits} hits");
+    // Hits of the terms some rule reads (1,901 when written; the `events`
+    // group, read by no rule, is no longer matched).
+    assert!(docs > 200 && hits > 1500, "{docs} items, {hits} hits");
 }
 
 #[test]

@@ -95,7 +95,7 @@ impl Tagger {
                 weights: def.weights,
             });
         }
-        let matcher = Matcher::new(&lex.patterns)?;
+        let matcher = Matcher::new(&read_patterns(&lex, &rules))?;
         let fingerprint = fingerprint(&lex, &info, &rules);
         Ok(Tagger {
             lex,
@@ -244,9 +244,10 @@ impl Tagger {
         })
     }
 
-    /// The same tagger with every pattern in one Aho-Corasick automaton, as
-    /// khabar matched before the word index: the reference the tests check
-    /// the word index against, and the "before" of the tagging bench.
+    /// The same tagger with every pattern of every group in one Aho-Corasick
+    /// automaton, as khabar matched before the word index (and before groups
+    /// no rule reads were left out): the reference the tests check the
+    /// matcher against, and the "before" of the tagging bench.
     pub fn with_automaton_only(mut self) -> Result<Tagger, RuleError> {
         self.matcher = Matcher::automaton_only(&self.lex.patterns)?;
         Ok(self)
@@ -266,6 +267,52 @@ impl Tagger {
     pub(crate) fn info(&self) -> &[TopicInfo] {
         &self.info
     }
+
+    /// Per term, whether some rule reads it (only those are matched).
+    #[cfg(test)]
+    pub(crate) fn read_terms(&self) -> Vec<bool> {
+        read_terms(&self.lex, &self.rules)
+    }
+}
+
+/// Per term, whether some topic's rule reads a group it counts for. A group
+/// no rule names (the built-in `events`, read only by story grouping, which
+/// matches `term_entries` itself) would add hits to every article that
+/// nothing looks at.
+fn read_terms(lex: &Lexicon, rules: &[CompiledTopic]) -> Vec<bool> {
+    fn walk(node: &Node, read: &mut BTreeSet<usize>) {
+        if let Node::Group { group, .. } = node {
+            read.insert(*group);
+        }
+        for c in children(node) {
+            walk(c, read);
+        }
+    }
+    let mut read = BTreeSet::new();
+    for topic in rules {
+        walk(&topic.rule, &mut read);
+    }
+    lex.term_groups
+        .iter()
+        .map(|groups| groups.iter().any(|g| read.contains(g)))
+        .collect()
+}
+
+/// The lexicon's patterns, each with only the terms some rule reads;
+/// patterns left with none are dropped.
+fn read_patterns(lex: &Lexicon, rules: &[CompiledTopic]) -> Vec<(String, Vec<u32>)> {
+    let read = read_terms(lex, rules);
+    lex.patterns
+        .iter()
+        .filter_map(|(p, terms)| {
+            let kept: Vec<u32> = terms
+                .iter()
+                .copied()
+                .filter(|&t| read[t as usize])
+                .collect();
+            (!kept.is_empty()).then(|| (p.clone(), kept))
+        })
+        .collect()
 }
 
 /// The hits not strictly inside a longer one ("किम" in "किम जोंग उन" adds
