@@ -71,6 +71,7 @@ pub struct RawConfig {
     server: RawServer,
     smtp: RawSmtp,
     digest: RawDigest,
+    websub: RawWebSub,
     feeds: Vec<RawFeed>,
     term_groups: std::collections::BTreeMap<String, crate::topics::TermGroupDef>,
     topics: Vec<crate::topics::TopicDef>,
@@ -168,7 +169,7 @@ impl Default for RawRetention {
 #[serde(default, deny_unknown_fields)]
 struct RawServer {
     listen: String,
-    public_url: String,
+    public_url: Option<String>,
     behind_proxy: bool,
 }
 
@@ -176,7 +177,7 @@ impl Default for RawServer {
     fn default() -> Self {
         RawServer {
             listen: "127.0.0.1:8080".into(),
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: None,
             behind_proxy: false,
         }
     }
@@ -239,6 +240,23 @@ impl Default for RawDigest {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawWebSub {
+    enabled: Option<bool>,
+    #[serde(with = "humantime_serde")]
+    lease: Duration,
+}
+
+impl Default for RawWebSub {
+    fn default() -> Self {
+        RawWebSub {
+            enabled: None,
+            lease: Duration::from_secs(10 * 24 * 3600),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFeed {
     url: String,
@@ -247,6 +265,9 @@ struct RawFeed {
     #[serde(default)]
     full_text: bool,
 }
+
+/// `server.public_url` when the file sets none.
+const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// Shortest accepted HMAC secret: a guessable key would let anyone sign
 /// unsubscribe and confirmation links.
@@ -280,6 +301,19 @@ pub struct Config {
     pub smtp: SmtpConfig,
     /// Digest defaults and delivery policy (issue #5).
     pub digest: DigestConfig,
+    /// WebSub push (issue #16).
+    pub websub: WebSubConfig,
+}
+
+/// WebSub (issue #16): subscribing to outlets' hubs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebSubConfig {
+    /// Subscribe to hubs feeds announce (`websub.enabled`, env
+    /// `KHABAR_WEBSUB_ENABLED`; default: on when `server.public_url` is set,
+    /// since hubs must be able to reach the callback).
+    pub enabled: bool,
+    /// The lease asked of hubs (`hub.lease_seconds`).
+    pub lease: Duration,
 }
 
 /// Where and as whom digests are mailed.
@@ -503,13 +537,19 @@ impl Validator {
                 format!("expected host:port, got {listen_text:?}"),
             )
         })?;
-        let public_url = url::Url::parse(&raw.server.public_url).map_err(|e| {
+        let public_url_set = raw.server.public_url.is_some();
+        let public_url_text = raw
+            .server
+            .public_url
+            .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+        let public_url = url::Url::parse(&public_url_text).map_err(|e| {
             self.invalid(
                 "server.public_url",
                 format!("expected an absolute URL: {e}"),
             )
         })?;
         let fetch = self.fetch(raw.fetch)?;
+        let websub = self.websub(raw.websub, public_url_set)?;
         let schedule = self.schedule(raw.schedule)?;
         let retention = self.retention(raw.retention)?;
         self.digest(&raw.digest)?;
@@ -549,6 +589,26 @@ impl Validator {
             feeds,
             smtp,
             digest,
+            websub,
+        })
+    }
+
+    fn websub(&self, raw: RawWebSub, public_url_set: bool) -> Result<WebSubConfig, ConfigError> {
+        let enabled = match std::env::var("KHABAR_WEBSUB_ENABLED") {
+            Ok(v) => v.trim().parse().map_err(|_| {
+                self.invalid(
+                    "websub.enabled",
+                    format!("KHABAR_WEBSUB_ENABLED={v:?}: expected true or false"),
+                )
+            })?,
+            Err(_) => raw.enabled.unwrap_or(public_url_set),
+        };
+        if raw.lease < Duration::from_secs(1) {
+            return Err(self.invalid("websub.lease", "expected at least 1s"));
+        }
+        Ok(WebSubConfig {
+            enabled,
+            lease: raw.lease,
         })
     }
 

@@ -44,3 +44,5 @@ pub mod telemetry;
 pub mod topics;
 /// Devanagari ↔ Latin: name skeletons that meet across scripts, romanization.
 pub mod translit;
+/// WebSub (issue #16): subscriptions to outlets' hubs, pushes in.
+pub mod websub;

@@ -12,7 +12,7 @@ use super::FetchError;
 use crate::config::FetchConfig;
 
 /// Sent with every request so outlets can tell who polls them.
-const USER_AGENT: &str = concat!(
+pub(super) const USER_AGENT: &str = concat!(
     "khabar/",
     env!("CARGO_PKG_VERSION"),
     " (feed aggregator; +https://github.com/khabar)"
@@ -128,6 +128,7 @@ impl Fetcher {
     ) -> Result<FetchOutcome, FetchError> {
         let status = resp.status();
         let hints = response::hints(resp.headers(), Utc::now());
+        let links = response::websub_links(resp.headers());
         match status {
             StatusCode::NOT_MODIFIED => return Ok(FetchOutcome::NotModified { hints }),
             StatusCode::GONE => return Ok(FetchOutcome::Gone),
@@ -163,6 +164,7 @@ impl Fetcher {
             last_modified,
             status: status.as_u16(),
             hints,
+            links,
         })))
     }
 

@@ -6,8 +6,10 @@
 
 mod client;
 mod error;
+mod outbound;
 mod response;
 
 pub use client::{FetchRequest, Fetcher};
 pub use error::FetchError;
-pub use response::{FetchOutcome, FetchedFeed, Hints};
+pub use outbound::Outbound;
+pub use response::{FetchOutcome, FetchedFeed, Hints, WebSubLinks};

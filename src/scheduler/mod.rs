@@ -2,15 +2,18 @@
 //! polling pass that fetches, parses, normalises and stores due feeds
 //! ([`run`]), which for full-text feeds also fetches new items' article
 //! pages (`articles`, issue #7); the daemon's step over the feeds due now
-//! ([`tick`]) and its sign of life ([`heartbeat`]).
+//! ([`tick`]) and its sign of life ([`heartbeat`]); and documents a
+//! WebSub hub pushed, stored the same way (`push`, issue #16).
 
 mod articles;
 pub mod due;
 pub mod heartbeat;
+mod push;
 pub mod run;
 pub mod tick;
 
 pub use due::{next_due, Observed};
 pub use heartbeat::{Heartbeat, SchedulerHealth};
+pub use push::{PushError, Pushed};
 pub use run::{poll_due, poll_pass, poll_pass_until, PassSummary, Poller};
 pub use tick::{pass_deadline, tick, Tick};

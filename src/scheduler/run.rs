@@ -12,7 +12,7 @@ use indicatif::ProgressBar;
 use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
-use super::due::{jitter_for, next_due, publishing_cadence, Observed};
+use super::due::{jitter_for, next_due, publishing_cadence, pushed_next_due, Observed};
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
 use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
@@ -80,11 +80,11 @@ pub struct Poller {
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// The story grouper (issues #7, #13), kept across passes; rebuilt from
     /// the database by the first pass, and after a failed write.
-    stories: Mutex<Option<StoryGrouper>>,
+    pub(super) stories: Mutex<Option<StoryGrouper>>,
     /// Article pages fetched per full-text feed per pass.
     pub(super) max_articles: usize,
     /// Items kept from one feed document (the newest).
-    max_items: usize,
+    pub(super) max_items: usize,
 }
 
 impl Poller {
@@ -245,7 +245,11 @@ async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
         tracing::warn!(error = %error, "feed failed");
     }
     let interval = feed.interval.unwrap_or(poller.schedule.interval);
-    let next = next_due(
+    let succeeded = matches!(
+        observed,
+        Observed::Fetched { .. } | Observed::NotModified { .. }
+    );
+    let mut next = next_due(
         &feed.state,
         interval,
         observed,
@@ -253,6 +257,9 @@ async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
         jitter_for(feed.id),
         Utc::now(),
     );
+    if feed.push_active && succeeded {
+        next = pushed_next_due(next, &poller.schedule, Utc::now());
+    }
     PollRecord {
         feed_id: feed.id,
         at,
@@ -313,9 +320,10 @@ async fn digest_outcome(
     }
 }
 
-type Parsed = Result<(PollResult, Option<Duration>, Option<Duration>), (Option<u16>, String)>;
+pub(super) type Parsed =
+    Result<(PollResult, Option<Duration>, Option<Duration>), (Option<u16>, String)>;
 
-fn parse_fetched(
+pub(super) fn parse_fetched(
     fetched: FetchedFeed,
     tagger: &Tagger,
     finder: &TermFinder,
@@ -329,7 +337,18 @@ fn parse_fetched(
                 format!("parse {}: {e}", fetched.final_url),
             )
         })?;
-    let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now, max_items);
+    let mut feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now, max_items);
+    // W3C WebSub §4: the HTTP Link header comes before the document's links.
+    let from_header = |link: &Option<String>| {
+        link.as_deref()
+            .and_then(|l| normalize::http_url(l, Some(&fetched.final_url)))
+    };
+    if let Some(hub) = from_header(&fetched.links.hub) {
+        feed.meta.hub = Some(hub);
+    }
+    if let Some(topic) = from_header(&fetched.links.self_url) {
+        feed.meta.self_url = Some(topic);
+    }
     let hint = feed.meta.ttl;
     let cadence = publishing_cadence(feed.items.iter().filter_map(|i| i.published), now);
     // Tagging and signing (here, in parallel, so that the single writer only
@@ -377,23 +396,30 @@ fn write_loop(
 ) -> Result<PassSummary, StoreError> {
     let mut store = Store::open(&poller.database)?;
     let summary = write_batches(&mut store, rx, progress)?;
-    // One pass groups at a time; a poisoned lock only means a writer panicked.
+    group_pending(poller, &mut store)?;
+    Ok(summary)
+}
+
+/// Assigns the items waiting for a story, with the poller's grouper (one
+/// writer groups at a time).
+pub(super) fn group_pending(poller: &Poller, store: &mut Store) -> Result<(), StoreError> {
+    // A poisoned lock only means a writer panicked.
     let mut kept = poller.stories.lock().unwrap_or_else(|p| p.into_inner());
     let mut grouper = match kept.take() {
         Some(grouper) => grouper,
-        None => crate::stories::restore(&mut store, poller.finder.clone(), DEFAULT_WINDOW)?,
+        None => crate::stories::restore(store, poller.finder.clone(), DEFAULT_WINDOW)?,
     };
     // A failed write leaves the grouper ahead of the database: it is
     // dropped, and the next pass rebuilds it.
     let started = Instant::now();
-    let grouped = crate::stories::assign_pending(&mut store, &mut grouper)?;
+    let grouped = crate::stories::assign_pending(store, &mut grouper)?;
     tracing::debug!(
         items = grouped,
         seconds = started.elapsed().as_secs_f64(),
         "items grouped into stories"
     );
     *kept = Some(grouper);
-    Ok(summary)
+    Ok(())
 }
 
 fn write_batches(

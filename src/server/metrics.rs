@@ -15,10 +15,11 @@ use axum::response::Response;
 
 use super::AppState;
 use crate::store::PublishStats;
+use crate::websub::PushOutcome;
 
 /// Route labels: the router's matched paths (captures as `:name`), and
 /// everything else.
-const ROUTES: [&str; 11] = [
+const ROUTES: [&str; 12] = [
     "/",
     "/:file",
     "/topics/:file",
@@ -29,6 +30,7 @@ const ROUTES: [&str; 11] = [
     "/confirm",
     "/unsubscribe",
     "/preferences",
+    "/websub/:token",
     "other",
 ];
 
@@ -56,6 +58,7 @@ pub struct Metrics {
     cache_hits: AtomicU64,
     digest_sends: AtomicU64,
     digest_failures: AtomicU64,
+    websub_pushes: [AtomicU64; PushOutcome::ALL.len()],
 }
 
 impl Metrics {
@@ -96,6 +99,13 @@ impl Metrics {
         self.digest_sends.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Counts a pushed document by what became of it (issue #16).
+    pub fn websub_push(&self, outcome: PushOutcome) {
+        if let Some(i) = PushOutcome::ALL.iter().position(|o| *o == outcome) {
+            self.websub_pushes[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Documents built from the database so far.
     pub fn builds(&self) -> u64 {
         self.builds.load(Ordering::Relaxed)
@@ -133,6 +143,19 @@ impl Metrics {
             "khabar_digest_failures_total",
             "Digests this process gave up on in a pass (retried later or bouncing).",
             load(&self.digest_failures),
+        );
+        let pushes: Vec<(String, u64)> = PushOutcome::ALL
+            .iter()
+            .zip(&self.websub_pushes)
+            .map(|(o, n)| (o.label().to_owned(), load(n)))
+            .collect();
+        labelled(
+            &mut out,
+            "counter",
+            "khabar_websub_pushes_total",
+            "Documents pushed to WebSub callbacks, by outcome.",
+            "outcome",
+            &pushes,
         );
         render_stats(&mut out, stats);
         out
@@ -229,6 +252,14 @@ fn render_stats(out: &mut String, s: &PublishStats) {
         "Consecutive failures of each failing feed.",
         "feed",
         &s.failing_feeds,
+    );
+    labelled(
+        out,
+        "gauge",
+        "khabar_websub_subscriptions",
+        "Subscriptions to outlets' WebSub hubs, by state.",
+        "state",
+        &s.websub_by_state,
     );
 }
 

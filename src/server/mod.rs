@@ -1,6 +1,6 @@
 //! The HTTP server (issue #4): the published feeds, the front page, OPML,
 //! health and metrics, for feed readers and people; and the subscriber
-//! pages ([`accounts`], issue #5).
+//! pages ([`accounts`], issue #5); and the WebSub callbacks (issue #16).
 //!
 //! [`router`] maps URLs to small handlers ([`feeds`]); documents come from
 //! [`AppState::document`], which serves them from memory ([`cache`]) until
@@ -25,6 +25,7 @@ mod health;
 mod metrics;
 mod run;
 mod serve;
+mod websub;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -63,6 +64,8 @@ pub struct AppState {
     accounts: Option<accounts::Accounts>,
     /// The scheduler's heartbeat for `/healthz`, when one runs (`khabar run`).
     heartbeat: OnceLock<Arc<crate::scheduler::Heartbeat>>,
+    /// The WebSub callbacks, when subscribing is on (`khabar run`, issue #16).
+    websub: OnceLock<Arc<crate::websub::Callbacks>>,
 }
 
 impl AppState {
@@ -101,7 +104,14 @@ impl AppState {
             metrics: Metrics::default(),
             accounts,
             heartbeat: OnceLock::new(),
+            websub: OnceLock::new(),
         }))
+    }
+
+    /// Answers on `/websub/…` with `callbacks` (set once; later calls are
+    /// ignored).
+    pub fn enable_websub(&self, callbacks: Arc<crate::websub::Callbacks>) {
+        let _ = self.websub.set(callbacks);
     }
 
     /// The in-memory counters.
@@ -224,6 +234,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/opml", get(feeds::opml))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(feeds::metrics))
+        .route("/websub/{token}", get(websub::verify).post(websub::push))
         .route(
             "/subscribe",
             get(accounts::subscribe_form).post(accounts::subscribe_submit),

@@ -21,8 +21,10 @@ use crate::cli::{new_poller, open_store};
 use crate::config::Config;
 use crate::daemon::{schedule_loop, InstanceLock};
 use crate::digest::{ledger, send_due, Mailer, PassOptions, Sender};
+use crate::fetch::Outbound;
 use crate::scheduler::{pass_deadline, Heartbeat};
 use crate::store::Store;
+use crate::websub::{Callbacks, Subscriber};
 
 /// The longest shutdown may take before the daemon exits anyway: inside
 /// the 10 s that systemd (`TimeoutStopSec`) and `docker stop` allow.
@@ -97,8 +99,10 @@ async fn daemon(
         Arc::clone(&state),
         stopped.clone(),
     ));
+    let poller = new_poller(&config)?;
+    let websub = start_websub(&config, &poller, &state, stopped.clone())?;
     let scheduler = tokio::spawn(schedule_loop(
-        new_poller(&config)?,
+        poller,
         pass_deadline(&config.fetch),
         config.retention,
         heartbeat,
@@ -109,12 +113,17 @@ async fn daemon(
     tracing::info!("shutting down");
     let _ = stop.send(true);
     let finished = tokio::time::timeout(SHUTDOWN_DEADLINE, async {
-        (scheduler.await, digests.await, server.await)
+        let websub = match websub {
+            Some(task) => task.await,
+            None => Ok(()),
+        };
+        (scheduler.await, digests.await, server.await, websub)
     })
     .await;
     match finished {
-        Ok((scheduler, digests, server)) => {
+        Ok((scheduler, digests, server, websub)) => {
             scheduler.context("the scheduler loop panicked")?;
+            websub.context("the websub subscriber panicked")?;
             digests.context("the digest loop panicked")?;
             server
                 .context("the server panicked")?
@@ -127,6 +136,34 @@ async fn daemon(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// With `websub.enabled`: answers on the callbacks and starts the
+/// subscriber loop (issue #16). Pushes are stored by `poller`, the
+/// scheduler's, so that one grouper sees polls and pushes alike.
+fn start_websub(
+    config: &Config,
+    poller: &Arc<crate::scheduler::Poller>,
+    state: &Arc<AppState>,
+    stopped: watch::Receiver<bool>,
+) -> Result<Option<tokio::task::JoinHandle<()>>> {
+    if !config.websub.enabled {
+        return Ok(None);
+    }
+    let client = Outbound::new(&config.fetch)?;
+    let subscriber = Subscriber::new(
+        client,
+        config.database.clone(),
+        &config.public_url,
+        &config.websub,
+    );
+    state.enable_websub(Arc::new(Callbacks::new(
+        Arc::clone(poller),
+        config.websub.lease,
+        config.fetch.max_body_bytes,
+    )));
+    tracing::info!(callbacks = %subscriber.callback(""), "websub: subscribing to hubs feeds announce");
+    Ok(Some(tokio::spawn(subscriber.run(stopped))))
 }
 
 /// Sends due digests every [`DIGEST_EVERY`]; a failed pass is logged and

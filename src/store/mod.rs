@@ -17,6 +17,7 @@ mod retention;
 mod stories;
 mod subscribers;
 mod topics;
+mod websub;
 
 use std::path::Path;
 use std::time::Duration;
@@ -25,7 +26,9 @@ use rusqlite::Connection;
 
 pub use digests::{DigestItemRow, DigestRow};
 pub use error::StoreError;
-pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
+pub use feeds::{
+    AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult, PushRecord,
+};
 pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
@@ -33,6 +36,7 @@ pub use retention::{PruneCutoffs, PruneReport};
 pub use stories::{StoredText, StoryDetail, StoryItem, StoryJoin, StoryMemberRow, StoryRow};
 pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};
 pub use topics::StoredTopic;
+pub use websub::{HubMode, HubRequest, SubscriptionRow, SubscriptionState};
 
 /// A write transaction that takes the write lock at `BEGIN`. A deferred
 /// one that reads first and writes later fails at once with `SQLITE_BUSY`

@@ -83,6 +83,8 @@ pub struct PublishStats {
     pub failures_by_feed: Vec<(String, u64)>,
     /// Consecutive failures per feed URL, for feeds failing now.
     pub failing_feeds: Vec<(String, u64)>,
+    /// Subscriptions to WebSub hubs per state (issue #16).
+    pub websub_by_state: Vec<(String, u64)>,
 }
 
 const ENTRY_SELECT: &str = "SELECT i.id, i.feed_id, i.key, i.url, i.title, i.summary,
@@ -246,6 +248,9 @@ impl Store {
             )?,
             failing_feeds: self
                 .pairs("SELECT url, error_count FROM feeds WHERE error_count > 0 ORDER BY id")?,
+            websub_by_state: self.pairs(
+                "SELECT state, count(*) FROM websub_subscriptions GROUP BY state ORDER BY state",
+            )?,
         })
     }
 

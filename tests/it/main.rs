@@ -27,3 +27,5 @@ mod realfeeds;
 mod repoll;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.
 mod stories;
+/// WebSub against a loopback hub: subscribe, verify, pushes, renewal (issue #16).
+mod websub;
