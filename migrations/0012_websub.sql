@@ -23,3 +23,19 @@ CREATE TABLE websub_subscriptions (
     last_push     INTEGER
 );
 CREATE INDEX websub_subscriptions_next ON websub_subscriptions (next_action);
+
+-- Subscribers to khabar's own hub (W3C WebSub §6): one row per topic (a
+-- feed path such as feed.atom or topics/SLUG.json) and callback, after the
+-- callback confirmed its intent. `delivered` is the tag of the document
+-- last delivered; a different current tag means new content to push.
+CREATE TABLE websub_hub_subscribers (
+    id            INTEGER PRIMARY KEY,
+    topic         TEXT    NOT NULL,
+    callback      TEXT    NOT NULL,
+    secret        TEXT,
+    lease_expires INTEGER NOT NULL,
+    delivered     TEXT,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    next_attempt  INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (topic, callback)
+);

@@ -245,6 +245,7 @@ struct RawWebSub {
     enabled: Option<bool>,
     #[serde(with = "humantime_serde")]
     lease: Duration,
+    max_subscribers: usize,
 }
 
 impl Default for RawWebSub {
@@ -252,6 +253,7 @@ impl Default for RawWebSub {
         RawWebSub {
             enabled: None,
             lease: Duration::from_secs(10 * 24 * 3600),
+            max_subscribers: 10_000,
         }
     }
 }
@@ -312,8 +314,11 @@ pub struct WebSubConfig {
     /// `KHABAR_WEBSUB_ENABLED`; default: on when `server.public_url` is set,
     /// since hubs must be able to reach the callback).
     pub enabled: bool,
-    /// The lease asked of hubs (`hub.lease_seconds`).
+    /// The lease asked of hubs (`hub.lease_seconds`), and the longest
+    /// khabar's own hub grants.
     pub lease: Duration,
+    /// Most subscriptions khabar's own hub keeps (`websub.max_subscribers`).
+    pub max_subscribers: usize,
 }
 
 /// Where and as whom digests are mailed.
@@ -609,6 +614,7 @@ impl Validator {
         Ok(WebSubConfig {
             enabled,
             lease: raw.lease,
+            max_subscribers: raw.max_subscribers,
         })
     }
 

@@ -19,7 +19,7 @@ use crate::websub::PushOutcome;
 
 /// Route labels: the router's matched paths (captures as `:name`), and
 /// everything else.
-const ROUTES: [&str; 12] = [
+const ROUTES: [&str; 13] = [
     "/",
     "/:file",
     "/topics/:file",
@@ -30,6 +30,7 @@ const ROUTES: [&str; 12] = [
     "/confirm",
     "/unsubscribe",
     "/preferences",
+    "/websub/hub",
     "/websub/:token",
     "other",
 ];

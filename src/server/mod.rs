@@ -22,6 +22,7 @@ mod cache;
 mod conditional;
 mod feeds;
 mod health;
+mod hub;
 mod metrics;
 mod run;
 mod serve;
@@ -43,6 +44,7 @@ use crate::publish::{self, Paging, PublishError, Site};
 use crate::store::{Store, StoreError};
 
 pub use cache::{DocKey, Served};
+pub use hub::distribute;
 pub use metrics::Metrics;
 pub use run::{run, run_on};
 pub use serve::serve;
@@ -66,6 +68,11 @@ pub struct AppState {
     heartbeat: OnceLock<Arc<crate::scheduler::Heartbeat>>,
     /// The WebSub callbacks, when subscribing is on (`khabar run`, issue #16).
     websub: OnceLock<Arc<crate::websub::Callbacks>>,
+    /// khabar's own WebSub hub, when it runs (`khabar run`, issue #16).
+    hub: OnceLock<Arc<crate::websub::Hub>>,
+    /// Told each time the cache is invalidated: the hub's distributor
+    /// looks for new documents to deliver.
+    changed: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -105,6 +112,8 @@ impl AppState {
             accounts,
             heartbeat: OnceLock::new(),
             websub: OnceLock::new(),
+            hub: OnceLock::new(),
+            changed: tokio::sync::Notify::new(),
         }))
     }
 
@@ -122,6 +131,7 @@ impl AppState {
     /// Forgets every cached document (after this process wrote the database).
     pub fn invalidate(&self) {
         self.cache.invalidate();
+        self.changed.notify_one();
     }
 
     /// Invalidates the cache if another connection committed since the last
@@ -234,6 +244,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/opml", get(feeds::opml))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(feeds::metrics))
+        .route("/websub/hub", axum::routing::post(websub::hub))
         .route("/websub/{token}", get(websub::verify).post(websub::push))
         .route(
             "/subscribe",

@@ -16,7 +16,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::watch;
 
 use super::accounts::Accounts;
-use super::{serve, AppState};
+use super::{distribute, serve, AppState};
 use crate::cli::{new_poller, open_store};
 use crate::config::Config;
 use crate::daemon::{schedule_loop, InstanceLock};
@@ -24,7 +24,7 @@ use crate::digest::{ledger, send_due, Mailer, PassOptions, Sender};
 use crate::fetch::Outbound;
 use crate::scheduler::{pass_deadline, Heartbeat};
 use crate::store::Store;
-use crate::websub::{Callbacks, Subscriber};
+use crate::websub::{Callbacks, Hub, Subscriber};
 
 /// The longest shutdown may take before the daemon exits anyway: inside
 /// the 10 s that systemd (`TimeoutStopSec`) and `docker stop` allow.
@@ -138,8 +138,8 @@ async fn daemon(
     Ok(())
 }
 
-/// With `websub.enabled`: answers on the callbacks and starts the
-/// subscriber loop (issue #16). Pushes are stored by `poller`, the
+/// With `websub.enabled`: answers on the callbacks, starts the subscriber
+/// loop and khabar's own hub (issue #16). Pushes are stored by `poller`, the
 /// scheduler's, so that one grouper sees polls and pushes alike.
 fn start_websub(
     config: &Config,
@@ -163,7 +163,21 @@ fn start_websub(
         config.fetch.max_body_bytes,
     )));
     tracing::info!(callbacks = %subscriber.callback(""), "websub: subscribing to hubs feeds announce");
-    Ok(Some(tokio::spawn(subscriber.run(stopped))))
+    let hub = Arc::new(Hub::new(
+        Outbound::new(&config.fetch)?,
+        config.database.clone(),
+        crate::publish::Site::from_config(config),
+        config.websub.lease,
+        config.websub.max_subscribers,
+    ));
+    let hub = tokio::spawn(distribute(Arc::clone(state), hub, stopped.clone()));
+    let subscriber = tokio::spawn(subscriber.run(stopped));
+    Ok(Some(tokio::spawn(async move {
+        let (hub, subscriber) = tokio::join!(hub, subscriber);
+        if let Err(e) = hub.and(subscriber) {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    })))
 }
 
 /// Sends due digests every [`DIGEST_EVERY`]; a failed pass is logged and

@@ -76,6 +76,31 @@ pub async fn push(
     text(status, String::new())
 }
 
+/// Largest subscription request read: four URLs, a secret and a number.
+const MAX_HUB_REQUEST: usize = 64 * 1024;
+
+/// POST `/websub/hub`: khabar's own hub (W3C WebSub §5.1). A valid request
+/// is answered 202 and its intent verified afterwards.
+pub async fn hub(State(state): State<Arc<AppState>>, body: Body) -> Response {
+    let Some(hub) = state.hub.get().cloned() else {
+        return text(StatusCode::NOT_FOUND, "not found\n".into());
+    };
+    let Ok(form) = axum::body::to_bytes(body, MAX_HUB_REQUEST).await else {
+        return text(StatusCode::PAYLOAD_TOO_LARGE, "request too large\n".into());
+    };
+    match hub.intent(&form) {
+        Ok(intent) => {
+            tokio::spawn(async move {
+                if let Err(e) = hub.verify(intent).await {
+                    tracing::warn!(error = %e, "hub: storing a subscription failed");
+                }
+            });
+            text(StatusCode::ACCEPTED, String::new())
+        }
+        Err(e) => text(StatusCode::BAD_REQUEST, format!("{e}\n")),
+    }
+}
+
 fn text(status: StatusCode, body: String) -> Response {
     (
         status,

@@ -18,6 +18,7 @@ mod stories;
 mod subscribers;
 mod topics;
 mod websub;
+mod websub_hub;
 
 use std::path::Path;
 use std::time::Duration;
@@ -37,6 +38,7 @@ pub use stories::{StoredText, StoryDetail, StoryItem, StoryJoin, StoryMemberRow,
 pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};
 pub use topics::StoredTopic;
 pub use websub::{HubMode, HubRequest, SubscriptionRow, SubscriptionState};
+pub use websub_hub::{HubSubscribe, HubSubscriberRow};
 
 /// A write transaction that takes the write lock at `BEGIN`. A deferred
 /// one that reads first and writes later fails at once with `SQLITE_BUSY`

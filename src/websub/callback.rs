@@ -2,12 +2,12 @@
 //! the hub's verification of intent (GET, W3C WebSub §5.3), a denial
 //! (GET, §5.2), and content distribution (POST, §7, signed per §8).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::conn::Conn;
 use super::signature::{self, SignatureError};
 use super::subscriber::{backoff, lease_from};
 use crate::scheduler::{Poller, PushError, Pushed};
@@ -112,7 +112,7 @@ impl PushOutcome {
 /// The callbacks of khabar's subscriptions.
 pub struct Callbacks {
     poller: Arc<Poller>,
-    database: PathBuf,
+    conn: Conn,
     lease: Duration,
     max_body_bytes: u64,
 }
@@ -122,7 +122,7 @@ impl Callbacks {
     /// asks of hubs, used when a verification grants none.
     pub fn new(poller: Arc<Poller>, lease: Duration, max_body_bytes: u64) -> Callbacks {
         Callbacks {
-            database: poller.database().to_path_buf(),
+            conn: Conn::new(poller.database().to_path_buf()),
             poller,
             lease,
             max_body_bytes,
@@ -136,15 +136,15 @@ impl Callbacks {
 
     /// Answers a hub's GET to the callback `token`.
     pub async fn verify(&self, token: String, query: HubQuery) -> Result<Verification, StoreError> {
-        let (database, lease) = (self.database.clone(), self.lease);
-        blocking(move || {
-            let store = Store::open(&database)?;
-            let Some(row) = store.subscription_by_token(&token)? else {
-                return Ok(Verification::Refuse);
-            };
-            answer(&store, &row, &query, lease, Utc::now())
-        })
-        .await
+        let lease = self.lease;
+        self.conn
+            .run(move |store| {
+                let Some(row) = store.subscription_by_token(&token)? else {
+                    return Ok(Verification::Refuse);
+                };
+                answer(store, &row, &query, lease, Utc::now())
+            })
+            .await
     }
 
     /// Takes a POST to the callback `token`: checks the subscription and
@@ -156,8 +156,10 @@ impl Callbacks {
         content_type: Option<String>,
         body: Vec<u8>,
     ) -> PushOutcome {
-        let database = self.database.clone();
-        let found = blocking(move || Store::open(&database)?.subscription_by_token(&token)).await;
+        let found = self
+            .conn
+            .run(move |s| s.subscription_by_token(&token))
+            .await;
         let row = match found {
             Ok(Some(row)) if accepts_pushes(&row) => row,
             Ok(_) => return PushOutcome::UnknownCallback,
@@ -188,9 +190,8 @@ impl Callbacks {
         match self.poller.ingest_push(pushed).await {
             Ok(report) => {
                 tracing::info!(topic = %row.topic, new = report.new, updated = report.updated, "websub push stored");
-                let database = self.database.clone();
-                let counted =
-                    blocking(move || Store::open(&database)?.record_push(row.id, Utc::now())).await;
+                let id = row.id;
+                let counted = self.conn.run(move |s| s.record_push(id, Utc::now())).await;
                 if let Err(e) = counted {
                     tracing::warn!(error = %e, "websub push: counting failed");
                 }
@@ -256,13 +257,4 @@ fn answer(
         _ => return Ok(Verification::Refuse),
     }
     Ok(Verification::Confirm(challenge.to_owned()))
-}
-
-/// Runs store work on the blocking pool.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }

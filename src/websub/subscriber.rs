@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use reqwest::Method;
 use tokio::sync::watch;
 
+use super::conn::Conn;
 use crate::config::WebSubConfig;
 use crate::fetch::Outbound;
 use crate::store::{HubMode, HubRequest, Store, StoreError, SubscriptionRow, SubscriptionState};
@@ -41,9 +42,6 @@ const MAX_UNSUBSCRIBE_ATTEMPTS: u32 = 5;
 /// meanwhile is noticed at renewal.
 const MAX_LEASE: Duration = Duration::from_secs(365 * 24 * 3600);
 
-/// Random bytes in a callback token and in a secret (hex-encoded: 64 chars).
-const RANDOM_BYTES: usize = 32;
-
 /// What one step did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StepSummary {
@@ -59,7 +57,7 @@ pub struct StepSummary {
 #[derive(Debug, Clone)]
 pub struct Subscriber {
     client: Outbound,
-    database: PathBuf,
+    conn: Conn,
     callback_base: String,
     lease: Duration,
 }
@@ -74,7 +72,7 @@ impl Subscriber {
     ) -> Subscriber {
         Subscriber {
             client,
-            database,
+            conn: Conn::new(database),
             callback_base: format!("{}/websub/", public_url.as_str().trim_end_matches('/')),
             lease: config.lease,
         }
@@ -125,15 +123,12 @@ impl Subscriber {
         }
     }
 
-    /// Runs `f` on a connection of its own, on the blocking pool.
+    /// Runs `f` on the subscriber's connection.
     async fn store<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let database = self.database.clone();
-        tokio::task::spawn_blocking(move || f(&Store::open(&database)?))
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        self.conn.run(move |s| f(s)).await
     }
 
     async fn act(&self, row: &SubscriptionRow, now: DateTime<Utc>) -> Result<Acted, StoreError> {
@@ -169,8 +164,8 @@ impl Subscriber {
         } else {
             HubMode::Subscribe
         };
-        let token = row.token.clone().unwrap_or_else(random_hex);
-        let secret = row.secret.clone().unwrap_or_else(random_hex);
+        let token = row.token.clone().unwrap_or_else(super::random_hex);
+        let secret = row.secret.clone().unwrap_or_else(super::random_hex);
         // Recorded before the request: the hub may verify before it answers.
         let verify_by = now + VERIFY_WITHIN;
         let (sent_token, sent_secret) = (token.clone(), secret.clone());
@@ -263,13 +258,4 @@ enum Acted {
     Requested,
     Failed,
     Dropped,
-}
-
-/// A fresh unguessable value (hex of [`RANDOM_BYTES`] from the OS).
-fn random_hex() -> String {
-    let mut bytes = [0u8; RANDOM_BYTES];
-    // The OS random source failing is not recoverable: nothing safe to
-    // hand out instead.
-    getrandom::fill(&mut bytes).expect("the OS random source is available");
-    hex::encode(bytes)
 }

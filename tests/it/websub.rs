@@ -218,3 +218,161 @@ fn removing_the_feed_unsubscribes_and_later_pushes_are_gone() {
         .unwrap();
     assert_eq!(left, 0, "{}", daemon.stderr());
 }
+
+/// What a subscriber to khabar's own hub saw.
+#[derive(Default)]
+struct Seen {
+    verifications: Vec<String>,
+    /// (X-Hub-Signature, body) of each push.
+    pushes: Vec<(String, Vec<u8>)>,
+}
+
+/// A WebSub subscriber on loopback: echoes every challenge, keeps every push.
+fn subscriber() -> (String, std::sync::Arc<std::sync::Mutex<Seen>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/callback", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Seen::default()));
+    let sink = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let sink = sink.clone();
+            std::thread::spawn(move || answer_hub(stream, &sink));
+        }
+    });
+    (url, seen)
+}
+
+fn answer_hub(stream: TcpStream, seen: &std::sync::Mutex<Seen>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).unwrap();
+    let (mut length, mut signature) = (0, String::new());
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap();
+        match name.to_ascii_lowercase().as_str() {
+            "content-length" => length = value.trim().parse().unwrap(),
+            "x-hub-signature" => signature = value.trim().to_owned(),
+            _ => {}
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    let target = request_line
+        .split(' ')
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    let reply = if request_line.starts_with("GET") {
+        let query = target.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        let challenge = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "hub.challenge")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        seen.lock().unwrap().verifications.push(target);
+        challenge
+    } else {
+        seen.lock().unwrap().pushes.push((signature, body));
+        String::new()
+    };
+    let mut stream = stream;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+        reply.len()
+    );
+}
+
+/// `POST path` with a form body to the daemon: the status.
+fn post_form(daemon: &Daemon, path: &str, form: &[(&str, &str)]) -> u16 {
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let mut stream = TcpStream::connect(&daemon.addr).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: k\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+fn sha256_signature(secret: &[u8], body: &[u8]) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[test]
+fn a_subscriber_to_khabars_own_hub_gets_a_signed_push_of_the_new_entry() {
+    let hub = Hub::start(3600);
+    let k = khabar_for(&hub.feed_url(), "1h");
+    let daemon = Daemon::start(&k);
+    let (_, atom) = daemon.get("/feed.atom");
+    let own_hub = format!("http://{}/websub/hub", daemon.addr);
+    assert!(
+        atom.contains(&format!("<link href=\"{own_hub}\" rel=\"hub\"/>")),
+        "/feed.atom announces khabar's hub: {atom}"
+    );
+    let topic = format!("http://{}/feed.atom", daemon.addr);
+    let (callback, seen) = subscriber();
+    let refused = post_form(
+        &daemon,
+        "/websub/hub",
+        &[
+            ("hub.mode", "subscribe"),
+            ("hub.topic", "https://elsewhere.example/feed.atom"),
+            ("hub.callback", &callback),
+        ],
+    );
+    assert_eq!(refused, 400, "only khabar's own feeds are topics");
+    let accepted = post_form(
+        &daemon,
+        "/websub/hub",
+        &[
+            ("hub.mode", "subscribe"),
+            ("hub.topic", &topic),
+            ("hub.callback", &callback),
+            ("hub.secret", "a secret of the subscriber"),
+            ("hub.lease_seconds", "600"),
+        ],
+    );
+    assert_eq!(accepted, 202);
+    wait_until("khabar's hub to verify the subscriber's intent", || {
+        !seen.lock().unwrap().verifications.is_empty()
+    });
+    wait_until("khabar to be subscribed to the outlet", || {
+        hub.count("subscriptions") == 1
+    });
+    hub.call("POST", "/publish?guid=fan-out&title=Fanned+out+story");
+    wait_until("a push to the subscriber carrying the entry", || {
+        seen.lock()
+            .unwrap()
+            .pushes
+            .iter()
+            .any(|(_, body)| String::from_utf8_lossy(body).contains("Fanned out story"))
+    });
+    let seen = seen.lock().unwrap();
+    let verification = &seen.verifications[0];
+    assert!(
+        verification.contains("hub.mode=subscribe"),
+        "{verification}"
+    );
+    for (signature, body) in &seen.pushes {
+        assert_eq!(
+            signature,
+            &sha256_signature(b"a secret of the subscriber", body),
+            "every push is signed with the subscriber's secret"
+        );
+    }
+}
