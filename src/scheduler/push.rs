@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 
+use super::error::PollError;
 use super::run::{group_pending, parse_fetched, Poller};
 use crate::fetch::{FetchedFeed, Hints, WebSubLinks};
 use crate::store::{PollResult, PushRecord, Store, StoreError, StoreReport};
@@ -59,18 +60,14 @@ impl Poller {
             parse_fetched(fetched, &tagger, &finder, at, max_items)
         })
         .await
-        .unwrap_or_else(|e| Err((None, format!("parser crashed: {e}"))));
-        let record = match parsed {
-            Ok((
-                PollResult::Fetched {
-                    feed,
-                    tags,
-                    signatures,
-                    ..
-                },
-                _,
-                _,
-            )) => PushRecord {
+        .unwrap_or_else(|e| Err(PollError::Crashed(e.to_string())));
+        let record = match parsed.map(|p| p.result) {
+            Ok(PollResult::Fetched {
+                feed,
+                tags,
+                signatures,
+                ..
+            }) => PushRecord {
                 at,
                 duration: started.elapsed(),
                 bytes,
@@ -79,7 +76,7 @@ impl Poller {
                 signatures,
             },
             Ok(_) => return Err(PushError::Parse("not a feed document".into())),
-            Err((_, error)) => return Err(PushError::Parse(error)),
+            Err(error) => return Err(PushError::Parse(error.to_string())),
         };
         let poller = Arc::clone(self);
         let feed_id = push.feed_id;

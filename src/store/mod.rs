@@ -16,6 +16,8 @@ mod publish;
 mod retention;
 mod stories;
 mod subscribers;
+#[cfg(test)]
+mod testing;
 mod topics;
 mod websub;
 mod websub_hub;
@@ -25,11 +27,11 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+/// The poll types the store writes, defined with the other cross-stage types.
+pub use crate::model::{FeedState, PollRecord, PollResult};
 pub use digests::{DigestItemRow, DigestRow};
 pub use error::StoreError;
-pub use feeds::{
-    AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult, PushRecord,
-};
+pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedStatus, PushRecord};
 pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
