@@ -78,6 +78,9 @@ async fn daemon(
     tracing::info!(%addr, public_url = %config.public_url, lock = %lock.path().display(), "serving");
 
     let (stop, stopped) = watch::channel(false);
+    // The websub routes are ready before the first request is served.
+    let poller = startup::poller(&config)?;
+    let websub = start_websub(&config, &poller, &state, stopped.clone())?;
     let server = tokio::spawn(serve(
         listener,
         Arc::clone(&state),
@@ -89,8 +92,6 @@ async fn daemon(
         Arc::clone(&state),
         stopped.clone(),
     ));
-    let poller = startup::poller(&config)?;
-    let websub = start_websub(&config, &poller, &state, stopped.clone())?;
     let scheduler = tokio::spawn(schedule_loop(
         poller,
         pass_deadline(&config.fetch),
@@ -160,6 +161,7 @@ fn start_websub(
         config.websub.lease,
         config.websub.max_subscribers,
     ));
+    state.enable_hub(Arc::clone(&hub));
     let hub = tokio::spawn(distribute(Arc::clone(state), hub, stopped.clone()));
     let subscriber = tokio::spawn(subscriber.run(stopped));
     Ok(Some(tokio::spawn(async move {

@@ -21,10 +21,10 @@ pub const FANOUT: usize = 64;
 /// How often failed deliveries are looked at again without a change.
 const RETRY_EVERY: Duration = Duration::from_secs(5);
 
-/// Serves as `hub` until `stop` turns true: delivers after every change,
+/// Delivers for `hub` (which `state` answers for, see
+/// [`AppState::enable_hub`]) until `stop` turns true: after every change,
 /// and retries every [`RETRY_EVERY`].
 pub async fn distribute(state: Arc<AppState>, hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
-    let _ = state.hub.set(Arc::clone(&hub));
     loop {
         match distribute_once(&state, &hub, Utc::now()).await {
             Ok(0) => {}

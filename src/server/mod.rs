@@ -122,6 +122,12 @@ impl AppState {
         let _ = self.websub.set(callbacks);
     }
 
+    /// Answers on `/websub/hub` with `hub` (set once; later calls are
+    /// ignored). Set before serving, so that no request finds it missing.
+    pub fn enable_hub(&self, hub: Arc<crate::websub::Hub>) {
+        let _ = self.hub.set(hub);
+    }
+
     /// The in-memory counters.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
