@@ -32,7 +32,8 @@ fn main() {
         &config,
         format!(
             "[database]\npath = {:?}\n\n[server]\nlisten = \"127.0.0.1:{port}\"\n\
-             public_url = \"http://127.0.0.1:{port}\"\n\n[schedule]\ninterval = \"1h\"\n\
+             public_url = \"http://127.0.0.1:{port}\"\n\n\
+             [fetch]\nallow_private = [\"127.0.0.1/32\"]\n\n[schedule]\ninterval = \"1h\"\n\
              tick = \"200ms\"\n\n[websub]\nlease = \"1h\"\nmax_subscribers = {}\n\n\
              [[feeds]]\nurl = \"http://127.0.0.1:{}/feed.xml\"\n",
             dir.path().join("khabar.db"),

@@ -18,6 +18,7 @@ use crate::telemetry;
 mod digest;
 mod export;
 mod feeds;
+mod ops;
 mod parse;
 mod poll;
 mod stories;
@@ -27,13 +28,13 @@ mod topics;
 
 /// khabar — news feed aggregator.
 #[derive(Debug, Parser)]
-#[command(name = "khabar", version, about, long_about = None)]
+#[command(name = "khabar", version, about, long_about = None, after_long_help = ops::ENVIRONMENT)]
 pub struct Args {
     /// Config file (TOML). Default: ./khabar.toml when present.
     #[arg(long, global = true, env = "KHABAR_CONFIG")]
     config: Option<PathBuf>,
     /// Log as JSON lines instead of human-readable text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "KHABAR_LOG_JSON")]
     log_json: bool,
     #[command(subcommand)]
     command: Command,
@@ -105,6 +106,18 @@ enum Command {
         #[command(subcommand)]
         command: digest::DigestCommand,
     },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff; `khabar man | man -l -`).
+    Man,
+    /// Check the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ops::ConfigCommand,
+    },
 }
 
 impl Args {
@@ -165,5 +178,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Stories { command } => stories::run(&config()?, command),
         Command::Subscribers { command } => subscribers::run(&config()?, command, now()?),
         Command::Digest { command } => digest::run(&config()?, command, now()?),
+        Command::Completions { shell } => ops::completions(shell),
+        Command::Man => ops::man(),
+        Command::Config { command } => ops::config(args.config.as_deref(), command),
     }
 }

@@ -119,10 +119,8 @@ fn thumbnail(e: &EntryRow) -> ExtensionMap {
 /// The article as `alternate`, and each other outlet's report of the same
 /// story as `related` (RFC 4287 §4.2.7.2), titled with the outlet's name.
 fn entry_links(e: &EntryRow) -> Vec<Link> {
-    let own = e
-        .item
-        .url
-        .iter()
+    let own = entry::web_link(e.item.url.as_deref())
+        .into_iter()
         .map(|u| link("alternate", u, Some("text/html")));
     let related = entry::also_reported(e)
         .into_iter()
@@ -157,7 +155,7 @@ fn categories(page: &Page<'_>, e: &EntryRow) -> Vec<Category> {
 fn source(e: &EntryRow) -> Source {
     let o = &e.outlet;
     let mut links = vec![link("self", &o.feed_url, None)];
-    if let Some(site) = &o.site_url {
+    if let Some(site) = entry::web_link(o.site_url.as_deref()) {
         links.push(link("alternate", site, Some("text/html")));
     }
     Source {

@@ -3,9 +3,11 @@
 //! ([`run`]), which for full-text feeds also fetches new items' article
 //! pages (`articles`, issue #7); the daemon's step over the feeds due now
 //! ([`tick`]) and its sign of life ([`heartbeat`]); and documents a
-//! WebSub hub pushed, stored the same way (`push`, issue #16).
+//! WebSub hub pushed, stored the same way (`push`, issue #16). A panic in
+//! one feed's work or in the writer is contained (`contain`, issue #11).
 
 mod articles;
+mod contain;
 pub mod due;
 mod error;
 pub mod heartbeat;
@@ -13,7 +15,7 @@ mod push;
 pub mod run;
 pub mod tick;
 
-pub use due::{next_due, Observed};
+pub use due::{next_due, Failure, Observed};
 pub use error::PollError;
 pub use heartbeat::{Heartbeat, SchedulerHealth};
 pub use push::{PushError, Pushed};

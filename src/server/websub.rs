@@ -68,7 +68,7 @@ pub async fn push(
         }
         Err(_) => PushOutcome::TooLarge,
     };
-    state.metrics().websub_push(outcome);
+    crate::metrics::WEBSUB_PUSHES.inc(&[outcome.label()]);
     if outcome == PushOutcome::Accepted {
         state.invalidate();
     }

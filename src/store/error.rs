@@ -35,6 +35,9 @@ pub enum StoreError {
         /// The unknown migration's name.
         name: String,
     },
+    /// Database work on the blocking pool panicked; it was rolled back.
+    #[error("database work panicked: {0}")]
+    Panicked(String),
     /// Any other SQLite error.
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),

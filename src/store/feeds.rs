@@ -315,9 +315,11 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
             etag,
             last_modified,
             moved_to,
+            outlet_pages,
             ..
         } => {
             let report = store_items(tx, rec.feed_id, feed, tags, signatures, rec.at)?;
+            super::fulltext::count_outlet_pages(tx, rec.feed_id, outlet_pages, rec.at)?;
             let found = feed.meta.hub.as_deref().zip(feed.meta.self_url.as_deref());
             super::websub::note_hub(tx, rec.feed_id, found, rec.at)?;
             tx.prepare_cached(

@@ -28,16 +28,18 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 /// The poll types the store writes, defined with the other cross-stage types.
-pub use crate::model::{FeedState, PollRecord, PollResult};
+pub use crate::model::{FeedState, OutletPages, PollRecord, PollResult};
 pub use digests::{DigestItemRow, DigestRow};
 pub use error::StoreError;
 pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedStatus, PushRecord};
 pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
-pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
+pub use publish::{EntryQuery, EntryRow, MetricsGauges, OutletRow, RelatedRow};
 pub use retention::{PruneCutoffs, PruneReport};
 pub use stories::{StoredText, StoryDetail, StoryItem, StoryJoin, StoryMemberRow, StoryRow};
-pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};
+pub use subscribers::{
+    AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberLink, SubscriberRow,
+};
 pub use topics::StoredTopic;
 pub use websub::{HubMode, HubRequest, SubscriptionRow, SubscriptionState};
 pub use websub_hub::{HubSubscribe, HubSubscriberRow};
@@ -83,13 +85,21 @@ impl Store {
     fn setup(conn: Connection) -> Result<Store, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Takes effect only in a database without tables yet (a new one);
-        // retention converts older ones (see `retention.rs`).
-        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        // retention converts older ones (see `retention.rs`). Setting it
+        // rewrites the header, which every other connection's
+        // `data_version` reads as a commit (and the HTTP server as a
+        // reason to rebuild every document): only when not yet set.
+        let auto_vacuum: i64 = conn.pragma_query_value(None, "auto_vacuum", |r| r.get(0))?;
+        if auto_vacuum != AUTO_VACUUM_INCREMENTAL {
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store { conn };
+        // Foreign keys are turned on once the schema is current (see
+        // `migrate`): a table rebuild must not cascade.
         migrate::apply(&mut store.conn)?;
+        store.conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(store)
     }
 
@@ -98,6 +108,9 @@ impl Store {
         migrate::applied(&self.conn)
     }
 }
+
+/// SQLite's `auto_vacuum` value for "incremental".
+const AUTO_VACUUM_INCREMENTAL: i64 = 2;
 
 /// Unix seconds of a UTC time, as stored in every time column.
 fn to_unix(t: chrono::DateTime<chrono::Utc>) -> i64 {

@@ -246,6 +246,15 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// How many subscriptions are in each state (`/metrics`).
+    pub fn websub_states(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state, count(*) FROM websub_subscriptions GROUP BY state")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The subscription whose callback ends in `token`.
     pub fn subscription_by_token(
         &self,
@@ -349,6 +358,13 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::FeedOrigin;
+
+    #[test]
+    fn every_state_is_a_declared_metrics_label() {
+        for name in crate::metrics::WEBSUB_STATES {
+            assert_eq!(SubscriptionState::parse(name).as_str(), *name);
+        }
+    }
 
     fn store_with_feed() -> (Store, i64) {
         let store = Store::open_in_memory().unwrap();

@@ -258,3 +258,14 @@ fn answer(
     }
     Ok(Verification::Confirm(challenge.to_owned()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_outcome_is_a_declared_metrics_label() {
+        let labels: Vec<&str> = PushOutcome::ALL.iter().map(|o| o.label()).collect();
+        assert_eq!(labels, crate::metrics::WEBSUB_PUSH_OUTCOMES);
+    }
+}

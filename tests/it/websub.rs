@@ -88,6 +88,7 @@ fn khabar_for(feed: &str, lease: &str) -> Khabar {
     let port = free_port();
     Khabar::with_config(&format!(
         "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\n\
+         [fetch]\nallow_private = [\"127.0.0.1/32\"]\n\n\
          [schedule]\ninterval = \"1h\"\ntick = \"200ms\"\n\n\
          [websub]\nlease = {lease:?}\n\n\
          [[feeds]]\nurl = {feed:?}\n"

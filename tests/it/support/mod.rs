@@ -8,6 +8,7 @@ pub mod chromium;
 pub mod daemon;
 pub mod docs;
 pub mod hostile;
+pub mod hosts;
 pub mod khabar;
 pub mod raw;
 pub mod server;
