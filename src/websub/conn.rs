@@ -1,8 +1,8 @@
-//! One database connection kept open by a websub task. Opening a
-//! [`Store`] per request would do more than cost time: `Store::open` sets
-//! `PRAGMA auto_vacuum`, which rewrites the file header, and every such
-//! write makes the server drop its cached documents.
-
+//! One database connection kept open by a websub task. A [`Store`] opened
+//! per request would run the connection pragmas and the migration check
+//! each time: on the hub's fan-out (a delivery outcome per subscriber) and
+//! on every push received, that is most of the work. Connections are not
+//! shared across tasks, so one task's long write never queues another's.
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
