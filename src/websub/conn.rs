@@ -3,6 +3,7 @@
 //! each time: on the hub's fan-out (a delivery outcome per subscriber) and
 //! on every push received, that is most of the work. Connections are not
 //! shared across tasks, so one task's long write never queues another's.
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
