@@ -50,7 +50,7 @@ pub(super) fn run(
             tz,
             at,
         } => {
-            let email = SubscriberEmail::parse(&email).map_err(anyhow::Error::msg)?;
+            let email = SubscriberEmail::parse(&email)?;
             let known: Vec<_> = config
                 .tagger
                 .topics()
@@ -93,7 +93,7 @@ pub(super) fn run(
             }
         }
         SubscribersCommand::Remove { email } => {
-            let email = SubscriberEmail::parse(&email).map_err(anyhow::Error::msg)?;
+            let email = SubscriberEmail::parse(&email)?;
             if !store.remove_subscriber(&email)? {
                 bail!("no subscriber {email}; see `khabar subscribers list`");
             }

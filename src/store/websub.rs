@@ -366,12 +366,13 @@ mod tests {
         }
     }
 
+    fn feed_url() -> crate::model::FeedUrl {
+        crate::model::FeedUrl::parse("https://o.example/feed").unwrap()
+    }
+
     fn store_with_feed() -> (Store, i64) {
         let store = Store::open_in_memory().unwrap();
-        let id = match store
-            .add_feed("https://o.example/feed", FeedOrigin::Cli)
-            .unwrap()
-        {
+        let id = match store.add_feed(&feed_url(), FeedOrigin::Cli).unwrap() {
             crate::store::AddFeed::Added(id) => id,
             other => panic!("{other:?}"),
         };
@@ -445,7 +446,7 @@ mod tests {
             feed,
             Some(("https://hub.a/", "https://o.example/feed")),
         );
-        assert!(store.remove_feed("https://o.example/feed").unwrap());
+        assert!(store.remove_feed(&feed_url()).unwrap());
         let rows = store.list_subscriptions().unwrap();
         assert_eq!(rows.len(), 1);
         assert!(rows[0].retired && rows[0].feed_id.is_none(), "{rows:?}");

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::rules::{Node, Within};
-use crate::model::FieldKind;
+use crate::model::{FieldKind, SlugError};
 
 /// Largest `within = N` accepted, in words.
 pub const MAX_WITHIN_WORDS: u32 = 1000;
@@ -96,7 +96,7 @@ impl Weights {
 pub enum RuleError {
     /// The slug breaks the slug rules.
     #[error("topic `{topic}`: invalid slug: {problem}")]
-    InvalidSlug { topic: String, problem: String },
+    InvalidSlug { topic: String, problem: SlugError },
     /// Two topics share a slug.
     #[error("topic `{topic}`: duplicate slug: an earlier topic already uses it")]
     DuplicateSlug { topic: String },
