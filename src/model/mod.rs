@@ -20,4 +20,4 @@ pub use status::{DigestStatus, SubscriberStatus, UnknownStatus};
 pub use subscriber::{
     daily_cron, daily_time, DailyTimeError, DigestPeriod, EmailError, SubscriberEmail,
 };
-pub use topic::{Field, FieldKind, SlugError, TermMatch, TopicHit, TopicSlug};
+pub use topic::{Field, FieldKind, PlaceRef, SlugError, TermMatch, TopicHit, TopicSlug};

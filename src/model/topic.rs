@@ -3,6 +3,7 @@
 //! each [`TermMatch`] that made its rule hold — which the store keeps and
 //! the publish stage, digests and the server read.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -168,6 +169,28 @@ pub struct TermMatch {
     pub start: usize,
     /// End byte offset (exclusive).
     pub end: usize,
+    /// The gazetteer place the term spells, if it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<PlaceRef>,
+}
+
+/// What an explanation says of a matched gazetteer place. Borrowed from the
+/// embedded gazetteer when made by the tagger (no allocation per match),
+/// owned when read back from the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceRef {
+    /// Its usual English name.
+    pub name: Cow<'static, str>,
+    /// city, federal subject, province, port…
+    pub kind: Cow<'static, str>,
+    /// The country's English name.
+    pub country: Cow<'static, str>,
+}
+
+impl fmt::Display for PlaceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}, {})", self.name, self.kind, self.country)
+    }
 }
 
 #[cfg(test)]
