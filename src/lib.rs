@@ -76,3 +76,6 @@ pub mod demo;
 
 /// What the fuzzer runs (issue #11): each stage from arbitrary bytes.
 pub mod fuzzing;
+
+/// WebSub (issue #16): subscriptions to outlets' hubs, pushes in.
+pub mod websub;

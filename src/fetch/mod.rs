@@ -10,10 +10,12 @@ mod address;
 mod client;
 mod error;
 pub mod guard;
+mod outbound;
 mod response;
 
 pub use address::{special_purpose, AddressKind, AddressPolicy, Refused};
 pub use client::{FetchRequest, Fetcher};
 pub use error::FetchError;
 pub use guard::{Blocked, GuardedClient};
-pub use response::{FetchOutcome, FetchedFeed, Hints};
+pub use outbound::Outbound;
+pub use response::{FetchOutcome, FetchedFeed, Hints, WebSubLinks};
