@@ -89,6 +89,7 @@ pub struct RawConfig {
     server: RawServer,
     smtp: RawSmtp,
     digest: RawDigest,
+    websub: RawWebSub,
     feeds: Vec<RawFeed>,
     // Topics are summarised by `khabar config check`, not printed back.
     #[serde(skip_serializing)]
@@ -199,7 +200,7 @@ pub const DEFAULT_METRICS_ALLOW: [&str; 2] = ["127.0.0.0/8", "::1/128"];
 #[serde(default, deny_unknown_fields)]
 struct RawServer {
     listen: String,
-    public_url: String,
+    public_url: Option<String>,
     behind_proxy: bool,
     metrics_allow: Vec<String>,
 }
@@ -208,7 +209,7 @@ impl Default for RawServer {
     fn default() -> Self {
         RawServer {
             listen: "127.0.0.1:8080".into(),
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: None,
             behind_proxy: false,
             metrics_allow: DEFAULT_METRICS_ALLOW
                 .iter()
@@ -275,6 +276,25 @@ impl Default for RawDigest {
 }
 
 #[derive(Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawWebSub {
+    enabled: Option<bool>,
+    #[serde(with = "humantime_serde")]
+    lease: Duration,
+    max_subscribers: usize,
+}
+
+impl Default for RawWebSub {
+    fn default() -> Self {
+        RawWebSub {
+            enabled: None,
+            lease: Duration::from_secs(10 * 24 * 3600),
+            max_subscribers: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawFeed {
     url: String,
@@ -283,6 +303,9 @@ struct RawFeed {
     #[serde(default)]
     full_text: bool,
 }
+
+/// `server.public_url` when the file sets none.
+const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// Shortest accepted HMAC secret: a guessable key would let anyone sign
 /// unsubscribe and confirmation links.
@@ -319,6 +342,22 @@ pub struct Config {
     pub smtp: SmtpConfig,
     /// Digest defaults and delivery policy (issue #5).
     pub digest: DigestConfig,
+    /// WebSub push (issue #16).
+    pub websub: WebSubConfig,
+}
+
+/// WebSub (issue #16): subscribing to outlets' hubs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebSubConfig {
+    /// Subscribe to hubs feeds announce (`websub.enabled`, env
+    /// `KHABAR_WEBSUB_ENABLED`; default: on when `server.public_url` is set,
+    /// since hubs must be able to reach the callback).
+    pub enabled: bool,
+    /// The lease asked of hubs (`hub.lease_seconds`), and the longest
+    /// khabar's own hub grants.
+    pub lease: Duration,
+    /// Most subscriptions khabar's own hub keeps (`websub.max_subscribers`).
+    pub max_subscribers: usize,
 }
 
 /// Where and as whom digests are mailed.
@@ -641,7 +680,12 @@ impl Validator {
                 format!("expected host:port, got {listen_text:?}"),
             )
         })?;
-        let public_url = url::Url::parse(&raw.server.public_url).map_err(|e| {
+        let public_url_set = raw.server.public_url.is_some();
+        let public_url_text = raw
+            .server
+            .public_url
+            .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+        let public_url = url::Url::parse(&public_url_text).map_err(|e| {
             self.invalid(
                 "server.public_url",
                 format!("expected an absolute URL: {e}"),
@@ -664,6 +708,7 @@ impl Validator {
             })
             .collect::<Result<_, _>>()?;
         let fetch = self.fetch(raw.fetch, &public_url)?;
+        let websub = self.websub(raw.websub, public_url_set)?;
         let schedule = self.schedule(raw.schedule)?;
         let retention = self.retention(raw.retention)?;
         self.digest(&raw.digest)?;
@@ -704,6 +749,19 @@ impl Validator {
             feeds,
             smtp,
             digest,
+            websub,
+        })
+    }
+
+    fn websub(&self, raw: RawWebSub, public_url_set: bool) -> Result<WebSubConfig, ConfigError> {
+        let enabled = raw.enabled.unwrap_or(public_url_set);
+        if raw.lease < Duration::from_secs(1) {
+            return Err(self.invalid("websub.lease", "expected at least 1s"));
+        }
+        Ok(WebSubConfig {
+            enabled,
+            lease: raw.lease,
+            max_subscribers: raw.max_subscribers,
         })
     }
 

@@ -79,3 +79,6 @@ pub mod allocator;
 
 /// What the fuzzer runs (issue #11): each stage from arbitrary bytes.
 pub mod fuzzing;
+
+/// WebSub (issue #16): subscriptions to outlets' hubs, pushes in.
+pub mod websub;

@@ -149,6 +149,7 @@ impl Fetcher {
     ) -> Result<FetchOutcome, FetchError> {
         let status = resp.status();
         let hints = response::hints(resp.headers(), Utc::now());
+        let links = response::websub_links(resp.headers());
         match status {
             StatusCode::NOT_MODIFIED => return Ok(FetchOutcome::NotModified { hints }),
             StatusCode::GONE => return Ok(FetchOutcome::Gone),
@@ -196,6 +197,7 @@ impl Fetcher {
             last_modified,
             status: status.as_u16(),
             hints,
+            links,
         })))
     }
 

@@ -11,6 +11,7 @@ mod budget;
 mod client;
 mod error;
 pub mod guard;
+mod outbound;
 mod response;
 
 pub use address::{special_purpose, AddressKind, AddressPolicy, Refused};
@@ -18,4 +19,5 @@ pub use budget::{BodyBudget, BodyPermit};
 pub use client::{FetchRequest, Fetcher};
 pub use error::FetchError;
 pub use guard::{Blocked, GuardedClient};
-pub use response::{FetchOutcome, FetchedFeed, Hints};
+pub use outbound::Outbound;
+pub use response::{FetchOutcome, FetchedFeed, Hints, WebSubLinks};

@@ -146,6 +146,7 @@ impl fmt::Display for Format {
 pub struct Site {
     base: Url,
     topics: Vec<TopicInfo>,
+    hub: Option<String>,
 }
 
 impl Site {
@@ -158,12 +159,24 @@ impl Site {
         }
         base.set_query(None);
         base.set_fragment(None);
-        Site { base, topics }
+        Site {
+            base,
+            topics,
+            hub: None,
+        }
     }
 
-    /// The site of a configuration.
+    /// The site of a configuration; with `websub.enabled`, its feeds
+    /// announce khabar's own hub (issue #16).
     pub fn from_config(config: &Config) -> Site {
-        Site::new(&config.public_url, config.tagger.topics().to_vec())
+        let site = Site::new(&config.public_url, config.tagger.topics().to_vec());
+        let hub = config.websub.enabled.then(|| site.url(HUB_PATH));
+        Site { hub, ..site }
+    }
+
+    /// The WebSub hub the feeds announce, if any.
+    pub fn hub(&self) -> Option<&str> {
+        self.hub.as_deref()
     }
 
     /// The configured topics, in config order.
@@ -187,6 +200,9 @@ impl Site {
     }
 }
 
+/// Where khabar's own WebSub hub answers, relative to the site.
+pub const HUB_PATH: &str = "websub/hub";
+
 /// One feed document to build: which items, in which format, which page.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FeedRequest {
@@ -199,6 +215,22 @@ pub struct FeedRequest {
 }
 
 impl FeedRequest {
+    /// The subscription document (first page) at `path` relative to
+    /// `site` (`feed.atom`, `topics/SLUG.json`), if it is one.
+    pub fn from_path(site: &Site, path: &str) -> Option<FeedRequest> {
+        let (name, ext) = path.rsplit_once('.')?;
+        let format = Format::from_extension(ext)?;
+        let topic = match name {
+            "feed" => None,
+            _ => Some(site.topic(name.strip_prefix("topics/")?)?.slug.clone()),
+        };
+        Some(FeedRequest {
+            format,
+            topic,
+            page: PageQuery::default(),
+        })
+    }
+
     /// The document's path relative to the site, without query.
     pub fn path(&self) -> String {
         match &self.topic {
@@ -241,6 +273,14 @@ pub struct Page<'a> {
     pub next_url: Option<String>,
     /// When the newest change in it happened.
     pub updated: DateTime<Utc>,
+}
+
+impl Page<'_> {
+    /// The hub to announce: on subscription documents (not older pages),
+    /// when the site has one (W3C WebSub §4).
+    pub fn hub(&self) -> Option<&str> {
+        self.site.hub().filter(|_| self.current_url.is_none())
+    }
 }
 
 /// Builds one feed document from the database.

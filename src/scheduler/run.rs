@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
 use super::contain::{or_on_panic, write_contained, BatchWriter};
-use super::due::{jitter_for, next_due, publishing_cadence, Failure, Observed};
+use super::due::{jitter_for, next_due, publishing_cadence, pushed_next_due, Failure, Observed};
 use super::error::PollError;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
@@ -92,7 +92,7 @@ pub struct Poller {
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// The story grouper (issues #7, #13), kept across passes; rebuilt from
     /// the database by the first pass, and after a failed write.
-    stories: Mutex<Option<StoryGrouper>>,
+    pub(super) stories: Mutex<Option<StoryGrouper>>,
     /// Article pages fetched per full-text feed per pass.
     pub(super) max_articles: usize,
     /// How long a full-text feed's article fetches may take, from the end
@@ -100,7 +100,7 @@ pub struct Poller {
     /// feed's whole poll fits in the pass deadline.
     article_budget: Duration,
     /// Items kept from one feed document (the newest).
-    max_items: usize,
+    pub(super) max_items: usize,
 }
 
 impl Poller {
@@ -320,7 +320,11 @@ fn record(
     observed: Observed,
 ) -> PollRecord {
     let interval = feed.interval.unwrap_or(poller.schedule.interval);
-    let next = next_due(
+    let succeeded = matches!(
+        observed,
+        Observed::Fetched { .. } | Observed::NotModified { .. }
+    );
+    let mut next = next_due(
         &feed.state,
         interval,
         observed,
@@ -328,6 +332,9 @@ fn record(
         jitter_for(feed.id),
         Utc::now(),
     );
+    if feed.push_active && succeeded {
+        next = pushed_next_due(next, &poller.schedule, Utc::now());
+    }
     PollRecord {
         feed_id: feed.id,
         at,
@@ -402,16 +409,16 @@ fn failed(e: PollError) -> (PollResult, Observed) {
 }
 
 /// A fetched body, parsed, normalised, tagged and signed.
-struct ParsedPoll {
+pub(super) struct ParsedPoll {
     /// What is stored.
-    result: PollResult,
+    pub(super) result: PollResult,
     /// The feed's own polling hint (`ttl`).
     feed_hint: Option<Duration>,
     /// The average gap between its items.
     cadence: Option<Duration>,
 }
 
-fn parse_fetched(
+pub(super) fn parse_fetched(
     fetched: FetchedFeed,
     tagger: &Tagger,
     finder: &TermFinder,
@@ -427,6 +434,7 @@ fn parse_fetched(
         etag,
         last_modified,
         status,
+        links,
         hints: _,
     } = fetched;
     let bytes = body.len() as u64;
@@ -440,8 +448,19 @@ fn parse_fetched(
     // fetcher's budget until the parsed document is normalised and dropped
     // (issue #11), so that few parses run on a full-size body at once.
     drop(body);
-    let feed = normalize::normalize_feed(parsed, Some(&final_url), now, max_items);
+    let mut feed = normalize::normalize_feed(parsed, Some(&final_url), now, max_items);
     drop(budget);
+    // W3C WebSub §4: the HTTP Link header comes before the document's links.
+    let from_header = |link: &Option<String>| {
+        link.as_deref()
+            .and_then(|l| normalize::http_url(l, Some(&final_url)))
+    };
+    if let Some(hub) = from_header(&links.hub) {
+        feed.meta.hub = Some(hub);
+    }
+    if let Some(topic) = from_header(&links.self_url) {
+        feed.meta.self_url = Some(topic);
+    }
     let hint = feed.meta.ttl;
     let cadence = publishing_cadence(feed.items.iter().filter_map(|i| i.published), now);
     // Tagging and signing (here, in parallel, so that the single writer only
@@ -495,19 +514,26 @@ fn write_loop(
 ) -> Result<PassSummary, StoreError> {
     let mut store = Store::open(&poller.database)?;
     let summary = write_batches(&mut store, rx, progress)?;
-    // One pass groups at a time; a poisoned lock only means a writer panicked.
+    group_pending(poller, &mut store)?;
+    Ok(summary)
+}
+
+/// Assigns the items waiting for a story, with the poller's grouper (one
+/// writer groups at a time).
+pub(super) fn group_pending(poller: &Poller, store: &mut Store) -> Result<(), StoreError> {
+    // A poisoned lock only means a writer panicked.
     let mut kept = poller.stories.lock().unwrap_or_else(|p| p.into_inner());
     let grouper = match kept.take() {
         Some(grouper) => grouper,
-        None => crate::stories::restore(&mut store, poller.finder.clone(), DEFAULT_WINDOW)?,
+        None => crate::stories::restore(store, poller.finder.clone(), DEFAULT_WINDOW)?,
     };
     // A failed or panicking assignment leaves the grouper ahead of the
     // database: it is dropped, and the next pass rebuilds it and assigns
     // what is still waiting. The polls themselves are already written.
-    if let Some(grouper) = group_contained(&mut store, grouper)? {
+    if let Some(grouper) = group_contained(store, grouper)? {
         *kept = Some(grouper);
     }
-    Ok(summary)
+    Ok(())
 }
 
 /// Assigns the waiting items to stories with `grouper`, which is returned

@@ -55,6 +55,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_story_evidence",
         include_str!("../../migrations/0011_story_evidence.sql"),
     ),
+    (
+        "0012_websub",
+        include_str!("../../migrations/0012_websub.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.
