@@ -122,6 +122,7 @@ struct RawFetch {
     #[serde(with = "humantime_serde")]
     timeout: Duration,
     max_body_bytes: u64,
+    max_inflight_bytes: u64,
     max_redirects: usize,
     max_articles: usize,
     allow_private: Vec<String>,
@@ -137,6 +138,7 @@ impl Default for RawFetch {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             max_body_bytes: 10 * 1024 * 1024,
+            max_inflight_bytes: 16 * 1024 * 1024,
             max_redirects: 5,
             max_articles: 20,
             allow_private: Vec::new(),
@@ -441,6 +443,10 @@ pub struct FetchConfig {
     pub timeout: Duration,
     /// Largest body accepted, counted after decompression.
     pub max_body_bytes: u64,
+    /// Body bytes held at once by all fetches together, from the first
+    /// chunk until the body is parsed (issue #11); one body beyond it may
+    /// complete at a time, so at most this plus `max_body_bytes` are held.
+    pub max_inflight_bytes: u64,
     /// Redirects followed before giving up.
     pub max_redirects: usize,
     /// Article pages fetched per full-text feed per pass (issue #7), so a
@@ -471,6 +477,7 @@ impl FetchConfig {
             connect_timeout: raw.connect_timeout,
             timeout: raw.timeout,
             max_body_bytes: raw.max_body_bytes,
+            max_inflight_bytes: raw.max_inflight_bytes,
             max_redirects: raw.max_redirects,
             max_articles: raw.max_articles,
             allow_private,
@@ -832,6 +839,9 @@ impl Validator {
         if raw.max_body_bytes < 1024 {
             return Err(self.invalid("fetch.max_body_bytes", "expected at least 1024"));
         }
+        if raw.max_inflight_bytes < 1024 {
+            return Err(self.invalid("fetch.max_inflight_bytes", "expected at least 1024"));
+        }
         if !(1..=10_000).contains(&raw.max_items) {
             return Err(self.invalid("fetch.max_items", "expected 1 to 10000"));
         }
@@ -970,6 +980,7 @@ mod tests {
         assert_eq!(c.fetch.concurrency, 32);
         assert_eq!(c.fetch.per_host, 2);
         assert_eq!(c.fetch.max_items, 1_000);
+        assert_eq!(c.fetch.max_inflight_bytes, 16 << 20);
         assert_eq!(c.schedule.interval, Duration::from_secs(1800));
         assert_eq!(c.schedule.batch, 256);
         assert_eq!(c.schedule.tick, Duration::from_secs(30));
@@ -983,6 +994,10 @@ mod tests {
         let cases = [
             ("[fetch]\nconcurrency = 0", "fetch.concurrency"),
             ("[fetch]\nmax_items = 0", "fetch.max_items"),
+            (
+                "[fetch]\nmax_inflight_bytes = 10",
+                "fetch.max_inflight_bytes",
+            ),
             ("[schedule]\ninterval = \"soon\"", "interval"),
             ("[digest]\ntimezone = \"Mars/Olympus\"", "digest.timezone"),
             ("[digest]\nschedule = \"every day\"", "digest.schedule"),

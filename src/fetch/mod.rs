@@ -7,6 +7,7 @@
 //! [`AddressPolicy`] allows (`fetch.allow_private`, issue #11).
 
 mod address;
+mod budget;
 mod client;
 mod error;
 pub mod guard;
@@ -14,6 +15,7 @@ mod outbound;
 mod response;
 
 pub use address::{special_purpose, AddressKind, AddressPolicy, Refused};
+pub use budget::{BodyBudget, BodyPermit};
 pub use client::{FetchRequest, Fetcher};
 pub use error::FetchError;
 pub use guard::{Blocked, GuardedClient};

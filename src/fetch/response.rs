@@ -30,6 +30,9 @@ pub enum FetchOutcome {
 pub struct FetchedFeed {
     /// The body, decompressed, at most the cap.
     pub body: Vec<u8>,
+    /// The body's bytes in the fetcher's in-flight budget: drop it (with
+    /// the body, once parsed) to give them back.
+    pub budget: super::BodyPermit,
     /// The Content-Type header (charset may be in it).
     pub content_type: Option<String>,
     /// The URL the body came from, after redirects.

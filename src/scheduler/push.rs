@@ -45,6 +45,8 @@ impl Poller {
         let bytes = push.body.len() as u64;
         let fetched = FetchedFeed {
             body: push.body,
+            // Received by the server, not the fetcher: outside its budget.
+            budget: crate::fetch::BodyPermit::default(),
             content_type: push.content_type,
             final_url: push.topic,
             moved_permanently: None,

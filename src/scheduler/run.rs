@@ -31,6 +31,12 @@ const WRITE_QUEUE: usize = 64;
 /// Most polls written in one transaction.
 const WRITE_BATCH: usize = 64;
 
+/// Bodies of at least [`LARGE_BODY`](crate::allocator::LARGE_BODY) parsed at
+/// once (issue #11). Parsing a hostile 10 MiB document takes several times
+/// its size while it runs, so this, more than the bodies in flight, sets the
+/// peak memory of a pass over big feeds; small feeds never wait for it.
+const LARGE_PARSES: usize = 2;
+
 /// What one pass did, for the summary line and metrics.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PassSummary {
@@ -80,6 +86,8 @@ pub struct Poller {
     /// compute each item's story signature.
     pub(super) finder: Arc<TermFinder>,
     pub(super) global: Arc<Semaphore>,
+    /// Parses of large bodies at once (see [`LARGE_PARSES`]).
+    large_parses: Arc<Semaphore>,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// The story grouper (issues #7, #13), kept across passes; rebuilt from
@@ -110,6 +118,7 @@ impl Poller {
             finder: Arc::new(TermFinder::new(&tagger)),
             tagger,
             global: Arc::new(Semaphore::new(fetch.concurrency)),
+            large_parses: Arc::new(Semaphore::new(LARGE_PARSES)),
             per_host: fetch.per_host,
             hosts: Mutex::new(HashMap::new()),
             stories: Mutex::new(None),
@@ -355,6 +364,13 @@ async fn digest_outcome(
             let max_age = fetched.hints.max_age;
             let (tagger, finder) = (poller.tagger.clone(), poller.finder.clone());
             let max_items = poller.max_items;
+            // Never closed, so acquiring cannot fail; held (with the body's
+            // budget) until the parse is done.
+            let _large = if fetched.body.len() >= crate::allocator::LARGE_BODY {
+                poller.large_parses.clone().acquire_owned().await.ok()
+            } else {
+                None
+            };
             let parsed = tokio::task::spawn_blocking(move || {
                 parse_fetched(*fetched, &tagger, &finder, now, max_items)
             })
@@ -409,24 +425,40 @@ pub(super) fn parse_fetched(
     now: DateTime<Utc>,
     max_items: usize,
 ) -> Result<ParsedPoll, PollError> {
+    let FetchedFeed {
+        body,
+        budget,
+        content_type,
+        final_url,
+        moved_permanently,
+        etag,
+        last_modified,
+        status,
+        links,
+        hints: _,
+    } = fetched;
+    let bytes = body.len() as u64;
     let parsed =
-        parse::parse_feed(&fetched.body, fetched.content_type.as_deref()).map_err(|source| {
-            PollError::Parse {
-                url: fetched.final_url.clone(),
-                status: fetched.status,
-                source,
-            }
+        parse::parse_feed(&body, content_type.as_deref()).map_err(|source| PollError::Parse {
+            url: final_url.clone(),
+            status,
+            source,
         })?;
-    let mut feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now, max_items);
+    // The raw body is not needed once parsed; its bytes stay counted in the
+    // fetcher's budget until the parsed document is normalised and dropped
+    // (issue #11), so that few parses run on a full-size body at once.
+    drop(body);
+    let mut feed = normalize::normalize_feed(parsed, Some(&final_url), now, max_items);
+    drop(budget);
     // W3C WebSub §4: the HTTP Link header comes before the document's links.
     let from_header = |link: &Option<String>| {
         link.as_deref()
-            .and_then(|l| normalize::http_url(l, Some(&fetched.final_url)))
+            .and_then(|l| normalize::http_url(l, Some(&final_url)))
     };
-    if let Some(hub) = from_header(&fetched.links.hub) {
+    if let Some(hub) = from_header(&links.hub) {
         feed.meta.hub = Some(hub);
     }
-    if let Some(topic) = from_header(&fetched.links.self_url) {
+    if let Some(topic) = from_header(&links.self_url) {
         feed.meta.self_url = Some(topic);
     }
     let hint = feed.meta.ttl;
@@ -449,20 +481,21 @@ pub(super) fn parse_fetched(
             )
         })
         .unzip();
+    if bytes as usize >= crate::allocator::LARGE_BODY {
+        crate::allocator::release_free_memory();
+    }
     Ok(ParsedPoll {
         result: PollResult::Fetched {
-            http_status: fetched.status,
-            bytes: fetched.body.len() as u64,
+            http_status: status,
+            bytes,
             feed,
             tags,
             signatures,
-            etag: fetched.etag,
-            last_modified: fetched.last_modified,
+            etag,
+            last_modified,
             // A redirect to anything but http(s) is not followed by the
             // fetcher; should one arrive, the feed keeps its URL.
-            moved_to: fetched
-                .moved_permanently
-                .and_then(|url| FeedUrl::try_from(url).ok()),
+            moved_to: moved_permanently.and_then(|url| FeedUrl::try_from(url).ok()),
             outlet_pages: OutletPages::default(),
         },
         feed_hint: hint,
