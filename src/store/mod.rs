@@ -17,7 +17,7 @@ mod retention;
 mod stories;
 mod subscribers;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod topics;
 mod websub;
 mod websub_hub;
