@@ -167,10 +167,13 @@ impl Site {
     }
 
     /// The site of a configuration; with `websub.enabled`, its feeds
-    /// announce khabar's own hub (issue #16).
+    /// announce `websub.hub`, else khabar's own hub (issue #16).
     pub fn from_config(config: &Config) -> Site {
         let site = Site::new(&config.public_url, config.tagger.topics().to_vec());
-        let hub = config.websub.enabled.then(|| site.url(HUB_PATH));
+        let hub = config.websub.enabled.then(|| match &config.websub.hub {
+            Some(external) => external.to_string(),
+            None => site.url(HUB_PATH),
+        });
         Site { hub, ..site }
     }
 
@@ -201,7 +204,7 @@ impl Site {
 }
 
 /// Where khabar's own WebSub hub answers, relative to the site.
-pub const HUB_PATH: &str = "websub/hub";
+pub const HUB_PATH: &str = crate::config::HUB_PATH;
 
 /// One feed document to build: which items, in which format, which page.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

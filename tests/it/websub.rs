@@ -11,13 +11,15 @@ use std::time::{Duration, Instant};
 use crate::support::{wait_until, Daemon, Khabar};
 
 /// The test hub and outlet (Python), killed when dropped.
-struct Hub {
+pub struct Hub {
     child: Child,
-    port: u16,
+    /// Where it listens, on 127.0.0.1.
+    pub port: u16,
 }
 
 impl Hub {
-    fn start(lease_seconds: u32) -> Hub {
+    /// Starts it; the hub grants leases of `lease_seconds`.
+    pub fn start(lease_seconds: u32) -> Hub {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/websub_hub.py");
         let mut child = Command::new("python3")
             .arg(script)
@@ -43,7 +45,7 @@ impl Hub {
     }
 
     /// One request to the hub's test controls; the body.
-    fn call(&self, method: &str, path: &str) -> String {
+    pub fn call(&self, method: &str, path: &str) -> String {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to the hub");
         write!(
             stream,
@@ -58,7 +60,8 @@ impl Hub {
             .unwrap_or_default()
     }
 
-    fn state(&self) -> serde_json::Value {
+    /// What it saw (`GET /state`).
+    pub fn state(&self) -> serde_json::Value {
         serde_json::from_str(&self.call("GET", "/state")).expect("the hub's state is JSON")
     }
 
@@ -76,7 +79,7 @@ impl Drop for Hub {
 
 /// A port free now, for khabar to listen on: its callbacks must be known
 /// (in `server.public_url`) before it starts.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
