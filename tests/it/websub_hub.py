@@ -21,8 +21,12 @@ Test controls (JSON answers):
   POST /forge?guid=G&title=T    push a feed with that entry, wrongly signed,
                                 without adding it to the outlet
   POST /fail-publish?n=N        answer the next N publish pings 500
+  POST /never-verify            from now on, accept (un)subscription requests
+                                (202) but never verify them
+  POST /gone                    from now on, /feed.xml answers 410 Gone
   GET  /state                   subscriptions, verifications, push answers,
-                                publish pings, fetches of /plain.xml
+                                publish pings, fetches of /feed.xml and
+                                /plain.xml
 Prints "listening on PORT" once it serves. Usage: websub_hub.py LEASE_SECONDS
 """
 
@@ -41,8 +45,10 @@ lock = threading.Lock()
 entries = [("seed-1", "Seed entry one")]
 subscriptions = {}  # callback -> {"topic", "secret", "lease", "verified"}
 log = {"verifications": 0, "denied_checks": 0, "pushes": [], "requests": 0,
-       "publishes": [], "plain_fetches": 0}
+       "publishes": [], "plain_fetches": 0, "feed_fetches": 0}
 failing_publishes = [0]
+never_verify = [False]
+gone = [False]
 
 
 def feed_xml(base, items, announce=True):
@@ -131,8 +137,11 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
-        if self.path == "/feed.xml":
+        if self.path == "/feed.xml" and gone[0]:
+            self.reply(410)
+        elif self.path == "/feed.xml":
             with lock:
+                log["feed_fetches"] += 1
                 body = feed_xml(self.base(), entries)
             link = '<%s/hub>; rel="hub", <%s/feed.xml>; rel="self"' % (self.base(), self.base())
             self.reply(200, body, "application/rss+xml", [("Link", link)])
@@ -166,11 +175,22 @@ class Handler(BaseHTTPRequestHandler):
             if topic != self.base() + "/feed.xml":
                 return self.reply(400, b"unknown topic")
             args = (callback, topic, form.get("hub.secret", ""), mode)
-            threading.Thread(target=verify, args=args, daemon=True).start()
+            with lock:
+                silent = never_verify[0]
+            if not silent:
+                threading.Thread(target=verify, args=args, daemon=True).start()
             self.reply(202)
         elif url.path == "/add":
             with lock:
                 entries.append((query["guid"], query["title"]))
+            self.reply(200, b"{}", "application/json")
+        elif url.path == "/gone":
+            with lock:
+                gone[0] = True
+            self.reply(200, b"{}", "application/json")
+        elif url.path == "/never-verify":
+            with lock:
+                never_verify[0] = True
             self.reply(200, b"{}", "application/json")
         elif url.path == "/fail-publish":
             with lock:
