@@ -15,7 +15,7 @@ use futures::StreamExt;
 use tokio::sync::watch;
 
 use super::{AppState, DocKey};
-use crate::publish::{FeedRequest, Format, PageQuery, PublishError};
+use crate::publish::{FeedRequest, Format, PageQuery};
 use crate::store::{HubSubscriberRow, StoreError};
 use crate::websub::{Announcements, Delivery, Hub, Outgoing, PingOutcome, Publisher};
 
@@ -115,12 +115,9 @@ pub async fn announce(
 ) {
     let mut announced = Announcements::default();
     loop {
-        match announce_once(&state, &publisher, &mut announced).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(hub = %publisher.hub(), pings = n, "websub: hub pinged"),
-            Err(e) => {
-                tracing::warn!(error = %e, "websub: building the documents to announce failed")
-            }
+        let sent = announce_once(&state, &publisher, &mut announced).await;
+        if sent > 0 {
+            tracing::info!(hub = %publisher.hub(), pings = sent, "websub: hub pinged");
         }
         let retry = announced.next_retry();
         let changed = tokio::select! {
@@ -164,18 +161,20 @@ async fn announce_once(
     state: &Arc<AppState>,
     publisher: &Arc<Publisher>,
     announced: &mut Announcements,
-) -> Result<usize, PublishError> {
+) -> usize {
     let mut current = Vec::new();
     for request in announced_feeds(state) {
-        let doc = state.document(DocKey::Feed(request.clone())).await?;
-        current.push((state.site.url(&request.path()), doc.tag.clone()));
+        let topic = state.site.url(&request.path());
+        match state.document(DocKey::Feed(request)).await {
+            Ok(doc) => current.push((topic, doc.tag.clone())),
+            // A feed that cannot be built holds back only its own ping.
+            Err(e) => {
+                tracing::warn!(topic = %topic, error = %e, "websub: building a feed to announce failed")
+            }
+        }
     }
     let now = tokio::time::Instant::now();
-    let due: Vec<(String, String)> = announced
-        .due(&current, now)
-        .into_iter()
-        .filter_map(|topic| current.iter().find(|(t, _)| t == topic).cloned())
-        .collect();
+    let due: Vec<(String, String)> = announced.due(&current, now).into_iter().cloned().collect();
     let sent = due.len();
     let outcomes: Vec<_> = futures::stream::iter(due)
         .map(|(topic, tag)| {
@@ -203,7 +202,7 @@ async fn announce_once(
             ),
         }
     }
-    Ok(sent)
+    sent
 }
 
 /// The subscription documents of the site: the merged feeds and every

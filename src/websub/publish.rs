@@ -107,10 +107,14 @@ struct Announced {
 }
 
 impl Announcements {
-    /// Of `current` (topic URL, tag of its current document), the topics
-    /// to ping at `now`: their document differs from the one last
-    /// announced, and no retry is pending for later.
-    pub fn due<'a>(&self, current: &'a [(String, String)], now: Instant) -> Vec<&'a str> {
+    /// Of `current` (topic URL, tag of its current document), those to
+    /// ping at `now`: their document differs from the one last announced,
+    /// and no retry is pending for later.
+    pub fn due<'a>(
+        &self,
+        current: &'a [(String, String)],
+        now: Instant,
+    ) -> Vec<&'a (String, String)> {
         current
             .iter()
             .filter(|(topic, tag)| match self.topics.get(topic) {
@@ -119,7 +123,6 @@ impl Announcements {
                     a.tag.as_deref() != Some(tag.as_str()) && a.retry_at.is_none_or(|at| at <= now)
                 }
             })
-            .map(|(topic, _)| topic.as_str())
             .collect()
     }
 
@@ -167,21 +170,29 @@ mod tests {
             .collect()
     }
 
+    /// The topics [`Announcements::due`] gives.
+    fn due<'a>(a: &Announcements, current: &'a [(String, String)], now: Instant) -> Vec<&'a str> {
+        a.due(current, now)
+            .into_iter()
+            .map(|(t, _)| t.as_str())
+            .collect()
+    }
+
     #[test]
     fn every_topic_is_due_once_then_only_when_its_document_changes() {
         let now = Instant::now();
         let mut a = Announcements::default();
         let first = current(&[("https://k/feed.atom", "t1"), ("https://k/feed.rss", "r1")]);
         assert_eq!(
-            a.due(&first, now),
+            due(&a, &first, now),
             ["https://k/feed.atom", "https://k/feed.rss"]
         );
         for (topic, tag) in &first {
             a.record(topic, tag, &PingOutcome::Ok, now);
         }
-        assert!(a.due(&first, now).is_empty(), "nothing changed");
+        assert!(due(&a, &first, now).is_empty(), "nothing changed");
         let later = current(&[("https://k/feed.atom", "t2"), ("https://k/feed.rss", "r1")]);
-        assert_eq!(a.due(&later, now), ["https://k/feed.atom"]);
+        assert_eq!(due(&a, &later, now), ["https://k/feed.atom"]);
     }
 
     #[test]
@@ -191,16 +202,16 @@ mod tests {
         let docs = current(&[("https://k/feed.atom", "t1")]);
         let refused = PingOutcome::Refused(500);
         a.record("https://k/feed.atom", "t1", &refused, now);
-        assert!(a.due(&docs, now).is_empty(), "not before the backoff");
+        assert!(due(&a, &docs, now).is_empty(), "not before the backoff");
         assert_eq!(a.next_retry(), Some(now + FIRST_RETRY));
-        assert_eq!(a.due(&docs, now + FIRST_RETRY), ["https://k/feed.atom"]);
+        assert_eq!(due(&a, &docs, now + FIRST_RETRY), ["https://k/feed.atom"]);
         a.record("https://k/feed.atom", "t1", &refused, now);
         assert_eq!(a.next_retry(), Some(now + FIRST_RETRY * 2), "doubled");
         assert_eq!(a.failures("https://k/feed.atom"), 2);
         a.record("https://k/feed.atom", "t1", &PingOutcome::Ok, now);
         assert_eq!(a.next_retry(), None);
         assert_eq!(a.failures("https://k/feed.atom"), 0);
-        assert!(a.due(&docs, now).is_empty());
+        assert!(due(&a, &docs, now).is_empty());
     }
 
     #[test]
