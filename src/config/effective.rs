@@ -157,9 +157,14 @@ fn notes(effective: &toml::Table, config: &Config) -> Vec<(&'static str, String)
             "server",
             "public_url",
             format!(
-                "links in feeds and mail use {}, and WebSub is off: set it to the \
-                 address readers (and hubs) reach khabar at",
-                config.public_url
+                "links in feeds and mail use {}{}: set it to the address readers \
+                 (and hubs) reach khabar at",
+                config.public_url,
+                if config.websub.enabled {
+                    ""
+                } else {
+                    ", and WebSub is off"
+                }
             ),
         ),
         (
