@@ -221,6 +221,41 @@ mod tests {
         assert_eq!(backoff(40), MAX_RETRY);
     }
 
+    /// A publisher with the default fetch settings (no private address
+    /// allowed) and `allow_private`.
+    fn publisher(hub: &str, allow_private: &str) -> Publisher {
+        let toml = format!("[fetch]\nallow_private = [{allow_private}]");
+        let config = crate::config::Config::from_toml_with_env(&toml, None, Vec::new()).unwrap();
+        Publisher::new(Outbound::new(&config.fetch).unwrap(), hub.parse().unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_ping_to_a_loopback_hub_is_refused_unless_allow_private_names_it() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let hub = format!("http://{}/hub", listener.local_addr().unwrap());
+        let refused = publisher(&hub, "")
+            .ping("https://k.example/feed.atom")
+            .await;
+        let PingOutcome::Unreachable(why) = &refused else {
+            panic!("{refused:?}");
+        };
+        assert!(why.contains("127.0.0.1 is a loopback address"), "{why}");
+        // Allowed, it reaches the hub, which answers 204.
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let (mut conn, _) = listener.accept().await.unwrap();
+            let mut request = vec![0; 4096];
+            let _ = conn.read(&mut request).await;
+            let _ = conn
+                .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+                .await;
+        });
+        let allowed = publisher(&hub, "\"127.0.0.1/32\"")
+            .ping("https://k.example/feed.atom")
+            .await;
+        assert_eq!(allowed, PingOutcome::Ok);
+    }
+
     #[test]
     fn every_outcome_is_a_declared_metrics_label() {
         let labels = [
