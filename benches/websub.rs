@@ -13,7 +13,9 @@
 //! threads, from `/proc/PID/stat`): on a loaded machine the wall-clock
 //! figures include waiting for a core, the CPU time does not.
 //!
-//! Run: `cargo bench --bench websub`.
+//! Run: `cargo bench --bench websub`. `KHABAR_BENCH_BIN` names another
+//! `khabar` binary to measure (default: the one cargo built with the
+//! bench), for a copy kept apart from a target directory others build in.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -208,7 +210,9 @@ impl Spawned {
     }
 
     fn khabar(config: &std::path::Path, dir: &std::path::Path) -> Spawned {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_khabar"))
+        let binary = std::env::var_os("KHABAR_BENCH_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_khabar").into());
+        let mut child = Command::new(binary)
             .arg("--config")
             .arg(config)
             .arg("run")
