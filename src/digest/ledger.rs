@@ -5,7 +5,7 @@
 //! Message-ID, so no subscriber is skipped and a repeat can only be the one
 //! message in flight, recognisable by its Message-ID.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sha2::{Digest, Sha256};
@@ -309,7 +309,7 @@ fn message_for(
         &envelope,
         rendered,
         &links(sender, sub),
-        SystemTime::now(),
+        crate::clock::now().into(),
     )?)
 }
 
@@ -371,14 +371,19 @@ fn record(
     }
     match failures.last() {
         _ if accepted => {
-            store.finish_digest(job.digest_id, DigestStatus::Sent, job.stories, Utc::now())?;
+            store.finish_digest(
+                job.digest_id,
+                DigestStatus::Sent,
+                job.stories,
+                crate::clock::now(),
+            )?;
             tracing::debug!(subscriber_id = job.subscriber_id, "digest sent");
             summary.sent += 1;
         }
         Some(last) if last.is_permanent() && attempts >= sender.config.digest.max_attempts => {
             tracing::warn!(subscriber_id = job.subscriber_id, error = %last, "subscriber bouncing");
             store.mark_bouncing(job.subscriber_id)?;
-            store.finish_digest(job.digest_id, DigestStatus::Failed, 0, Utc::now())?;
+            store.finish_digest(job.digest_id, DigestStatus::Failed, 0, crate::clock::now())?;
             summary.failed += 1;
         }
         // Stays pending: the next pass resumes it with the same Message-ID.

@@ -203,7 +203,7 @@ fn config_check_prints_the_effective_settings_with_secrets_redacted() {
         "# environment: KHABAR_SMTP_PASSWORD sets smtp.password",
         "# environment: KHABAR_FETCH_ALLOW_PRIVATE sets fetch.allow_private",
         "allow_private = [\"127.0.0.1/32\"]",
-        "# environment: KHABAR_NOW pins the clock of the one-shot commands",
+        "# environment: KHABAR_NOW starts khabar's clock at an RFC 3339 instant",
         "# environment: KHABAR_SOMETHING_ELSE is not a config key (ignored)",
         "password = \"<redacted>\"",
         "secret = \"<redacted>\"",

@@ -11,13 +11,13 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::pages::{
     topic_choices, Button, NoticePage, PreferencesPage, SubscribeMail, SubscribePage,
 };
 use super::{Accounts, CSRF_MAX_AGE, RESEND_AFTER};
+use crate::clock;
 use crate::digest::send::build_notice;
 use crate::digest::tokens::{
     claimed_id, csrf_token, sign, sign_until, verify, verify_csrf, verify_until, Purpose,
@@ -91,7 +91,7 @@ pub async fn subscribe_submit(
     }
     let form = Form::parse(&body);
     let cookie = cookie_value(&headers, CSRF_COOKIE).unwrap_or_default();
-    let now = Utc::now();
+    let now = clock::now();
     if !verify_csrf(
         &acc.secret,
         form.first("csrf"),
@@ -203,7 +203,7 @@ pub async fn confirm_submit(
     };
     let valid_for = chrono::Duration::from_std(acc.confirm_within).unwrap_or_default();
     let confirmed = acc
-        .with_store(move |s| s.confirm_subscription(id, Utc::now(), valid_for))
+        .with_store(move |s| s.confirm_subscription(id, clock::now(), valid_for))
         .await;
     match confirmed {
         Ok(true) => notice(
@@ -308,7 +308,10 @@ pub async fn preferences_submit(
     }
     let form = Form::parse(&body);
     if form.first("action") == "resubscribe" {
-        return match acc.with_store(move |s| s.resubscribe(id, Utc::now())).await {
+        return match acc
+            .with_store(move |s| s.resubscribe(id, clock::now()))
+            .await
+        {
             Ok(_) => preferences(acc, id, StatusCode::OK, Some(Ok("Subscribed again."))).await,
             Err(e) => store_failed(&e),
         };
@@ -396,7 +399,7 @@ fn mail_in_background(state: &Arc<AppState>, to: SubscriberEmail, already: bool,
         let sent = match text {
             Ok(text) => match build_notice(&acc.from, &acc.reply_to, &to, subject, text) {
                 Ok(message) => {
-                    let name = format!("subscribe-{}", Utc::now().timestamp_micros());
+                    let name = format!("subscribe-{}", clock::now().timestamp_micros());
                     acc.mailer.deliver(&message, &name).await
                 }
                 Err(e) => Err(e),
@@ -436,7 +439,7 @@ async fn token_subscriber(
             &token,
             &sub.token_salt,
             purpose,
-            Utc::now().timestamp(),
+            clock::now().timestamp(),
         ),
         Purpose::Unsubscribe | Purpose::Preferences => {
             verify(&acc.secret, &token, &sub.token_salt, purpose)
@@ -494,7 +497,7 @@ fn form_response(
         return text(StatusCode::INTERNAL_SERVER_ERROR, "no random source\n");
     }
     let nonce = hex::encode(nonce);
-    let csrf = csrf_token(&acc.secret, &nonce, Utc::now().timestamp());
+    let csrf = csrf_token(&acc.secret, &nonce, clock::now().timestamp());
     let page = SubscribePage {
         title: "डाइजेस्ट की सदस्यता · Subscribe to the digest",
         csrf: &csrf,

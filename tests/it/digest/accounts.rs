@@ -339,13 +339,14 @@ async fn the_daemon_sends_due_digests_and_counts_them_in_metrics() {
         .unwrap()
         .replace("[digest]\n", "[digest]\nschedule = \"* * * * * *\"\n");
     std::fs::write(&env.config, config).unwrap();
-    let out = env.khabar(&["subscribers", "add", "reader0@example.org"]);
+    // Joined two seconds ago: the schedule has fired since.
+    let joined = chrono::Utc::now() - chrono::Duration::seconds(2);
+    let out = env.khabar_at(joined, &["subscribers", "add", "reader0@example.org"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    std::thread::sleep(Duration::from_millis(1100));
     let daemon = env.serve();
     let mail = mail_to(&smtp, "reader0@example.org", 0).await;
     assert!(header(&mail, "Subject").contains("khabar"));

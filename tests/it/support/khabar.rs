@@ -225,6 +225,12 @@ impl Khabar {
         Summary::parse(&stdout)
     }
 
+    /// [`Khabar::poll_all`] with khabar's clock started at `now`
+    /// (`KHABAR_NOW`): what it stores is first seen from then on.
+    pub fn poll_all_at(&self, now: DateTime<Utc>) -> Summary {
+        Summary::parse(&self.ok_at(now, &["poll", "--all"]))
+    }
+
     /// Every feed row, by id.
     pub fn feeds(&self) -> Vec<Feed> {
         let db = self.db();
