@@ -187,8 +187,7 @@ async fn write_demo_digest(config: &Config, outbox: &Path) -> Result<Vec<std::pa
     let new = NewSubscriber {
         email: &email,
         topics: None,
-        timezone: config.digest.timezone.name(),
-        schedule: &config.digest.schedule,
+        delivery: &config.digest.delivery,
     };
     let id = match store.add_subscriber(&new, crate::clock::now())? {
         AddSubscriber::Added(id) | AddSubscriber::Exists(id) => id,

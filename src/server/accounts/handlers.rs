@@ -22,7 +22,7 @@ use crate::digest::send::build_notice;
 use crate::digest::tokens::{
     claimed_id, csrf_token, sign, sign_until, verify, verify_csrf, verify_until, Purpose,
 };
-use crate::model::{daily_cron, daily_time, SubscriberEmail, SubscriberStatus};
+use crate::model::{daily_cron, daily_time, DeliverySchedule, SubscriberEmail, SubscriberStatus};
 use crate::server::AppState;
 use crate::store::{NewSubscriber, StoreError, SubscribeRequest, SubscriberRow};
 
@@ -122,7 +122,7 @@ pub async fn subscribe_submit(
             );
         }
     };
-    let (timezone, schedule) = (acc.timezone.name().to_string(), acc.schedule.clone());
+    let delivery = acc.delivery.clone();
     let confirm_within = chrono::Duration::from_std(acc.confirm_within).unwrap_or_default();
     let address = email.clone();
     let request = acc
@@ -131,8 +131,7 @@ pub async fn subscribe_submit(
             let new = NewSubscriber {
                 email: &address,
                 topics: chosen.as_deref(),
-                timezone: &timezone,
-                schedule: &schedule,
+                delivery: &delivery,
             };
             store.request_subscription(&new, now, RESEND_AFTER)
         })
@@ -321,12 +320,13 @@ pub async fn preferences_submit(
         let error = "Delivery time: expected HH:MM, e.g. 07:00.";
         return preferences(acc, id, StatusCode::BAD_REQUEST, Some(Err(error))).await;
     };
-    let Ok(tz) = form.first("tz").trim().parse::<chrono_tz::Tz>() else {
+    // A cron from `daily_cron` always parses: an error here is the zone's.
+    let Ok(delivery) = DeliverySchedule::parse(form.first("tz").trim(), &schedule) else {
         let error = "Time zone: expected a name such as Asia/Kolkata.";
         return preferences(acc, id, StatusCode::BAD_REQUEST, Some(Err(error))).await;
     };
     let saved = acc
-        .with_store(move |s| s.update_preferences(id, topics.as_deref(), tz.name(), &schedule))
+        .with_store(move |s| s.update_preferences(id, topics.as_deref(), &delivery))
         .await;
     match saved {
         Ok(true) => preferences(acc, id, StatusCode::OK, Some(Ok("सहेजा गया · Saved."))).await,

@@ -243,6 +243,55 @@ fn without_smtp_digests_are_written_to_the_outbox() {
         .contains("उत्तर कोरिया")));
 }
 
+// See: issue #15 — each subscriber's schedule is parsed once with their
+// row: one that no pass can use is that subscriber's reported failure, and
+// the others still get their digests.
+#[test]
+fn an_unusable_stored_schedule_fails_that_subscriber_alone_and_is_listed() {
+    let env = Env::new(3, None);
+    // Through SQL because no command can write it: config, CLI and form all
+    // parse a schedule before storing it. The zone is what an upgrade
+    // leaves behind when the time-zone database drops one (US/Pacific-New
+    // went in tzdata 2020b).
+    rusqlite::Connection::open(&env.db)
+        .unwrap()
+        .execute(
+            "UPDATE subscribers SET timezone = 'US/Pacific-New' WHERE email = 'reader1@example.org'",
+            [],
+        )
+        .unwrap();
+    let out = env.khabar(&["digest", "send", "--all"]);
+    let (said, logged) = (stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "a failed digest fails the command");
+    assert!(
+        said.contains("2 sent") && said.contains("1 failed"),
+        "{said}"
+    );
+    assert!(
+        logged.contains("US/Pacific-New"),
+        "the log names it: {logged}"
+    );
+    let messages = parse_mime(&eml_files(&env.dir.path().join("outbox")));
+    let to: BTreeSet<&str> = messages.iter().map(|m| header(m, "To")).collect();
+    assert_eq!(
+        to,
+        BTreeSet::from(["reader0@example.org", "reader2@example.org"])
+    );
+
+    let list = stdout(&env.khabar(&["subscribers", "list"]));
+    for line in list.lines() {
+        let unusable = line.contains("unusable schedule, no digests");
+        assert_eq!(unusable, line.contains("reader1@"), "{list}");
+        assert!(!unusable || line.contains("\"US/Pacific-New\""), "{list}");
+    }
+    let preview = env.khabar(&["digest", "preview", "--subscriber", "reader1@example.org"]);
+    let said = String::from_utf8_lossy(&preview.stderr);
+    assert!(
+        !preview.status.success() && said.contains("US/Pacific-New"),
+        "{said}"
+    );
+}
+
 #[test]
 fn a_permanently_refused_address_is_marked_bouncing_after_max_attempts() {
     let sink = tempfile::tempdir().unwrap();
