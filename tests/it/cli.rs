@@ -44,8 +44,19 @@ fn removing_a_feed_deletes_its_items() {
     let khabar = Khabar::new(&[]);
     khabar.ok(&["feeds", "add", &url]);
     assert_eq!(khabar.poll_all().new_items, 3);
+    // What a user reads: the table names each item, oldest first.
+    let table = khabar.ok(&["feeds", "items", &url]);
+    let titles: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(titles.len(), 3, "{table}");
+    assert_eq!(khabar.feed(&url).items, 3);
     khabar.ok(&["feeds", "remove", &url]);
     assert_eq!(khabar.count_items(), 0);
+    let gone = khabar.run(&["feeds", "items", &url]);
+    assert!(
+        !gone.status.success() && gone.stderr.contains("no feed with URL"),
+        "{}",
+        gone.stderr
+    );
 }
 
 const OPML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
