@@ -31,8 +31,8 @@ pub(super) enum FeedsCommand {
     Items {
         /// The feed's URL as listed.
         url: String,
-        /// Each item in full (key, link, summary, sanitised content, first
-        /// seen, topics) as JSON.
+        /// Each item in full (key, link, summary, sanitised content, media,
+        /// first seen, topics) as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -177,6 +177,8 @@ fn print_items(store: &Store, url: &str, json: bool) -> Result<()> {
                     "title": i.title,
                     "summary": i.summary,
                     "content_html": i.content.as_ref().map(|c| c.as_str()),
+                    "image": i.media.image,
+                    "attachments": i.media.attachments,
                     "published": i.published.to_rfc3339(),
                     "first_seen": i.first_seen.to_rfc3339(),
                     "topics": topics,

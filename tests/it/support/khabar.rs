@@ -105,6 +105,10 @@ pub struct Item {
     pub summary: Option<String>,
     pub content_html: Option<String>,
     pub first_seen: i64,
+    /// Its picture's URL.
+    pub image: Option<String>,
+    /// Its files' URLs.
+    pub attachments: Vec<String>,
     /// Its topic slugs, sorted.
     pub topics: Vec<String>,
 }
@@ -165,7 +169,8 @@ impl Khabar {
         self
     }
 
-    /// `PRAGMA integrity_check` of the database: "ok" when intact.
+    /// `PRAGMA integrity_check` of the database: "ok" when intact (SQL: no
+    /// command checks the file).
     pub fn integrity(&self) -> String {
         self.db()
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -288,6 +293,13 @@ impl Khabar {
                 summary: text(&i["summary"]),
                 content_html: text(&i["content_html"]),
                 first_seen: unix(&i["first_seen"]).expect("first_seen"),
+                image: text(&i["image"]),
+                attachments: i["attachments"]
+                    .as_array()
+                    .expect("attachments")
+                    .iter()
+                    .map(|a| text(&a["url"]).expect("a file URL"))
+                    .collect(),
                 topics: i["topics"]
                     .as_array()
                     .expect("topics")
