@@ -292,6 +292,61 @@ fn an_unusable_stored_schedule_fails_that_subscriber_alone_and_is_listed() {
     );
 }
 
+// See: issue #15 — `digest preview` shows what `digest send --all` mails
+// at the same moment: the first digest, and the first after coming back
+// from unsubscribing (a fresh last day, not everything since the old one).
+#[test]
+fn preview_shows_what_send_mails_at_the_same_moment() {
+    let env = Env::new(1, None);
+    let now = chrono::Utc::now();
+    let later = now + chrono::Duration::hours(3);
+    let at = |t, args: &[&str]| {
+        let out = env.khabar_at(t, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout(&out)
+    };
+    let preview = [
+        "digest",
+        "preview",
+        "--subscriber",
+        "reader0@example.org",
+        "--text",
+    ];
+    let first = at(now, &preview);
+    at(now, &["digest", "send", "--all"]);
+    at(
+        now + chrono::Duration::hours(1),
+        &["subscribers", "remove", "reader0@example.org"],
+    );
+    at(
+        now + chrono::Duration::hours(2),
+        &["subscribers", "add", "reader0@example.org"],
+    );
+    let back = at(later, &preview);
+    at(later, &["digest", "send", "--all"]);
+    let mails = parse_mime(&eml_files(&env.dir.path().join("outbox")));
+    let texts: Vec<&str> = mails
+        .iter()
+        .map(|m| m["parts"]["text/plain"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:#?}");
+    // Mail lines end in CRLF, and the part may end its last line differently.
+    let same =
+        |mailed: &str, shown: &str| mailed.replace("\r\n", "\n").trim_end() == shown.trim_end();
+    assert!(
+        texts.iter().any(|t| same(t, &first)),
+        "the first digest as previewed:\n{first}\nmailed:\n{texts:#?}"
+    );
+    assert!(
+        texts.iter().any(|t| same(t, &back)),
+        "the digest after coming back as previewed:\n{back}\nmailed:\n{texts:#?}"
+    );
+}
+
 #[test]
 fn a_permanently_refused_address_is_marked_bouncing_after_max_attempts() {
     let sink = tempfile::tempdir().unwrap();
