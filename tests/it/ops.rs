@@ -115,6 +115,7 @@ fn a_bad_environment_value_is_refused_naming_the_variable() {
             "127.0.0.1/32,intranet",
             "expected a network such as",
         ),
+        ("KHABAR_NOW", "yesterday", "is not an RFC 3339 time"),
     ];
     for (var, value, says) in cases {
         let (ok, _, stderr) = run_with_env(dir.path(), &["feeds", "list"], &[(var, value)]);
