@@ -341,12 +341,24 @@ async fn the_daemon_sends_due_digests_and_counts_them_in_metrics() {
     std::fs::write(&env.config, config).unwrap();
     // Joined two seconds ago: the schedule has fired since.
     let joined = chrono::Utc::now() - chrono::Duration::seconds(2);
-    let out = env.khabar_at(joined, &["subscribers", "add", "reader0@example.org"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    for reader in ["reader0@example.org", "reader1@example.org"] {
+        let out = env.khabar_at(joined, &["subscribers", "add", reader]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A hand-edited schedule no pass can use (SQL: every command parses
+    // one before storing it): reader1's digest fails, counted; reader0's
+    // goes out all the same.
+    rusqlite::Connection::open(&env.db)
+        .unwrap()
+        .execute(
+            "UPDATE subscribers SET schedule = 'every morning' WHERE email = 'reader1@example.org'",
+            [],
+        )
+        .unwrap();
     let daemon = env.serve();
     let mail = mail_to(&smtp, "reader0@example.org", 0).await;
     assert!(header(&mail, "Subject").contains("khabar"));
@@ -367,5 +379,15 @@ async fn the_daemon_sends_due_digests_and_counts_them_in_metrics() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(metrics.contains("khabar_digest_sends_total 1"), "{metrics}");
+    assert!(
+        metrics.contains("khabar_digest_failures_total 1"),
+        "the unusable row is counted: {metrics}"
+    );
+    assert!(
+        parse_mime(&smtp.files())
+            .iter()
+            .all(|m| header(m, "To") == "reader0@example.org"),
+        "nothing to reader1"
+    );
     drop(daemon);
 }
