@@ -356,6 +356,13 @@ async fn preferences(
         SubscriberStatus::Bouncing => ("paused · mail to this address bounced", true),
         SubscriberStatus::Pending => ("waiting for confirmation", true),
     };
+    // A stored schedule no digest pass can use stops this subscriber's
+    // digests: say so here, where saving a time fixes it.
+    let message = message.or_else(|| {
+        sub.delivery.is_err().then_some(Err(
+            "Digests are paused: the stored delivery time cannot be read. Choose a time and time zone, then save.",
+        ))
+    });
     let page = PreferencesPage {
         title: "पसंद · Preferences",
         email: sub.email.as_str(),
