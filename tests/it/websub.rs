@@ -425,16 +425,12 @@ fn a_push_over_the_body_cap_is_refused_and_stores_nothing() {
     wait_until("the hub to verify khabar's subscription", || {
         hub.count("subscriptions") == 1
     });
+    // SQL: the callback's token is a secret no command prints.
     let token: String = k
         .db()
         .query_row("SELECT token FROM websub_subscriptions", [], |r| r.get(0))
         .unwrap();
-    let items = || -> i64 {
-        k.db()
-            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
-            .unwrap()
-    };
-    let before = items();
+    let before = k.count_items();
     let big = format!(
         "<rss version=\"2.0\"><channel><title>t</title><item><guid>big</guid>\
          <title>Too big</title><description>{}</description></item></channel></rss>",
@@ -455,7 +451,7 @@ fn a_push_over_the_body_cap_is_refused_and_stores_nothing() {
     let mut answer = [0; 12];
     stream.read_exact(&mut answer).expect("a status line");
     assert_eq!(&answer, b"HTTP/1.1 413", "over fetch.max_body_bytes");
-    assert_eq!(items(), before, "nothing stored");
+    assert_eq!(k.count_items(), before, "nothing stored");
     let (_, metrics) = daemon.get("/metrics");
     assert!(
         metrics.contains("khabar_websub_pushes_total{outcome=\"too_large\"} 1"),
@@ -476,6 +472,8 @@ fn a_feed_retired_by_410_is_unsubscribed_from_its_hub() {
         hub.count("subscriptions") == 0
     });
     assert_eq!(hub.count("requests"), 2, "subscribe, then unsubscribe");
+    // SQL: that the row is forgotten, not only unsubscribed, is internal
+    // state no command shows.
     wait_until("the subscription forgotten", || {
         k.db()
             .query_row("SELECT count(*) FROM websub_subscriptions", [], |r| {
