@@ -18,6 +18,7 @@ use crate::scheduler::{poll_due, PassSummary, Poller};
 use crate::store::{AddFeed, FeedOrigin, FeedStatus, Store};
 use crate::{demo, normalize, opml, parse, telemetry, topics};
 
+mod search;
 mod stored_stories;
 
 /// khabar — news feed aggregator.
@@ -94,6 +95,29 @@ enum Command {
     Subscribers {
         #[command(subcommand)]
         command: SubscribersCommand,
+    },
+    /// Search stored reports in either script; one result per story
+    /// (syntax: words, "phrases", AND/OR/NOT, topic:, outlet:, since:, until:).
+    Search {
+        /// The query (several words are joined by spaces).
+        /// Put `--` before a query that starts with `-`.
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// Only stories of this topic slug.
+        #[arg(long)]
+        topic: Option<String>,
+        /// Only reports published since this date (2025-07-01) or span (7d, 36h, 2w).
+        #[arg(long)]
+        since: Option<String>,
+        /// Stories per page (1 to 100).
+        #[arg(long, default_value_t = crate::search::DEFAULT_PER_PAGE)]
+        limit: usize,
+        /// Which page of results.
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+        /// Print the results as JSON (the /api/search shape).
+        #[arg(long)]
+        json: bool,
     },
     /// Preview or send digests (issue #5).
     Digest {
@@ -227,6 +251,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
         } => stored_stories::show(&open_store(&config()?)?, id, json),
         Command::Subscribers { command } => subscribers_command(&config()?, command),
         Command::Digest { command } => digest_command(&config()?, command),
+        Command::Search {
+            query,
+            topic,
+            since,
+            limit,
+            page,
+            json,
+        } => {
+            let config = config()?;
+            let args = search::SearchArgs {
+                words: &query,
+                topic: topic.as_deref(),
+                since: since.as_deref(),
+                limit,
+                page,
+                json,
+            };
+            search::run(&config, &open_store(&config)?, &args)
+        }
     }
 }
 
@@ -263,6 +306,13 @@ pub fn open_store(config: &Config) -> Result<Store> {
     if store.rules_fingerprint()?.as_deref() != Some(config.tagger.fingerprint().as_str()) {
         let n = retag(&mut store, config)?;
         tracing::info!(items = n, "topic rules changed: retagged stored items");
+    }
+    // A database upgraded to search (or written by something else) gets its
+    // items indexed before anything searches it.
+    let indexed =
+        crate::search::backfill::index_pending(&mut store, std::io::stderr().is_terminal())?;
+    if indexed > 0 {
+        tracing::info!(items = indexed, "indexed stored items for search");
     }
     // A database upgraded to stories (or written without a grouper) gets
     // its items' stories before anything is published from it.

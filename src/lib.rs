@@ -32,6 +32,8 @@ pub mod parse;
 pub mod publish;
 /// When each feed is due, and the polling pass.
 pub mod scheduler;
+/// Full-text search in both scripts: query language, index text, ranking (issue #17).
+pub mod search;
 /// HTTP: the published feeds, front page, OPML, health and metrics; `khabar run`.
 pub mod server;
 /// SQLite: schema, migrations and all SQL.

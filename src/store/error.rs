@@ -35,6 +35,12 @@ pub enum StoreError {
         /// The unknown migration's name.
         name: String,
     },
+    /// A query ran past its time budget and was stopped.
+    #[error("the query took longer than {budget:?} and was stopped")]
+    Interrupted {
+        /// The budget.
+        budget: std::time::Duration,
+    },
     /// Any other SQLite error.
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::items::{upsert_items, StoreReport};
+use super::search::index_item;
 use super::stories::{leave_story, save_signature};
 use super::{from_unix, to_unix, Store, StoreError};
 use crate::model::NormalizedFeed;
+use crate::search::IndexText;
 use crate::topics::TopicHit;
 
 /// Where a feed's subscription came from.
@@ -314,6 +316,9 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
             for (id, i, changed) in rows {
                 if changed {
                     leave_story(tx, id)?;
+                }
+                if let Some(item) = feed.items.get(i) {
+                    index_item(tx, id, &IndexText::of_new_item(item), changed)?;
                 }
                 if let Some(data) = signatures.get(i) {
                     save_signature(tx, id, data)?;

@@ -45,6 +45,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_story_evidence",
         include_str!("../../migrations/0011_story_evidence.sql"),
     ),
+    (
+        "0013_search",
+        include_str!("../../migrations/0013_search.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.

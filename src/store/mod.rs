@@ -14,6 +14,7 @@ mod migrate;
 mod probe;
 mod publish;
 mod retention;
+mod search;
 mod stories;
 mod subscribers;
 mod topics;
@@ -30,6 +31,7 @@ pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
 pub use retention::{PruneCutoffs, PruneReport};
+pub use search::{HitRow, MatchQuery, MatchRow};
 pub use stories::{StoredText, StoryDetail, StoryItem, StoryJoin, StoryMemberRow, StoryRow};
 pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};
 pub use topics::StoredTopic;
@@ -48,6 +50,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection to khabar's database, migrated to the current schema.
 pub struct Store {
     conn: Connection,
+    /// When a running search must stop (see `search.rs`).
+    deadline: std::sync::Arc<search::Deadline>,
 }
 
 impl Store {
@@ -72,7 +76,7 @@ impl Store {
         Self::setup(Connection::open_in_memory()?)
     }
 
-    fn setup(conn: Connection) -> Result<Store, StoreError> {
+    fn setup(mut conn: Connection) -> Result<Store, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Takes effect only in a database without tables yet (a new one);
         // retention converts older ones (see `retention.rs`).
@@ -80,7 +84,8 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store { conn };
+        let deadline = search::install_deadline(&mut conn)?;
+        let mut store = Store { conn, deadline };
         migrate::apply(&mut store.conn)?;
         Ok(store)
     }

@@ -167,6 +167,38 @@ impl Store {
             .collect()
     }
 
+    /// The entries of the items `ids` (stories' representatives, as a
+    /// search selects them), newest first, at most `limit`, each with the
+    /// other outlets' reports.
+    pub fn publish_entries_of(
+        &self,
+        ids: &[i64],
+        limit: usize,
+    ) -> Result<Vec<EntryRow>, StoreError> {
+        let sql = format!(
+            "{ENTRY_SELECT}
+             WHERE i.id IN (SELECT value FROM json_each(?1))
+             ORDER BY i.published DESC, i.id DESC
+             LIMIT ?2"
+        );
+        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params![ids, limit], |r| {
+                Ok((entry_from_row(r)?, story_of_row(r)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(mut entry, story)| {
+                if let Some((story, _)) = story.filter(|(_, members)| *members > 1) {
+                    entry.related = self.related(story, entry.item.feed_id)?;
+                }
+                Ok(entry)
+            })
+            .collect()
+    }
+
     /// The first report of `story` by each outlet other than `feed_id`.
     fn related(&self, story: i64, feed_id: i64) -> Result<Vec<RelatedRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(

@@ -35,6 +35,7 @@ pub use config::{RuleError, TermGroupDef, TopicDef, Weights, MAX_WITHIN_WORDS};
 pub use explain::{ExplainNode, Explanation, TopicExplanation};
 pub use item::{tag_item, tag_item_text};
 pub use normalize::normalize_text;
+pub(crate) use normalize::{fold_into, is_word_char, Dashes, Folded};
 pub use rules::FieldKind;
 pub use slug::TopicSlug;
 pub use tagger::Tagger;

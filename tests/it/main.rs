@@ -25,5 +25,7 @@ mod media;
 mod realfeeds;
 /// What a second poll does: conditional GET, no loss, no duplicates.
 mod repoll;
+/// Search (issue #17): both scripts, bad queries, the index kept in step.
+mod search;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.
 mod stories;

@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use crate::support::demo_outlets;
 use crate::support::docs::rss;
 use crate::support::{FeedServer, Khabar, Reply};
 
@@ -300,27 +301,6 @@ fn a_new_outlet_joining_a_story_bumps_its_entry_updated_not_published() {
         .find(|i| i["title"] == UNRELATED_TITLE)
         .unwrap();
     assert_eq!(rain["date_modified"], rain["date_published"]);
-}
-
-/// The demo's outlets (`demo/outlets/`), served with the Content-Types the
-/// demo serves them with.
-fn demo_outlets() -> (FeedServer, Vec<String>) {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
-    let manifest: toml::Value =
-        toml::from_str(&std::fs::read_to_string(root.join("outlets.toml")).unwrap()).unwrap();
-    let server = FeedServer::start();
-    let mut urls = Vec::new();
-    for outlet in manifest["outlet"].as_array().expect("outlets") {
-        let file = outlet["file"].as_str().expect("a file");
-        let body = std::fs::read(root.join("outlets").join(file)).unwrap();
-        let path = format!("/{file}");
-        server.serve(
-            &path,
-            Reply::ok(outlet["content_type"].as_str().expect("a type"), body),
-        );
-        urls.push(server.url(&path));
-    }
-    (server, urls)
 }
 
 /// A config polling `feeds` with `concurrency` fetches in flight.

@@ -3,6 +3,7 @@
 //! on the real `khabar` binary with its own config and database.
 
 pub mod daemon;
+pub mod demo;
 pub mod docs;
 pub mod hostile;
 pub mod khabar;
@@ -10,5 +11,6 @@ pub mod raw;
 pub mod server;
 
 pub use daemon::{wait_until, Daemon};
+pub use demo::demo_outlets;
 pub use khabar::Khabar;
 pub use server::{FeedServer, Reply};
