@@ -134,7 +134,8 @@ fn page_entry(site: &Site, e: &EntryRow) -> PageEntry {
     }
 }
 
-fn display_time(t: DateTime<Utc>) -> String {
+/// A time as the pages show it: India's time zone.
+pub(super) fn display_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&DISPLAY_ZONE)
         .format("%-d %b %Y, %H:%M IST")
         .to_string()

@@ -19,6 +19,7 @@ pub mod index;
 pub mod json;
 pub mod paging;
 pub mod rss;
+pub mod search;
 
 use std::fmt;
 
@@ -45,6 +46,10 @@ pub enum PublishError {
         /// The slug asked for.
         slug: String,
     },
+    /// A search query was refused, or ran past its budget; the message
+    /// says what to type instead (answered 400, never 500).
+    #[error("{0}")]
+    BadQuery(String),
     /// Reading the database failed.
     #[error(transparent)]
     Store(#[from] StoreError),

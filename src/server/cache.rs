@@ -20,6 +20,10 @@ use crate::publish::{Document, FeedRequest};
 /// cache is bounded; when full, stale entries go first, then all of them.
 const MAX_DOCUMENTS: usize = 512;
 
+/// Search documents kept at once, of the [`MAX_DOCUMENTS`]: any text is a
+/// query, so a crawler's queries must not push the feeds out.
+const MAX_SEARCH_DOCUMENTS: usize = 64;
+
 /// What a cached document answers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DocKey {
@@ -29,6 +33,8 @@ pub enum DocKey {
     Index,
     /// The outlets as OPML.
     Opml,
+    /// A search page or query feed (issue #17).
+    Search(crate::publish::search::SearchRequest),
 }
 
 /// A document ready to serve: its bytes plain and gzipped, and its
@@ -119,6 +125,22 @@ impl DocCache {
     pub fn insert(&self, key: DocKey, generation: u64, served: Arc<Served>) {
         let current = self.generation();
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if matches!(key, DocKey::Search(_)) && !entries.contains_key(&key) {
+            let searches = entries
+                .keys()
+                .filter(|k| matches!(k, DocKey::Search(_)))
+                .count();
+            if searches >= MAX_SEARCH_DOCUMENTS {
+                entries.retain(|k, c| !matches!(k, DocKey::Search(_)) || c.generation == current);
+                let searches = entries
+                    .keys()
+                    .filter(|k| matches!(k, DocKey::Search(_)))
+                    .count();
+                if searches >= MAX_SEARCH_DOCUMENTS {
+                    entries.retain(|k, _| !matches!(k, DocKey::Search(_)));
+                }
+            }
+        }
         if entries.len() >= MAX_DOCUMENTS && !entries.contains_key(&key) {
             entries.retain(|_, c| c.generation == current);
             if entries.len() >= MAX_DOCUMENTS {

@@ -14,6 +14,11 @@ use super::{conditional, AppState};
 use crate::publish::{FeedRequest, Format, PageQuery, PublishError};
 use crate::topics::TopicSlug;
 
+/// Pages with a search form: as [`PAGE_CSP`], but the form may submit to
+/// this site.
+pub(super) const PAGE_CSP_FORM: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 /// Feeds may be a minute old; readers revalidate with ETags after that.
 const FEED_CACHE_CONTROL: &str = "public, max-age=60";
 
@@ -31,10 +36,11 @@ pub async fn merged_feed(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let format = file.ok().and_then(|Path(file)| {
-        let ext = file.strip_prefix("feed.")?;
-        Format::from_extension(ext)
-    });
+    let file = file.map(|Path(file)| file).unwrap_or_default();
+    if let Some(ext) = file.strip_prefix("search.") {
+        return super::search::feed(&state, ext, query.as_deref(), &headers).await;
+    }
+    let format = file.strip_prefix("feed.").and_then(Format::from_extension);
     match format {
         Some(format) => feed(&state, format, None, query.as_deref(), &headers).await,
         None => not_found().await,
@@ -119,7 +125,7 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// Anything else.
-pub async fn not_found() -> Response {
+pub(super) async fn not_found() -> Response {
     text(StatusCode::NOT_FOUND, "not found\n")
 }
 
@@ -135,7 +141,7 @@ async fn serve_document(
     }
 }
 
-fn internal_error(e: &PublishError) -> Response {
+pub(super) fn internal_error(e: &PublishError) -> Response {
     tracing::error!(error = %e, "building a document failed");
     text(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -143,7 +149,7 @@ fn internal_error(e: &PublishError) -> Response {
     )
 }
 
-fn text(status: StatusCode, body: &str) -> Response {
+pub(super) fn text(status: StatusCode, body: &str) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

@@ -24,6 +24,7 @@ mod feeds;
 mod health;
 mod metrics;
 mod run;
+mod search;
 mod serve;
 
 use std::path::PathBuf;
@@ -104,6 +105,11 @@ impl AppState {
         }))
     }
 
+    /// The site the documents describe.
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
     /// The in-memory counters.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
@@ -170,6 +176,7 @@ impl AppState {
             }
             DocKey::Index => publish::index::index_document(store, &self.site),
             DocKey::Opml => publish::outlets_opml(store),
+            DocKey::Search(request) => publish::search::search_document(store, &self.site, request),
         })?;
         self.metrics.document_built();
         Ok(Served::new(doc))
@@ -222,6 +229,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/{file}", get(feeds::merged_feed))
         .route("/topics/{file}", get(feeds::topic_feed))
         .route("/opml", get(feeds::opml))
+        .route("/search", get(search::page))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(feeds::metrics))
         .route(

@@ -17,3 +17,5 @@ mod daemon;
 mod demo;
 /// Validators, gzip, the cache, bad input, small endpoints.
 mod http;
+/// `/search` and the query feeds (issue #17).
+mod search;
