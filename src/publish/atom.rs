@@ -82,7 +82,7 @@ fn to_entry(page: &Page<'_>, e: &EntryRow) -> Entry {
             })
             .collect(),
         categories: categories(page, e),
-        links: entry_links(e),
+        links: entry_links(page.site, e),
         summary: entry::summary(e).map(|s| with_lang(Text::plain(s))),
         content: entry::content(e).map(|html| Content {
             value: Some(html.as_str().to_string()),
@@ -113,9 +113,9 @@ fn thumbnail(e: &EntryRow) -> ExtensionMap {
     )])
 }
 
-/// The article as `alternate`, and each other outlet's report of the same
-/// story as `related` (RFC 4287 §4.2.7.2), titled with the outlet's name.
-fn entry_links(e: &EntryRow) -> Vec<Link> {
+/// The article as `alternate`, the story's page and each other outlet's
+/// report of the same story as `related` (RFC 4287 §4.2.7.2), titled.
+fn entry_links(site: &super::Site, e: &EntryRow) -> Vec<Link> {
     let own = e
         .item
         .url
@@ -134,7 +134,15 @@ fn entry_links(e: &EntryRow) -> Vec<Link> {
         length: a.size_bytes.map(|n| n.to_string()),
         ..link("enclosure", &a.url, a.mime_type.as_deref())
     });
-    own.chain(related).chain(enclosures).collect()
+    let story = e.story_id.map(|id| Link {
+        title: Some("khabar: every outlet's report".to_string()),
+        ..link(
+            "related",
+            &site.url(&super::story::story_path(id)),
+            Some("text/html"),
+        )
+    });
+    own.chain(story).chain(related).chain(enclosures).collect()
 }
 
 fn categories(page: &Page<'_>, e: &EntryRow) -> Vec<Category> {

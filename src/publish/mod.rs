@@ -20,6 +20,7 @@ pub mod json;
 pub mod paging;
 pub mod rss;
 pub mod search;
+pub mod story;
 
 use std::fmt;
 
@@ -46,6 +47,9 @@ pub enum PublishError {
         /// The slug asked for.
         slug: String,
     },
+    /// No such document (a story page of an unknown id).
+    #[error("not found")]
+    NotFound,
     /// A search query was refused, or ran past its budget; the message
     /// says what to type instead (answered 400, never 500).
     #[error("{0}")]

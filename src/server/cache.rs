@@ -20,7 +20,7 @@ use crate::publish::{Document, FeedRequest};
 /// cache is bounded; when full, stale entries go first, then all of them.
 const MAX_DOCUMENTS: usize = 512;
 
-/// Search documents kept at once, of the [`MAX_DOCUMENTS`]: any text is a
+/// Search and story documents kept at once, of the [`MAX_DOCUMENTS`]: any text is a
 /// query, so a crawler's queries must not push the feeds out.
 const MAX_SEARCH_DOCUMENTS: usize = 64;
 
@@ -33,6 +33,8 @@ pub enum DocKey {
     Index,
     /// The outlets as OPML.
     Opml,
+    /// A story's page (issue #17).
+    Story(i64),
     /// A search page or query feed (issue #17).
     Search(crate::publish::search::SearchRequest),
 }
@@ -125,19 +127,21 @@ impl DocCache {
     pub fn insert(&self, key: DocKey, generation: u64, served: Arc<Served>) {
         let current = self.generation();
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if matches!(key, DocKey::Search(_)) && !entries.contains_key(&key) {
+        if matches!(key, DocKey::Search(_) | DocKey::Story(_)) && !entries.contains_key(&key) {
             let searches = entries
                 .keys()
-                .filter(|k| matches!(k, DocKey::Search(_)))
+                .filter(|k| matches!(k, DocKey::Search(_) | DocKey::Story(_)))
                 .count();
             if searches >= MAX_SEARCH_DOCUMENTS {
-                entries.retain(|k, c| !matches!(k, DocKey::Search(_)) || c.generation == current);
+                entries.retain(|k, c| {
+                    !matches!(k, DocKey::Search(_) | DocKey::Story(_)) || c.generation == current
+                });
                 let searches = entries
                     .keys()
-                    .filter(|k| matches!(k, DocKey::Search(_)))
+                    .filter(|k| matches!(k, DocKey::Search(_) | DocKey::Story(_)))
                     .count();
                 if searches >= MAX_SEARCH_DOCUMENTS {
-                    entries.retain(|k, _| !matches!(k, DocKey::Search(_)));
+                    entries.retain(|k, _| !matches!(k, DocKey::Search(_) | DocKey::Story(_)));
                 }
             }
         }

@@ -102,6 +102,36 @@ pub async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Re
     response
 }
 
+/// `/stories/{id}`: every outlet's report of a story.
+pub async fn story(
+    State(state): State<Arc<AppState>>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let id = id
+        .ok()
+        .and_then(|Path(id)| id.parse::<i64>().ok())
+        .filter(|id| *id > 0);
+    let Some(id) = id else {
+        return not_found().await;
+    };
+    let mut response = match state.document(DocKey::Story(id)).await {
+        Ok(doc) => conditional::respond(&doc, &headers, FEED_CACHE_CONTROL),
+        Err(PublishError::NotFound) => {
+            return text(
+                StatusCode::NOT_FOUND,
+                "no such story; stories are listed at /\n",
+            )
+        }
+        Err(e) => internal_error(&e),
+    };
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    response
+}
+
 /// `/opml`: the outlets, for readers that want to follow them directly.
 pub async fn opml(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     serve_document(&state, DocKey::Opml, &headers, OPML_CACHE_CONTROL).await

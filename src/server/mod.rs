@@ -176,6 +176,8 @@ impl AppState {
             }
             DocKey::Index => publish::index::index_document(store, &self.site),
             DocKey::Opml => publish::outlets_opml(store),
+            DocKey::Story(id) => publish::story::story_document(store, &self.site, *id)?
+                .ok_or(PublishError::NotFound),
             DocKey::Search(request) => publish::search::search_document(store, &self.site, request),
         })?;
         self.metrics.document_built();
@@ -230,6 +232,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/topics/{file}", get(feeds::topic_feed))
         .route("/opml", get(feeds::opml))
         .route("/search", get(search::page))
+        .route("/stories/{id}", get(feeds::story))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(feeds::metrics))
         .route(

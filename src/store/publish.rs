@@ -46,6 +46,8 @@ pub struct EntryRow {
     pub story_last_seen: Option<DateTime<Utc>>,
     /// Its outlet.
     pub outlet: OutletRow,
+    /// Its story, once grouped (the story page is `/stories/ID`).
+    pub story_id: Option<i64>,
     /// Slugs of its story's topics (any member's), sorted.
     pub topics: Vec<String>,
     /// The story's other reports from other outlets, one per outlet, in
@@ -112,6 +114,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
             language: r.get(16)?,
         },
         topics: list(r.get(17)?),
+        story_id: r.get(18)?,
         related: Vec::new(),
         story_last_seen: match (r.get::<_, Option<u32>>(19)?, r.get::<_, Option<i64>>(20)?) {
             (Some(members), Some(last)) if members > 1 => Some(from_unix(last)),

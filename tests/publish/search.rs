@@ -196,3 +196,47 @@ async fn feedparser_reads_query_feeds_as_the_database_has_them() {
     );
     assert!(report.contains("304 with ETag"), "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_story_has_a_page_linked_from_the_front_page_and_the_feeds() {
+    let k = spawn_khabar();
+    let front = k.get("/").await.text().await.unwrap();
+    let prefix = format!("{PUBLIC_URL}stories/");
+    let at = front
+        .find(&prefix)
+        .expect("the front page links a story page");
+    let id: String = front[at + prefix.len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let page = k.get(&format!("/stories/{id}")).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.headers().contains_key("etag"));
+    let html = page.text().await.unwrap();
+    let reports = html.matches("class=\"title\"").count();
+    assert!(reports >= 2, "every outlet's report: {reports}");
+    assert!(html.contains("Why it is here"), "why each joined");
+    assert!(html.contains("Related stories"), "related stories");
+    assert!(html.contains("lang=\"hi\""));
+
+    let atom = k.get("/feed.atom").await.text().await.unwrap();
+    // Each `<link … href="…/stories/N">` is a rel="related" link.
+    let links: Vec<&str> = atom.split("<link").skip(1).collect();
+    let story_links: Vec<&&str> = links
+        .iter()
+        .filter(|l| l.contains(&format!("href=\"{prefix}")))
+        .collect();
+    assert!(
+        !story_links.is_empty(),
+        "Atom entries link their story's page"
+    );
+    assert!(story_links.iter().all(|l| l.contains("rel=\"related\"")));
+    for bad in [
+        "/stories/999999",
+        "/stories/abc",
+        "/stories/-1",
+        "/stories/%00",
+    ] {
+        assert_eq!(k.get(bad).await.status(), 404, "{bad}");
+    }
+}
