@@ -26,7 +26,7 @@ use crate::store::{AddSubscriber, NewSubscriber};
 /// The subscriber whose digest the tour writes to the outbox.
 const DEMO_SUBSCRIBER: &str = "reader@khabar-demo.invalid";
 
-/// The outlets' manifest: file, title, Content-Type as served.
+/// The outlets' manifest: file, title (for people reading it), Content-Type as served.
 const MANIFEST: &str = include_str!("../demo/outlets.toml");
 
 /// Every bundled feed file, by name.
@@ -56,7 +56,15 @@ const FILES: &[(&str, &[u8])] = &[
         "zameeni-khabar.xml",
         include_bytes!("../demo/outlets/zameeni-khabar.xml"),
     ),
+    (
+        "wonsan-coast.svg",
+        include_bytes!("../demo/outlets/wonsan-coast.svg"),
+    ),
 ];
+
+/// Files the outlets link to that are not feeds (an item's picture), with
+/// their Content-Type: the demo's pages and digest show them from loopback.
+const MEDIA: &[(&str, &str)] = &[("wonsan-coast.svg", "image/svg+xml")];
 
 #[derive(Debug, Deserialize)]
 struct Manifest {
@@ -67,7 +75,6 @@ struct Manifest {
 #[derive(Debug, Clone, Deserialize)]
 struct Outlet {
     file: String,
-    title: String,
     content_type: String,
 }
 
@@ -256,8 +263,12 @@ async fn outlet_file(
     UrlPath(file): UrlPath<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(outlet) = outlets.iter().find(|o| o.file == file) else {
-        return (StatusCode::NOT_FOUND, "no such outlet").into_response();
+    let content_type = match outlets.iter().find(|o| o.file == file) {
+        Some(outlet) => outlet.content_type.clone(),
+        None => match MEDIA.iter().find(|(name, _)| *name == file) {
+            Some((_, content_type)) => (*content_type).to_string(),
+            None => return (StatusCode::NOT_FOUND, "no such outlet").into_response(),
+        },
     };
     let Some((_, body)) = FILES.iter().find(|(name, _)| *name == file) else {
         return (StatusCode::NOT_FOUND, "no such outlet").into_response();
@@ -270,12 +281,8 @@ async fn outlet_file(
     {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    let _ = &outlet.title;
     (
-        [
-            (header::CONTENT_TYPE, outlet.content_type.clone()),
-            (header::ETAG, etag),
-        ],
+        [(header::CONTENT_TYPE, content_type), (header::ETAG, etag)],
         *body,
     )
         .into_response()

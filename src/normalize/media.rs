@@ -38,10 +38,7 @@ pub(super) fn item_media(media: &[ParsedMedia], base: Option<&Url>) -> ItemMedia
         .iter()
         .filter(|(m, url)| m.role == MediaRole::Content && !is_image(m, url) && is_known_kind(m));
     for (m, url) in enclosures.chain(files) {
-        if attachments.len() < MAX_ATTACHMENTS
-            && attachments.len() < MAX_ATTACHMENTS
-            && !attachments.iter().any(|a| &a.url == url)
-        {
+        if attachments.len() < MAX_ATTACHMENTS && !attachments.iter().any(|a| &a.url == url) {
             attachments.push(Attachment {
                 url: url.clone(),
                 mime_type: m.mime_type.as_deref().and_then(mime_type),
