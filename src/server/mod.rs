@@ -18,6 +18,7 @@
 //! ```
 
 pub mod accounts;
+mod api;
 mod cache;
 mod conditional;
 mod feeds;
@@ -233,6 +234,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/opml", get(feeds::opml))
         .route("/search", get(search::page))
         .route("/stories/{id}", get(feeds::story))
+        .route("/api/stories", get(api::stories))
+        .route("/api/stories/{id}", get(api::story))
+        .route("/api/search", get(api::search))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(feeds::metrics))
         .route(

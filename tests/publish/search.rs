@@ -240,3 +240,95 @@ async fn every_story_has_a_page_linked_from_the_front_page_and_the_feeds() {
         assert_eq!(k.get(bad).await.status(), 404, "{bad}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_read_api_answers_json_with_stable_fields() {
+    let k = spawn_khabar();
+    let get = |path: String| {
+        let k = &k;
+        async move {
+            let r = k.get(&path).await;
+            let status = r.status().as_u16();
+            let body: Value = serde_json::from_str(&r.text().await.unwrap()).expect("JSON");
+            (status, body)
+        }
+    };
+    let (status, stories) = get("/api/stories?topic=russia-north-korea&limit=5".into()).await;
+    assert_eq!(status, 200);
+    let stories = stories.as_array().unwrap();
+    assert_eq!(stories.len(), 5);
+    for field in [
+        "id",
+        "representative_id",
+        "title",
+        "url",
+        "outlets",
+        "member_count",
+        "first_seen",
+        "last_seen",
+    ] {
+        assert!(stories[0].get(field).is_some(), "{field}: {}", stories[0]);
+    }
+    let id = stories[0]["id"].as_i64().unwrap();
+    let (status, story) = get(format!("/api/stories/{id}")).await;
+    assert_eq!(status, 200);
+    let member = &story["members"][0];
+    for field in [
+        "item_id",
+        "outlet",
+        "title",
+        "url",
+        "first_seen",
+        "published",
+        "reason",
+        "summary",
+    ] {
+        assert!(member.get(field).is_some(), "{field}: {member}");
+    }
+    let (status, _) = get("/api/stories?since=2000-01-01".into()).await;
+    assert_eq!(status, 200);
+    // `since` is by khabar's first-seen time (the demo was polled just now).
+    let (status, none) = get("/api/stories?since=2099-01-01".into()).await;
+    assert_eq!((status, none.as_array().map(Vec::len)), (200, Some(0)));
+
+    let (status, results) = get(format!("/api/search?q={}&limit=3", encode("लावरोव"))).await;
+    assert_eq!(status, 200);
+    for field in ["query", "total", "more", "page", "per_page", "hits"] {
+        assert!(results.get(field).is_some(), "{field}");
+    }
+    let hit = &results["hits"][0];
+    for field in [
+        "story_id",
+        "item_id",
+        "title",
+        "url",
+        "outlet",
+        "published",
+        "snippet",
+        "reports",
+        "matched",
+        "outlets",
+        "score",
+        "also",
+    ] {
+        assert!(hit.get(field).is_some(), "{field}: {hit}");
+    }
+
+    for (path, status) in [
+        ("/api/stories/999999".to_string(), 404),
+        ("/api/stories/x".to_string(), 404),
+        ("/api/stories?limit=0".to_string(), 400),
+        ("/api/stories?topic=nope".to_string(), 400),
+        ("/api/stories?since=soon".to_string(), 400),
+        ("/api/search?q=%00".to_string(), 400),
+        ("/api/search?q=-kim".to_string(), 400),
+        ("/api/search?q=kim&limit=1000".to_string(), 400),
+    ] {
+        let (got, body) = get(path.clone()).await;
+        assert_eq!(got, status, "{path}: {body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{path}: {body}"
+        );
+    }
+}
