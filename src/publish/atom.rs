@@ -134,7 +134,8 @@ fn entry_links(site: &super::Site, e: &EntryRow) -> Vec<Link> {
         length: a.size_bytes.map(|n| n.to_string()),
         ..link("enclosure", &a.url, a.mime_type.as_deref())
     });
-    let story = e.story_id.map(|id| Link {
+    // The story's page, when the story has other outlets' reports.
+    let story = e.story_id.filter(|_| !e.related.is_empty()).map(|id| Link {
         title: Some("khabar: every outlet's report".to_string()),
         ..link(
             "related",
