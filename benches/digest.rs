@@ -1,6 +1,6 @@
 //! Digest speed (issue #5): rendering one 50-story digest, and 10,000
 //! subscribers × 50 items composed, rendered and delivered to a local SMTP
-//! server (aiosmtpd, `tests/digest/smtp_sink.py`). Targets: under 2 ms per
+//! server (aiosmtpd, `tests/it/support/smtp_sink.py`). Targets: under 2 ms per
 //! render, under 60 s for the whole run. Run: `cargo bench --bench digest`.
 
 use std::io::{BufRead, BufReader};
@@ -104,7 +104,7 @@ fn main() {
     let mut sink = Command::new("python3")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/digest/smtp_sink.py"
+            "/tests/it/support/smtp_sink.py"
         ))
         .arg(dir.path().join("sink"))
         .args(["--workers", "2"])

@@ -481,7 +481,7 @@ fn memory_pass() {
         .read_line(&mut addr)
         .expect("address");
     let addr = addr.trim();
-    let runtime = khabar::cli::runtime().expect("runtime");
+    let runtime = khabar::startup::runtime().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("hostile.db");
     // Defaults, but every feed is on one host: per_host as high as concurrency.

@@ -161,7 +161,7 @@ fn main() {
     }
     let (mut server, addr, served_mb) = start_feed_server();
     // The runtime `khabar poll` and `khabar run` use.
-    let runtime = khabar::cli::runtime().expect("runtime");
+    let runtime = khabar::startup::runtime().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("bench.db");
     // Every feed shares one host here, so the per-host limit is raised as

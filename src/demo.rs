@@ -17,10 +17,11 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use crate::cli::{open_store, poll_once};
 use crate::config::Config;
-use crate::digest::{ledger, send_due, Mailer, PassOptions, Sender};
+use crate::digest::{ledger, send_due, PassOptions};
 use crate::model::SubscriberEmail;
+use crate::scheduler::{poll_due, terminal_progress};
+use crate::startup::{self, open_store, Delivery};
 use crate::store::{AddSubscriber, NewSubscriber};
 
 /// The subscriber whose digest the tour writes to the outbox.
@@ -107,7 +108,7 @@ pub async fn run(dir: &Path, once: bool) -> Result<()> {
         "khabar demo: {} sample outlets served at http://{addr}/",
         outlets.len()
     );
-    let summary = poll_once(&config, true).await?;
+    let summary = poll_due(startup::poller(&config)?, true, terminal_progress()).await?;
     println!("first pass: {summary}");
     print_feeds(&config)?;
     print_topics(&config)?;
@@ -127,7 +128,7 @@ pub async fn run(dir: &Path, once: bool) -> Result<()> {
     }
     println!("  http://{site}/              the page");
     println!("  http://{site}/subscribe     the subscribe form (mail goes to the outbox)");
-    crate::server::run_on(config, listener).await
+    crate::daemon::run_on(config, listener).await
 }
 
 /// The tour's configuration: the outlets, its own database and outbox, a
@@ -171,13 +172,8 @@ async fn write_demo_digest(config: &Config, outbox: &Path) -> Result<Vec<std::pa
     let id = match store.add_subscriber(&new, chrono::Utc::now())? {
         AddSubscriber::Added(id) | AddSubscriber::Exists(id) => id,
     };
-    let secret = ledger::link_secret(config, &mut store)?;
-    let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox)?;
-    let sender = Sender {
-        config,
-        mailer: &mailer,
-        secret: &secret,
-    };
+    let delivery = Delivery::new(config, &mut store)?;
+    let sender = delivery.sender(config);
     let options = PassOptions {
         all: true,
         dry_run: false,

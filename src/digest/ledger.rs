@@ -5,11 +5,9 @@
 //! Message-ID, so no subscriber is skipped and a repeat can only be the one
 //! message in flight, recognisable by its Message-ID.
 
-use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
 use super::compose::{compose, DigestPlan};
@@ -17,7 +15,7 @@ use super::render::{render, Links, Rendered};
 use super::send::{build_message, Envelope, Mailer, SendError};
 use super::tokens::{sign, Purpose};
 use crate::config::Config;
-use crate::model::DigestPeriod;
+use crate::model::{DeliverySchedule, DigestPeriod, ScheduleError};
 use crate::store::{DigestRow, Store, StoreError, SubscriberRow};
 
 /// What a first digest covers: the last day.
@@ -35,6 +33,9 @@ pub enum DigestError {
     /// The mailer could not be set up or a message could not be built.
     #[error(transparent)]
     Send(#[from] SendError),
+    /// A subscriber's stored time zone or schedule does not parse.
+    #[error("subscriber's schedule: {0}")]
+    Schedule(#[from] ScheduleError),
 }
 
 /// Which subscribers a pass covers.
@@ -105,7 +106,18 @@ pub async fn send_due(
     let mut summary = SendSummary::default();
     let mut handovers = tokio::task::JoinSet::new();
     for sub in store.active_subscribers()? {
-        let Some(period) = next_period(store, &sub, sender.config, now, options.all)? else {
+        // Parsed once from the row; a bad one is this subscriber's failure,
+        // never silently the default schedule.
+        let schedule = match DeliverySchedule::parse(&sub.timezone, &sub.schedule) {
+            Ok(schedule) => schedule,
+            Err(e) => {
+                tracing::warn!(subscriber_id = sub.id, error = %e, "digest not sent");
+                summary.failed += 1;
+                continue;
+            }
+        };
+        let due_by = (!options.all).then_some(&schedule);
+        let Some(period) = next_period(store, &sub, due_by, now)? else {
             summary.not_due += 1;
             continue;
         };
@@ -145,14 +157,14 @@ pub async fn send_due(
 }
 
 /// The period to send now: a pending one resumes; otherwise from the last
-/// finished period's end (first digest: the last day) to `now`, when the
-/// subscriber's schedule has fired since (one digest covers any downtime).
+/// finished period's end (first digest: the last day) to `now`, when
+/// `due_by` (the subscriber's schedule; `None`: due regardless) has fired
+/// since (one digest covers any downtime).
 fn next_period(
     store: &Store,
     sub: &SubscriberRow,
-    config: &Config,
+    due_by: Option<&DeliverySchedule>,
     now: DateTime<Utc>,
-    all: bool,
 ) -> Result<Option<DigestPeriod>, StoreError> {
     if let Some(pending) = store.pending_digest(sub.id)? {
         return Ok(Some(pending.period));
@@ -162,37 +174,24 @@ fn next_period(
     let last = store
         .last_digest_end(sub.id)?
         .filter(|end| *end >= sub.created_at - FIRST_PERIOD);
-    if !all && !is_due(sub, config, last.unwrap_or(sub.created_at), now) {
-        return Ok(None);
+    if let Some(schedule) = due_by {
+        if !schedule.fired_between(last.unwrap_or(sub.created_at), now) {
+            return Ok(None);
+        }
     }
     Ok(DigestPeriod::new(last.unwrap_or(now - FIRST_PERIOD), now))
 }
 
-/// Whether the subscriber's cron schedule fired in `(anchor, now]`.
-pub fn is_due(
+/// The period a digest mailed to `sub` now would cover: the one
+/// [`send_due`] with `all` chooses (a pending period resumes; a subscriber
+/// who came back starts afresh), so that `digest preview` shows what
+/// `digest send --all` mails. `None` when the last period ends now.
+pub fn period_now(
+    store: &Store,
     sub: &SubscriberRow,
-    config: &Config,
-    anchor: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> bool {
-    let tz = timezone(sub, config);
-    let schedule = cron::Schedule::from_str(&sub.schedule)
-        .or_else(|_| cron::Schedule::from_str(&config.digest.schedule));
-    let Ok(schedule) = schedule else {
-        return false;
-    };
-    // A local time that occurs twice (clocks going back) fires at both
-    // instants, starting from the earlier one even when the anchor lies
-    // between them: the first firing after the anchor is the one that counts.
-    schedule
-        .after(&anchor.with_timezone(&tz))
-        .map(|fire| fire.with_timezone(&Utc))
-        .find(|fire| *fire > anchor)
-        .is_some_and(|fire| fire <= now)
-}
-
-fn timezone(sub: &SubscriberRow, config: &Config) -> Tz {
-    sub.timezone.parse().unwrap_or(config.digest.timezone)
+) -> Result<Option<DigestPeriod>, StoreError> {
+    next_period(store, sub, None, now.trunc_subsecs(0))
 }
 
 /// The Message-ID of (subscriber, period): the same on every attempt.
@@ -236,7 +235,8 @@ pub fn prepare(
         .filter(|(slug, _)| sub.topics.as_ref().is_none_or(|mine| mine.contains(slug)))
         .collect();
     let items = store.digest_items(sub.topics.as_deref(), period)?;
-    let plan = compose(period, timezone(sub, sender.config), &topics, &items);
+    let tz = DeliverySchedule::parse(&sub.timezone, &sub.schedule)?.tz;
+    let plan = compose(period, tz, &topics, &items);
     let rendered = render(&plan, sub.email.as_str(), &links(sender, sub.id))?;
     Ok((plan, rendered))
 }
@@ -409,7 +409,6 @@ mod tests {
 
     #[test]
     fn due_when_the_schedule_fired_in_the_subscribers_zone() {
-        let config = Config::from_toml("", None).unwrap();
         let sub = subscriber("0 0 7 * * *", "Asia/Kolkata");
         // 07:00 IST is 01:30 UTC.
         let cases = [
@@ -439,13 +438,13 @@ mod tests {
             ),
         ];
         for (anchor, now, due, what) in cases {
-            assert_eq!(is_due(&sub, &config, at(anchor), at(now)), due, "{what}");
+            let schedule = DeliverySchedule::parse(&sub.timezone, &sub.schedule).unwrap();
+            assert_eq!(schedule.fired_between(at(anchor), at(now)), due, "{what}");
         }
     }
 
     #[test]
     fn local_times_that_occur_twice_or_never_are_handled() {
-        let config = Config::from_toml("", None).unwrap();
         // 01:30 in London: twice on 25 Oct 2026 (00:30Z in BST, 01:30Z in
         // GMT), never on 29 Mar 2026 (clocks jump from 01:00 to 02:00).
         let sub = subscriber("0 30 1 * * *", "Europe/London");
@@ -488,7 +487,8 @@ mod tests {
             ),
         ];
         for (anchor, now, due, what) in cases {
-            assert_eq!(is_due(&sub, &config, at(anchor), at(now)), due, "{what}");
+            let schedule = DeliverySchedule::parse(&sub.timezone, &sub.schedule).unwrap();
+            assert_eq!(schedule.fired_between(at(anchor), at(now)), due, "{what}");
         }
     }
 
@@ -547,5 +547,107 @@ mod tests {
             "no gap, no overlap"
         );
         assert_eq!(rows[1].period.end(), at("2026-11-24T09:00:00Z"));
+    }
+
+    // See: issue #15 — `digest preview` shows the period `digest send`
+    // mails, including for a subscriber who came back after unsubscribing
+    // (a fresh last day, not everything since their old last digest).
+    #[tokio::test]
+    async fn preview_and_send_agree_on_the_period() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!("[digest]\noutbox = {:?}", dir.path().display().to_string());
+        let config = Config::from_toml(&toml, None).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let email = SubscriberEmail::parse("a@example.org").unwrap();
+        let new = crate::store::NewSubscriber {
+            email: &email,
+            topics: None,
+            timezone: "Asia/Kolkata",
+            schedule: "0 0 7 * * *",
+        };
+        store
+            .add_subscriber(&new, at("2026-11-20T00:00:00Z"))
+            .unwrap();
+        let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox).unwrap();
+        let sender = Sender {
+            config: &config,
+            mailer: &mailer,
+            secret: "k",
+        };
+        let all = PassOptions {
+            all: true,
+            dry_run: false,
+        };
+        let cases = [
+            ("first digest", None, "2026-11-21T02:00:00.700Z"),
+            ("next digest", None, "2026-11-22T02:00:00Z"),
+            (
+                "back after unsubscribing",
+                Some(at("2026-11-30T10:00:00Z")),
+                "2026-11-30T12:00:00Z",
+            ),
+        ];
+        for (case, back_at, now) in cases {
+            if let Some(back_at) = back_at {
+                assert!(store.unsubscribe(1).unwrap(), "{case}");
+                assert!(store.resubscribe(1, back_at).unwrap(), "{case}");
+            }
+            let sub = store.subscriber(1).unwrap().unwrap();
+            let now = at(now);
+            let previewed = period_now(&store, &sub, now).unwrap().unwrap();
+            send_due(&mut store, &sender, now, all).await.unwrap();
+            let sent = store.digests_of(1).unwrap().pop().unwrap().period;
+            assert_eq!(previewed, sent, "{case}");
+        }
+        let last = store.digests_of(1).unwrap().pop().unwrap().period;
+        assert_eq!(
+            last.start(),
+            at("2026-11-29T12:00:00Z"),
+            "a returning subscriber starts afresh"
+        );
+    }
+
+    // See: issue #15 — a schedule that does not parse is this subscriber's
+    // failure, reported, not silently the default schedule.
+    #[tokio::test]
+    async fn a_bad_stored_schedule_fails_that_subscriber_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = format!("[digest]\noutbox = {:?}", dir.path().display().to_string());
+        let config = Config::from_toml(&toml, None).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        for (email, schedule) in [
+            ("bad@example.org", "every morning"),
+            ("ok@example.org", "0 0 7 * * *"),
+        ] {
+            let email = SubscriberEmail::parse(email).unwrap();
+            let new = crate::store::NewSubscriber {
+                email: &email,
+                topics: None,
+                timezone: "Asia/Kolkata",
+                schedule,
+            };
+            store
+                .add_subscriber(&new, at("2026-11-20T00:00:00Z"))
+                .unwrap();
+        }
+        let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox).unwrap();
+        let sender = Sender {
+            config: &config,
+            mailer: &mailer,
+            secret: "k",
+        };
+        let summary = send_due(
+            &mut store,
+            &sender,
+            at("2026-11-21T02:00:00Z"),
+            PassOptions::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((summary.failed, summary.skipped_empty), (1, 1), "{summary}");
+        assert!(
+            store.digests_of(1).unwrap().is_empty(),
+            "nothing recorded for the bad one"
+        );
     }
 }

@@ -4,9 +4,16 @@
 pub mod feed;
 pub mod item;
 pub mod media;
+pub mod poll;
 
 pub use feed::{FeedMeta, FeedUrl, NormalizedFeed};
 pub use item::{ItemKey, NewItem, SanitizedHtml};
 pub use media::{Attachment, ItemMedia};
+pub use poll::{FeedState, PollRecord, PollResult};
+pub mod schedule;
 pub mod subscriber;
+pub mod topic;
+
+pub use schedule::{DeliverySchedule, ScheduleError};
 pub use subscriber::{daily_cron, daily_time, DigestPeriod, SubscriberEmail};
+pub use topic::{Field, FieldKind, TermMatch, TopicHit, TopicSlug};

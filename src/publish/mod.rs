@@ -32,7 +32,7 @@ use crate::config::Config;
 use crate::store::{EntryQuery, EntryRow, Store, StoreError};
 use crate::topics::{TopicInfo, TopicSlug};
 
-pub use export::{export_command, ExportArgs};
+pub use export::{export_document, write_atomically};
 pub use paging::{Cursor, PageQuery, QueryError, DEFAULT_LIMIT, MAX_LIMIT};
 
 /// The generator named in every document.

@@ -6,11 +6,13 @@
 
 mod articles;
 pub mod due;
+mod error;
 pub mod heartbeat;
 pub mod run;
 pub mod tick;
 
 pub use due::{next_due, Observed};
+pub use error::PollError;
 pub use heartbeat::{Heartbeat, SchedulerHealth};
-pub use run::{poll_due, poll_pass, poll_pass_until, PassSummary, Poller};
+pub use run::{poll_due, poll_pass, poll_pass_until, terminal_progress, PassSummary, Poller};
 pub use tick::{pass_deadline, tick, Tick};

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
 use super::due::{jitter_for, next_due, publishing_cadence, Observed};
+use super::error::PollError;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
 use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
@@ -130,6 +131,21 @@ impl Poller {
             .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
             .clone()
     }
+}
+
+/// A progress bar for a pass on stderr, when stderr is a terminal (a
+/// person is watching `khabar poll` or the demo); `None` otherwise.
+pub fn terminal_progress() -> Option<ProgressBar> {
+    std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} polling [{bar:30}] {pos}/{len} feeds {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    })
 }
 
 /// Polls the feeds due now (every active feed with `all`). Nothing due is
@@ -277,15 +293,7 @@ async fn digest_outcome(
             },
         ),
         FetchOutcome::Gone => (PollResult::Gone, Observed::Gone),
-        FetchOutcome::Failed(e) => (
-            PollResult::Failed {
-                http_status: e.http_status(),
-                error: e.to_string(),
-            },
-            Observed::Failed {
-                retry_after: e.retry_after(),
-            },
-        ),
+        FetchOutcome::Failed(e) => failed(PollError::Fetch(e)),
         FetchOutcome::Fetched(fetched) => {
             let max_age = fetched.hints.max_age;
             let (tagger, finder) = (poller.tagger.clone(), poller.finder.clone());
@@ -294,26 +302,45 @@ async fn digest_outcome(
                 parse_fetched(*fetched, &tagger, &finder, now, max_items)
             })
             .await
-            .unwrap_or_else(|e| Err((None, format!("parser crashed: {e}"))));
+            .unwrap_or_else(|e| Err(PollError::Crashed(e.to_string())));
             match parsed {
-                Ok((result, feed_hint, cadence)) => (
-                    result,
+                Ok(parsed) => (
+                    parsed.result,
                     Observed::Fetched {
-                        feed_hint,
+                        feed_hint: parsed.feed_hint,
                         max_age,
-                        cadence,
+                        cadence: parsed.cadence,
                     },
                 ),
-                Err((http_status, error)) => (
-                    PollResult::Failed { http_status, error },
-                    Observed::Failed { retry_after: None },
-                ),
+                Err(e) => failed(e),
             }
         }
     }
 }
 
-type Parsed = Result<(PollResult, Option<Duration>, Option<Duration>), (Option<u16>, String)>;
+/// A failed poll as stored (the error as the operator reads it) and as the
+/// scheduler sees it (any `Retry-After`).
+fn failed(e: PollError) -> (PollResult, Observed) {
+    (
+        PollResult::Failed {
+            http_status: e.http_status(),
+            error: e.to_string(),
+        },
+        Observed::Failed {
+            retry_after: e.retry_after(),
+        },
+    )
+}
+
+/// A fetched body, parsed, normalised, tagged and signed.
+struct ParsedPoll {
+    /// What is stored.
+    result: PollResult,
+    /// The feed's own polling hint (`ttl`).
+    feed_hint: Option<Duration>,
+    /// The average gap between its items.
+    cadence: Option<Duration>,
+}
 
 fn parse_fetched(
     fetched: FetchedFeed,
@@ -321,13 +348,14 @@ fn parse_fetched(
     finder: &TermFinder,
     now: DateTime<Utc>,
     max_items: usize,
-) -> Parsed {
+) -> Result<ParsedPoll, PollError> {
     let parsed =
-        parse::parse_feed(&fetched.body, fetched.content_type.as_deref()).map_err(|e| {
-            (
-                Some(fetched.status),
-                format!("parse {}: {e}", fetched.final_url),
-            )
+        parse::parse_feed(&fetched.body, fetched.content_type.as_deref()).map_err(|source| {
+            PollError::Parse {
+                url: fetched.final_url.clone(),
+                status: fetched.status,
+                source,
+            }
         })?;
     let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now, max_items);
     let hint = feed.meta.ttl;
@@ -350,8 +378,8 @@ fn parse_fetched(
             )
         })
         .unzip();
-    Ok((
-        PollResult::Fetched {
+    Ok(ParsedPoll {
+        result: PollResult::Fetched {
             http_status: fetched.status,
             bytes: fetched.body.len() as u64,
             feed,
@@ -361,9 +389,9 @@ fn parse_fetched(
             last_modified: fetched.last_modified,
             moved_to: fetched.moved_permanently.map(String::from),
         },
-        hint,
+        feed_hint: hint,
         cadence,
-    ))
+    })
 }
 
 /// The writer thread: takes records off the queue and writes them in

@@ -6,7 +6,8 @@
 //! [`AppState::document`], which serves them from memory ([`cache`]) until
 //! the database changes, and builds at most [`MAX_BUILDS`] at once on the
 //! blocking pool. [`serve`] runs the accept loop with bounded connections
-//! and timeouts; [`run`] is `khabar run`.
+//! and timeouts; `khabar run` composes it with the scheduler in
+//! [`crate::daemon`].
 //!
 //! ```no_run
 //! # async fn demo(config: khabar::config::Config) -> anyhow::Result<()> {
@@ -24,7 +25,6 @@ mod conditional;
 mod feeds;
 mod health;
 mod metrics;
-mod run;
 mod search;
 mod serve;
 
@@ -45,7 +45,6 @@ use crate::store::{Store, StoreError};
 
 pub use cache::{DocKey, Served};
 pub use metrics::Metrics;
-pub use run::{run, run_on};
 pub use serve::serve;
 
 /// Documents built from SQLite at once; more requests for stale documents

@@ -10,9 +10,8 @@ use super::items::{upsert_items, StoreReport};
 use super::search::index_item;
 use super::stories::{leave_story, save_signature};
 use super::{from_unix, to_unix, Store, StoreError};
-use crate::model::NormalizedFeed;
+use crate::model::{FeedState, PollRecord, PollResult};
 use crate::search::IndexText;
-use crate::topics::TopicHit;
 
 /// Where a feed's subscription came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,77 +72,6 @@ pub struct FeedRow {
     pub last_polled: Option<DateTime<Utc>>,
     /// Whether new items get their article page's main text as content.
     pub full_text: bool,
-}
-
-/// A feed's scheduling state, as computed by `scheduler::next_due`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedState {
-    /// When the feed is next polled.
-    pub next_due: DateTime<Utc>,
-    /// Consecutive failures so far (0 after a success).
-    pub error_count: u32,
-    /// The feed's own polling hint (ttl, Cache-Control max-age).
-    pub hint: Option<Duration>,
-    /// The average gap between the feed's recent items.
-    pub cadence: Option<Duration>,
-}
-
-/// What happened to one feed in one poll.
-// A record is built once and moved into the writer's batch; boxing the
-// large variant would add an allocation per poll for no gain.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
-pub enum PollResult {
-    /// A new document was fetched and parsed.
-    Fetched {
-        /// HTTP status of the final response.
-        http_status: u16,
-        /// Body size after decompression.
-        bytes: u64,
-        /// The parsed, normalised feed.
-        feed: NormalizedFeed,
-        /// Each item's topics, in the order of `feed.items`.
-        tags: Vec<Vec<TopicHit>>,
-        /// Each item's story signature (issues #7, #13), in the order of
-        /// `feed.items`, as the cluster stage encoded it
-        /// ([`ItemSignature::encode`](crate::stories::ItemSignature::encode)):
-        /// computed where the feed is parsed, kept for new and changed
-        /// items, so that grouping reads no text. When it is empty, the
-        /// stage signs those items from their stored text.
-        signatures: Vec<Vec<u8>>,
-        /// ETag of the response.
-        etag: Option<String>,
-        /// Last-Modified of the response.
-        last_modified: Option<String>,
-        /// The new URL after a permanent redirect.
-        moved_to: Option<String>,
-    },
-    /// The server answered 304.
-    NotModified,
-    /// The server answered 410: the feed is retired.
-    Gone,
-    /// The fetch or the parse failed.
-    Failed {
-        /// HTTP status, when a response came.
-        http_status: Option<u16>,
-        /// The error, as shown to the operator.
-        error: String,
-    },
-}
-
-/// One feed's poll, ready to be written.
-#[derive(Debug)]
-pub struct PollRecord {
-    /// The feed polled.
-    pub feed_id: i64,
-    /// When the poll started.
-    pub at: DateTime<Utc>,
-    /// How long it took.
-    pub duration: Duration,
-    /// What happened.
-    pub result: PollResult,
-    /// The feed's next scheduling state.
-    pub next: FeedState,
 }
 
 /// The result of adding a feed.

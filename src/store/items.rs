@@ -5,8 +5,8 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::topics::replace_item_topics;
 use super::{from_unix, to_unix, Store, StoreError};
+use crate::model::TopicHit;
 use crate::model::{ItemMedia, NewItem, SanitizedHtml};
-use crate::topics::TopicHit;
 
 /// What a write did to a feed's items.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -214,54 +214,23 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
-    use crate::model::{ItemKey, NormalizedFeed};
+    use crate::store::testing;
+
     use crate::store::{FeedOrigin, FeedState, PollRecord, PollResult};
 
     fn item(key: &str, title: &str, published: Option<DateTime<Utc>>) -> NewItem {
         NewItem {
-            key: ItemKey::Guid(key.into()),
-            guid: Some(key.into()),
-            link: Some(format!("https://a.example/{key}")),
-            title: title.into(),
             summary: Some("सार".into()),
-            content: None,
             authors: vec!["लेखक".into()],
-            categories: vec![],
             published,
-            updated: None,
-            content_hash: format!("{key}:{title}"),
-            media: Default::default(),
+            ..testing::item(key, title)
         }
     }
 
     fn poll(feed_id: i64, at: DateTime<Utc>, items: Vec<NewItem>) -> PollRecord {
-        PollRecord {
-            feed_id,
-            at,
-            duration: Duration::from_millis(5),
-            result: PollResult::Fetched {
-                http_status: 200,
-                bytes: 100,
-                feed: NormalizedFeed {
-                    items,
-                    ..Default::default()
-                },
-                tags: vec![],
-                signatures: vec![],
-                etag: Some("\"e1\"".into()),
-                last_modified: None,
-                moved_to: None,
-            },
-            next: FeedState {
-                next_due: at,
-                error_count: 0,
-                hint: None,
-                cadence: None,
-            },
-        }
+        testing::fetched(feed_id, at, items, vec![], Some("\"e1\""))
     }
 
     fn t(s: &str) -> DateTime<Utc> {

@@ -17,6 +17,8 @@ mod retention;
 mod search;
 mod stories;
 mod subscribers;
+#[cfg(test)]
+mod testing;
 mod topics;
 
 use std::path::Path;
@@ -24,9 +26,11 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+/// The poll types the store writes, defined with the other cross-stage types.
+pub use crate::model::{FeedState, PollRecord, PollResult};
 pub use digests::{DigestItemRow, DigestRow};
 pub use error::StoreError;
-pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedState, FeedStatus, PollRecord, PollResult};
+pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedStatus};
 pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};

@@ -293,12 +293,12 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
-    use crate::model::{ItemKey, NewItem, NormalizedFeed};
-    use crate::store::{AddFeed, FeedOrigin, FeedState, PollRecord, PollResult};
-    use crate::topics::{TopicHit, TopicSlug};
+    use crate::model::{ItemKey, NewItem};
+    use crate::model::{TopicHit, TopicSlug};
+    use crate::store::testing;
+    use crate::store::{AddFeed, FeedOrigin};
 
     fn t(secs: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(secs, 0).unwrap()
@@ -309,16 +309,10 @@ mod tests {
             key: ItemKey::Guid(format!("g{n}")),
             guid: Some(format!("g{n}")),
             link: Some(format!("https://a.example/{n}")),
-            title: format!("ख़बर {n}"),
-            summary: None,
-            content: None,
-            authors: vec![],
-            categories: vec![],
             // Items 0 and 1 share a date: the row id breaks the tie.
             published: Some(t(1_000 + n.max(1) * 10)),
-            updated: None,
             content_hash: format!("h{n}"),
-            media: Default::default(),
+            ..testing::item(&format!("g{n}"), &format!("ख़बर {n}"))
         }
     }
 
@@ -344,30 +338,7 @@ mod tests {
                     .collect()
             })
             .collect();
-        let record = PollRecord {
-            feed_id,
-            at: t(5_000),
-            duration: Duration::ZERO,
-            result: PollResult::Fetched {
-                http_status: 200,
-                bytes: 1,
-                feed: NormalizedFeed {
-                    items,
-                    ..Default::default()
-                },
-                tags,
-                signatures: vec![],
-                etag: None,
-                last_modified: None,
-                moved_to: None,
-            },
-            next: FeedState {
-                next_due: t(5_000),
-                error_count: 0,
-                hint: None,
-                cadence: None,
-            },
-        };
+        let record = testing::fetched(feed_id, t(5_000), items, tags, None);
         store.write_polls(&[record]).unwrap();
         store
     }

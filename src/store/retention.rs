@@ -175,11 +175,11 @@ pub(super) fn was_pruned(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
-    use crate::model::{ItemKey, NewItem, NormalizedFeed};
-    use crate::store::{AddFeed, FeedOrigin, FeedState, PollRecord, PollResult};
+    use crate::model::NewItem;
+    use crate::store::testing;
+    use crate::store::{AddFeed, FeedOrigin, PollRecord};
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -187,46 +187,15 @@ mod tests {
 
     fn item(key: &str) -> NewItem {
         NewItem {
-            key: ItemKey::Guid(key.into()),
-            guid: Some(key.into()),
-            link: Some(format!("https://a.example/{key}")),
-            title: format!("शीर्षक {key}"),
             summary: Some("सार ".repeat(200)),
-            content: None,
-            authors: vec![],
-            categories: vec![],
-            published: None,
-            updated: None,
             content_hash: key.into(),
-            media: Default::default(),
+            ..testing::item(key, &format!("शीर्षक {key}"))
         }
     }
 
     fn poll(feed_id: i64, at: DateTime<Utc>, keys: &[String]) -> PollRecord {
-        PollRecord {
-            feed_id,
-            at,
-            duration: Duration::from_millis(5),
-            result: PollResult::Fetched {
-                http_status: 200,
-                bytes: 100,
-                feed: NormalizedFeed {
-                    items: keys.iter().map(|k| item(k)).collect(),
-                    ..Default::default()
-                },
-                tags: vec![],
-                signatures: vec![],
-                etag: None,
-                last_modified: None,
-                moved_to: None,
-            },
-            next: FeedState {
-                next_due: at,
-                error_count: 0,
-                hint: None,
-                cadence: None,
-            },
-        }
+        let items = keys.iter().map(|k| item(k)).collect();
+        testing::fetched(feed_id, at, items, vec![], None)
     }
 
     fn keys(prefix: &str, n: usize) -> Vec<String> {

@@ -3,7 +3,7 @@
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{Store, StoreError};
-use crate::topics::{TermMatch, TopicHit};
+use crate::model::{TermMatch, TopicHit};
 
 /// The `meta` key holding the fingerprint of the rules stored tags came from.
 const RULES_FINGERPRINT: &str = "topics.fingerprint";

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::rules::{FieldKind, Node, Within};
+use super::rules::{Node, Within};
+use crate::model::FieldKind;
 
 /// Largest `within = N` accepted, in words.
 pub const MAX_WITHIN_WORDS: u32 = 1000;
@@ -348,25 +349,6 @@ impl Parser<'_> {
             .map(|f| f.as_str().and_then(FieldKind::from_name).ok_or_else(bad))
             .collect()
     }
-}
-
-/// Checks a slug: 1–64 of `a-z`, `0-9`, `-`, not starting or ending with `-`.
-pub(crate) fn check_slug(s: &str) -> Result<(), String> {
-    if s.is_empty() || s.len() > 64 {
-        return Err("must be 1 to 64 characters".into());
-    }
-    if let Some(c) = s
-        .chars()
-        .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '-'))
-    {
-        return Err(format!(
-            "{c:?} is not allowed: use lowercase ASCII letters, digits and `-`"
-        ));
-    }
-    if s.starts_with('-') || s.ends_with('-') {
-        return Err("must not start or end with `-`".into());
-    }
-    Ok(())
 }
 
 /// Checks a group name: `[a-z][a-z0-9_]*`.

@@ -4,6 +4,7 @@
 use super::{TagInput, Tagger, TopicHit};
 use crate::model::SanitizedHtml;
 use crate::normalize::html_to_text;
+use crate::store::{Store, StoreError};
 
 /// The topics of an item given its title, summary, sanitised content and
 /// the outlet's categories. The content is reduced to plain text first.
@@ -34,5 +35,19 @@ pub fn tag_item_text(
         summary: summary.unwrap_or_default(),
         content: content_text,
         categories,
+    })
+}
+
+/// Recomputes the tags of every stored item with `tagger`, and records its
+/// rules' fingerprint; returns the number of items retagged.
+pub fn retag_stored(store: &mut Store, tagger: &Tagger) -> Result<u64, StoreError> {
+    store.retag_all(&tagger.fingerprint(), |item| {
+        tag_item(
+            tagger,
+            &item.title,
+            item.summary.as_deref(),
+            item.content.as_ref(),
+            &item.categories,
+        )
     })
 }

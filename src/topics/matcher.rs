@@ -6,8 +6,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::config::RuleError;
 use super::normalize::{char_at, char_before, fold_into, is_word_char, Dashes, Folded};
-use super::rules::FieldKind;
 use super::{Field, TagInput};
+use crate::model::FieldKind;
 
 /// The compiled automaton and, per pattern, the terms it spells.
 pub(crate) struct Matcher {

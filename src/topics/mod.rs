@@ -23,7 +23,6 @@ mod lexicon;
 mod matcher;
 mod normalize;
 mod rules;
-mod slug;
 mod tagger;
 
 #[cfg(test)]
@@ -31,18 +30,17 @@ mod corpus_tests;
 #[cfg(test)]
 mod tests;
 
+pub use crate::model::{Field, FieldKind, TermMatch, TopicHit, TopicSlug};
 pub use config::{RuleError, TermGroupDef, TopicDef, Weights, MAX_WITHIN_WORDS};
 pub use explain::{ExplainNode, Explanation, TopicExplanation};
-pub use item::{tag_item, tag_item_text};
+pub use item::{retag_stored, tag_item, tag_item_text};
 pub use normalize::normalize_text;
 pub(crate) use normalize::{fold_into, is_word_char, Dashes, Folded};
-pub use rules::FieldKind;
-pub use slug::TopicSlug;
 pub use tagger::Tagger;
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// The topic part of a config file: `[term_groups.NAME]` tables and
 /// `[[topics]]` entries (the shape of the built-in `default.toml`).
@@ -70,41 +68,6 @@ pub struct TagInput<'a> {
     pub categories: &'a [String],
 }
 
-/// Where in an item a match was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Field {
-    /// The title.
-    Title,
-    /// The summary.
-    Summary,
-    /// The body.
-    Content,
-    /// The category with this index.
-    Category(usize),
-}
-
-impl Field {
-    /// The kind of field, as rules and weights name it.
-    pub fn kind(self) -> FieldKind {
-        match self {
-            Field::Title => FieldKind::Title,
-            Field::Summary => FieldKind::Summary,
-            Field::Content => FieldKind::Content,
-            Field::Category(_) => FieldKind::Categories,
-        }
-    }
-}
-
-impl std::fmt::Display for Field {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Field::Category(i) => write!(f, "category {i}"),
-            other => f.write_str(other.kind().name()),
-        }
-    }
-}
-
 /// A configured topic as listed to users.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicInfo {
@@ -112,37 +75,6 @@ pub struct TopicInfo {
     pub slug: TopicSlug,
     /// Its display name.
     pub name: String,
-}
-
-/// A topic the item is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TopicHit {
-    /// Which topic.
-    pub slug: TopicSlug,
-    /// The matched terms as written in the item, deduplicated, in order of
-    /// first appearance (title first, then summary, content, categories).
-    pub why: Vec<String>,
-    /// Every match that made the rule hold, for storing explanations.
-    pub matches: Vec<TermMatch>,
-}
-
-/// One match of one term in one field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TermMatch {
-    /// The field it was found in.
-    pub field: Field,
-    /// The term group that lists the term.
-    pub group: String,
-    /// The spelling as written in the config.
-    pub term: String,
-    /// The entity id, when the group has `entity = true`.
-    pub entity: Option<String>,
-    /// The text as written in the item.
-    pub surface: String,
-    /// Byte offsets of `surface` in the field as given.
-    pub start: usize,
-    /// End byte offset (exclusive).
-    pub end: usize,
 }
 
 /// The spellings of one entity (person or place) of an `entity = true` group.

@@ -3,42 +3,7 @@
 use super::config::Weights;
 use super::lexicon::Lexicon;
 use super::matcher::{Hit, Scan};
-
-/// The kinds of field a rule can restrict itself to (`in = [...]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FieldKind {
-    /// The item's title.
-    Title,
-    /// The feed's summary.
-    Summary,
-    /// The plain-text body.
-    Content,
-    /// The outlet's categories (tags).
-    Categories,
-}
-
-impl FieldKind {
-    /// Parses the name used in the config.
-    pub fn from_name(s: &str) -> Option<FieldKind> {
-        Some(match s {
-            "title" => FieldKind::Title,
-            "summary" => FieldKind::Summary,
-            "content" => FieldKind::Content,
-            "categories" => FieldKind::Categories,
-            _ => return None,
-        })
-    }
-
-    /// The name used in the config.
-    pub fn name(self) -> &'static str {
-        match self {
-            FieldKind::Title => "title",
-            FieldKind::Summary => "summary",
-            FieldKind::Content => "content",
-            FieldKind::Categories => "categories",
-        }
-    }
-}
+use crate::model::FieldKind;
 
 /// How close the parts of an `all` must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -212,4 +212,12 @@ fn demo_once_polls_the_seven_sample_outlets() {
         count("SELECT count(*) FROM feeds WHERE last_error IS NULL AND status = 'active'"),
         7
     );
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM items
+             WHERE content_html LIKE '%<script%' OR content_html LIKE '%onerror%'"
+        ),
+        0,
+        "no script or event attribute survives sanitising"
+    );
 }

@@ -11,16 +11,24 @@ mod cli;
 mod conformance;
 /// `khabar run`: single instance, SIGTERM, `/healthz`, retention (issue #6).
 mod daemon;
+/// Digests through a real SMTP server (aiosmtpd), exactly once; the
+/// subscriber pages (issue #5).
+mod digest;
 /// Full text: article pages → main text, through the extractor and the binary (issue #7).
 mod fulltext;
 /// Inputs the fuzzer found, replayed (issue #11).
 mod fuzz;
+/// Every hostile feed in one poll beside good ones, with its own server
+/// (issue #2; the first ingest test, kept whole).
+mod hostile_poll;
 /// Hostile and broken feeds: each costs only its own poll (issue #2).
 mod ingest;
 /// Parse limits and linear text on attacker-written feeds (issue #11).
 mod limits;
 /// Enclosures and Media RSS through poll, feeds, digest and page (issue #12).
 mod media;
+/// The publish stage end to end (issue #4): HTTP, feedparser, Chromium.
+mod publish;
 /// Real outlets' feeds against feedparser and feed-rs (issue #12).
 mod realfeeds;
 /// What a second poll does: conditional GET, no loss, no duplicates.
@@ -29,3 +37,5 @@ mod repoll;
 mod search;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.
 mod stories;
+/// `khabar tag` and `khabar topics`: the contract, the dev set, retagging.
+mod tag;

@@ -143,15 +143,20 @@ fn media_reach_every_published_format() {
 fn thumbnails_on_the_page_and_in_the_digest_are_escaped() {
     let (_server, khabar) = khabar_with_feed();
     khabar.ok(&["subscribers", "add", "desk@example.org"]);
-    // A preview's period ends at the current second.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    let digest = khabar.ok(&[
-        "digest",
-        "preview",
-        "--subscriber",
-        "desk@example.org",
-        "--html",
-    ]);
+    // A preview's period ends, exclusive, at the current second: items
+    // first seen in this very second would fall in the next digest, so
+    // the preview runs two seconds later on a pinned clock.
+    let later = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let digest = khabar.ok_at(
+        later,
+        &[
+            "digest",
+            "preview",
+            "--subscriber",
+            "desk@example.org",
+            "--html",
+        ],
+    );
     let daemon = Daemon::start(&khabar);
     let (status, page) = daemon.get("/");
     assert_eq!(status, 200, "{page}");

@@ -120,3 +120,15 @@ fn moved_config_feed_is_not_subscribed_twice() {
     assert_eq!(khabar.count_items(), 3, "no duplicated items");
     assert_eq!(second.new_items, 0, "{second:?}");
 }
+
+// `khabar poll` (without `--all`) polls only the feeds that are due: a
+// second run right after the first finds nothing to do.
+#[test]
+fn polling_twice_in_quick_succession_does_not_repoll_feeds_not_yet_due() {
+    let server = FeedServer::with([("/due.xml", Reply::rss(good_rss("due", 3)))]);
+    let khabar = Khabar::new(&[server.url("/due.xml")]);
+    let first = khabar.ok(&["poll"]);
+    assert!(first.starts_with("1 feeds: 1 ok"), "{first}");
+    let second = khabar.ok(&["poll"]);
+    assert!(second.starts_with("0 feeds"), "{second}");
+}

@@ -15,6 +15,8 @@ pub struct Daemon {
     child: Child,
     /// `127.0.0.1:PORT`, as the daemon printed it.
     pub addr: String,
+    /// What it printed up to and including its `listening on` line.
+    pub banner: String,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -22,12 +24,18 @@ impl Daemon {
     /// Starts `khabar --config FILE run` for `k` (whose config must listen
     /// on port 0) and waits for its `listening on` line.
     pub fn start(k: &Khabar) -> Daemon {
-        let mut child = k
-            .command(&["run"])
+        Daemon::spawn(k.command(&["run"]))
+    }
+
+    /// Starts `command` (a `khabar … run` or `khabar demo`) and waits for
+    /// its `listening on` line: the one place tests learn the daemon's
+    /// address. Other stdout lines before it (the demo's tour) are skipped.
+    pub fn spawn(mut command: Command) -> Daemon {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("start khabar run");
+            .expect("start khabar");
         let stderr = Arc::new(Mutex::new(String::new()));
         let pipe = child.stderr.take().expect("piped stderr");
         let sink = Arc::clone(&stderr);
@@ -41,22 +49,46 @@ impl Daemon {
                 text.push('\n');
             }
         });
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
-            .read_line(&mut line)
-            .expect("read khabar run's stdout");
-        let Some(addr) = line.trim().strip_prefix("listening on http://") else {
-            let _ = child.wait();
-            panic!(
-                "khabar run printed {line:?}, not `listening on …`; stderr:\n{}",
-                stderr.lock().unwrap_or_else(|p| p.into_inner())
-            );
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut before = String::new();
+        let addr = loop {
+            let mut line = String::new();
+            let read = stdout.read_line(&mut line).expect("read khabar's stdout");
+            before.push_str(&line);
+            if let Some(addr) = listening_address(&line) {
+                break addr.to_string();
+            }
+            if read == 0 {
+                let _ = child.wait();
+                panic!(
+                    "khabar printed {before:?} and no `listening on …` line; stderr:\n{}",
+                    stderr.lock().unwrap_or_else(|p| p.into_inner())
+                );
+            }
         };
+        // Keep draining stdout so that the daemon never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         Daemon {
-            addr: addr.to_string(),
+            addr,
+            banner: before,
             child,
             stderr,
         }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The exit status, once it has exited.
+    pub fn wait(&mut self) -> ExitStatus {
+        self.child.wait().expect("wait for khabar")
+    }
+
+    /// Whether the process still runs.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("wait for khabar").is_none()
     }
 
     /// The process id.
@@ -123,6 +155,11 @@ impl Drop for Daemon {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The `127.0.0.1:PORT` of a daemon's `listening on http://…` line.
+pub fn listening_address(line: &str) -> Option<&str> {
+    line.trim().strip_prefix("listening on http://")
 }
 
 /// Polls `check` every 100 ms until it holds; panics with `what` after

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
 /// How long one command may run before the test calls it hung. Generous:
@@ -154,11 +155,30 @@ impl Khabar {
 
     /// Runs `khabar --config FILE args…` to completion.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_at(None, args)
+    }
+
+    /// [`Khabar::run`] with the clock pinned to `now` when given.
+    fn run_at(&self, now: Option<DateTime<Utc>>, args: &[&str]) -> Run {
         let mut all = vec!["--config", self.config.to_str().expect("utf-8 temp path")];
         all.extend_from_slice(args);
-        let run = run_binary(self.dir.path(), &all);
+        let run = run_binary_at(self.dir.path(), &all, now);
         self.peak_rss.set(self.peak_rss.get().max(run.peak_rss));
         run
+    }
+
+    /// Runs a one-shot command that must succeed as if at `now`
+    /// (`KHABAR_NOW`), returning its stdout: digest periods end at whole
+    /// seconds, so a test pins the clock rather than sleeping past one.
+    pub fn ok_at(&self, now: DateTime<Utc>, args: &[&str]) -> String {
+        let run = self.run_at(Some(now), args);
+        assert!(
+            run.status.success(),
+            "khabar {args:?} at {now} failed with {}:\n{}",
+            run.status,
+            run.stderr
+        );
+        run.stdout
     }
 
     /// The largest peak resident set of the commands run so far, in bytes.
@@ -320,7 +340,17 @@ impl Summary {
 /// Runs the binary with `args` in `dir`, with khabar's environment
 /// overrides removed, killing it if it hangs.
 pub fn run_binary(dir: &Path, args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_khabar"))
+    run_binary_at(dir, args, None)
+}
+
+/// [`run_binary`] with the command's clock pinned to `now` (`KHABAR_NOW`)
+/// when given.
+fn run_binary_at(dir: &Path, args: &[&str], now: Option<DateTime<Utc>>) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_khabar"));
+    if let Some(now) = now {
+        command.env("KHABAR_NOW", now.to_rfc3339());
+    }
+    let mut child = command
         .args(args)
         .current_dir(dir)
         .env_remove("KHABAR_CONFIG")

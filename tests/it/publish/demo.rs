@@ -1,37 +1,24 @@
 //! `khabar demo` as a newcomer runs it (issue #6): the whole tour offline,
 //! then the daemon serving what it gathered until Ctrl-C.
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::khabar;
+use super::support::khabar;
+use crate::support::daemon::Daemon;
 
 // See: issue #6 (`khabar demo` end to end).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_tour_polls_mails_a_digest_and_serves_until_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = khabar()
+    let mut command = khabar();
+    command
         .arg("demo")
         .current_dir(dir.path())
         .env_remove("KHABAR_CONFIG")
         .env_remove("KHABAR_DATABASE")
-        .env_remove("KHABAR_LISTEN")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut printed = Vec::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        let done = line.starts_with("listening on");
-        printed.push(line);
-        if done {
-            break;
-        }
-    }
-    let text = printed.join("\n");
+        .env_remove("KHABAR_LISTEN");
+    let mut daemon = Daemon::spawn(command);
+    let text = daemon.banner.clone();
     assert!(text.contains("74 new items"), "{text}");
     assert!(text.contains("topic russia-north-korea:"), "{text}");
     assert!(text.contains("digests: 1 sent"), "{text}");
@@ -65,16 +52,14 @@ async fn the_demo_tour_polls_mails_a_digest_and_serves_until_ctrl_c() {
     assert_eq!(form.status(), 200, "the form is on in the demo");
 
     // Ctrl-C ends it cleanly.
-    let pid = child.id() as libc::pid_t;
+    let pid = daemon.pid() as libc::pid_t;
     // SAFETY: kill(2) on our own child's pid.
     unsafe { libc::kill(pid, libc::SIGINT) };
     let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
+    while daemon.is_running() {
         assert!(Instant::now() < deadline, "the demo ignored Ctrl-C");
         std::thread::sleep(Duration::from_millis(100));
-    };
+    }
+    let status = daemon.wait();
     assert!(status.success(), "{status:?}");
 }

@@ -1,6 +1,6 @@
 //! `khabar run`: the daemon's top loop (issue #6). Takes the database's
-//! single-instance lock, migrates, serves HTTP on `config.listen`, runs the
-//! scheduler loop and sends due digests every [`DIGEST_EVERY`], until
+//! single-instance lock, prepares the database ([`startup`]), serves HTTP
+//! on `config.listen`, runs the scheduler loop and the digest loop, until
 //! SIGTERM or SIGINT; then stops taking new work, abandons the fetches in
 //! flight (the writer commits what it has), stops the server, and returns
 //! within [`SHUTDOWN_DEADLINE`].
@@ -15,26 +15,17 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::watch;
 
-use super::accounts::Accounts;
-use super::{serve, AppState};
-use crate::cli::{new_poller, open_store};
+use super::digest_loop::digest_loop;
+use super::{schedule_loop, InstanceLock};
 use crate::config::Config;
-use crate::daemon::{schedule_loop, InstanceLock};
-use crate::digest::{ledger, send_due, Mailer, PassOptions, Sender};
 use crate::scheduler::{pass_deadline, Heartbeat};
-use crate::store::Store;
+use crate::server::accounts::Accounts;
+use crate::server::{serve, AppState};
+use crate::startup::{self, Delivery};
 
 /// The longest shutdown may take before the daemon exits anyway: inside
 /// the 10 s that systemd (`TimeoutStopSec`) and `docker stop` allow.
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(8);
-
-/// How often the daemon looks for due digests; schedules are per minute.
-const DIGEST_EVERY: Duration = Duration::from_secs(60);
-
-/// How long a digest pass may go on after shutdown is asked. A pass cut
-/// short loses nothing: an unfinished digest stays claimed and resumes,
-/// with the same Message-ID, on the next start.
-const DIGEST_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the daemon on `config.listen` until a termination signal.
 pub async fn run(config: Config) -> Result<()> {
@@ -64,12 +55,11 @@ async fn daemon(
     lock: InstanceLock,
 ) -> Result<()> {
     // Migrates, subscribes the config's feeds and retags before serving.
-    let mut store = open_store(&config)?;
-    let secret = ledger::link_secret(&config, &mut store)?;
-    drop(store);
+    let mut store = startup::open_store(&config)?;
     // One mailer, and so one SMTP connection pool, for the form and digests.
-    let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox)?;
-    let accounts = Accounts::new(&config, secret.clone(), mailer.clone())
+    let delivery = Delivery::new(&config, &mut store)?;
+    drop(store);
+    let accounts = Accounts::new(&config, delivery.secret.clone(), delivery.mailer.clone())
         .with_context(|| format!("opening database {}", config.database.display()))?;
     let state = AppState::new(&config, Some(accounts))
         .with_context(|| format!("opening database {}", config.database.display()))?;
@@ -92,13 +82,12 @@ async fn daemon(
     ));
     let digests = tokio::spawn(digest_loop(
         config.clone(),
-        mailer,
-        secret,
+        delivery,
         Arc::clone(&state),
         stopped.clone(),
     ));
     let scheduler = tokio::spawn(schedule_loop(
-        new_poller(&config)?,
+        startup::poller(&config)?,
         pass_deadline(&config.fetch),
         config.retention,
         heartbeat,
@@ -127,67 +116,6 @@ async fn daemon(
     }
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Sends due digests every [`DIGEST_EVERY`]; a failed pass is logged and
-/// retried on the next tick.
-async fn digest_loop(
-    config: Config,
-    mailer: Mailer,
-    secret: String,
-    state: Arc<AppState>,
-    mut stopped: watch::Receiver<bool>,
-) {
-    let mut store = match Store::open(&config.database) {
-        Ok(store) => store,
-        Err(e) => {
-            tracing::error!(error = %e, "digests disabled: the database could not be opened");
-            return;
-        }
-    };
-    let sender = Sender {
-        config: &config,
-        mailer: &mailer,
-        secret: &secret,
-    };
-    let mut tick = tokio::time::interval(DIGEST_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stopped.wait_for(|s| *s) => return,
-        }
-        let pass = send_due(
-            &mut store,
-            &sender,
-            chrono::Utc::now(),
-            PassOptions::default(),
-        );
-        tokio::pin!(pass);
-        let finished = tokio::select! {
-            result = &mut pass => Some(result),
-            _ = stopped.wait_for(|s| *s) => None,
-        };
-        let result = match finished {
-            Some(result) => result,
-            None => match tokio::time::timeout(DIGEST_GRACE, &mut pass).await {
-                Ok(result) => result,
-                Err(_) => {
-                    tracing::warn!(
-                        "digest pass cut short by shutdown; it resumes on the next start"
-                    );
-                    return;
-                }
-            },
-        };
-        match result {
-            Ok(summary) => {
-                state.metrics().digests_sent(u64::from(summary.sent));
-                state.metrics().digests_failed(u64::from(summary.failed));
-            }
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "digest pass failed"),
-        }
-    }
 }
 
 async fn wait_for(mut stopped: watch::Receiver<bool>) {

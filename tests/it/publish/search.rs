@@ -10,7 +10,7 @@ use khabar::search::{Context, Search};
 use khabar::store::Store;
 use serde_json::{json, Value};
 
-use crate::support::{spawn_khabar, PUBLIC_URL};
+use super::support::{spawn_khabar, PUBLIC_URL};
 
 const TOPICS: &[&str] = &["russia-north-korea"];
 
@@ -178,7 +178,7 @@ async fn feedparser_reads_query_feeds_as_the_database_has_them() {
     });
     let spec_file = k.fixture.dir.path().join("expected-search.json");
     std::fs::write(&spec_file, spec.to_string()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/publish/feedcheck.py");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/publish/feedcheck.py");
     let out = tokio::task::spawn_blocking(move || {
         Command::new("python3")
             .arg(script)

@@ -5,10 +5,6 @@
 /// Starting khabar over a demo database.
 mod support;
 
-/// Headless Chromium screenshots.
-#[path = "../common/chromium.rs"]
-mod chromium;
-
 /// feedparser and Chromium read what khabar publishes.
 mod clients;
 /// The daemon as a process: connection crowds, SIGTERM; `khabar export`.

@@ -3,25 +3,10 @@
 //! header, the double opt-in form (CSRF, rate limit, never revealing who is
 //! subscribed) and the preferences page.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::process::{Child, Stdio};
 
 use super::*;
-
-/// `khabar run` on a free port, with `public_url` pointing at it; SIGKILLed
-/// on drop (shutdown is the daemon tests' business).
-struct Daemon {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::support::daemon::Daemon;
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -33,7 +18,7 @@ fn free_port() -> u16 {
 
 impl Env {
     /// Points the config at a free local port with the form on, and starts
-    /// the daemon there.
+    /// `khabar run` there (`public_url` must name the port before it starts).
     fn serve(&self) -> Daemon {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
@@ -45,18 +30,9 @@ impl Env {
             )
             .replace("[digest]\n", "[digest]\nsubscribe_form = true\n");
         std::fs::write(&self.config, config).unwrap();
-        let mut child = self
-            .command(&["run"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.starts_with("listening on"), "{line:?}");
-        Daemon { child, base }
+        let daemon = Daemon::spawn(self.command(&["run"]));
+        assert_eq!(daemon.base(), base, "listening where public_url points");
+        daemon
     }
 
     fn subscriber_line(&self, email: &str) -> String {
@@ -148,7 +124,7 @@ async fn one_click_unsubscribe_from_a_received_digest() {
         "List-Unsubscribe=One-Click"
     );
     let url = unsubscribe.trim_matches(|c| c == '<' || c == '>');
-    assert!(url.starts_with(&daemon.base), "{url}");
+    assert!(url.starts_with(&daemon.base()), "{url}");
     let http = client();
 
     // Opening the link (what a mail scanner does) changes nothing.
@@ -186,10 +162,11 @@ async fn one_click_unsubscribe_from_a_received_digest() {
         .subscriber_line("reader1@example.org")
         .contains("active"));
 
-    // The next run sends to the other subscriber only.
-    std::thread::sleep(Duration::from_millis(1100));
+    // The next run (past the last period's end second) sends to the other
+    // subscriber only.
     let before = smtp.files().len();
-    let out = env.khabar(&["digest", "send", "--all"]);
+    let later = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let out = env.khabar_at(later, &["digest", "send", "--all"]);
     assert!(stdout(&out).contains("0 failed"), "{}", stdout(&out));
     let new: Vec<Value> = parse_mime(&smtp.files()[before..]);
     assert!(new.iter().all(|m| header(m, "To") != "reader0@example.org"));
@@ -203,7 +180,8 @@ async fn the_form_subscribes_only_after_the_emailed_link_is_confirmed() {
     let smtp = Smtp::start(sink.path(), &[]);
     let env = Env::new(1, Some(smtp.port));
     let daemon = env.serve();
-    let base = daemon.base.as_str();
+    let base = daemon.base();
+    let base = base.as_str();
     let http = client();
 
     // A new address: pending until the emailed link is confirmed.
@@ -294,7 +272,7 @@ async fn the_form_subscribes_only_after_the_emailed_link_is_confirmed() {
 async fn the_subscribe_form_renders_on_a_phone() {
     let env = Env::new(0, None);
     let daemon = env.serve();
-    let url = format!("{}/subscribe", daemon.base);
+    let url = format!("{}/subscribe", daemon.base());
     let html = client()
         .get(&url)
         .send()
@@ -305,7 +283,7 @@ async fn the_subscribe_form_renders_on_a_phone() {
         .unwrap();
     assert!(html.contains("russia-north-korea"), "topics to pick from");
     tokio::task::spawn_blocking(move || {
-        super::chromium::screenshot(&url, "subscribe-form-412x900.png", 412, 900)
+        chromium::screenshot(&url, "subscribe-form-412x900.png", 412, 900)
     })
     .await
     .unwrap();
@@ -337,7 +315,7 @@ async fn the_daemon_sends_due_digests_and_counts_them_in_metrics() {
     let mut metrics = String::new();
     for _ in 0..50 {
         metrics = http
-            .get(format!("{}/metrics", daemon.base))
+            .get(format!("{}/metrics", daemon.base()))
             .send()
             .await
             .unwrap()

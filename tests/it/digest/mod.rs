@@ -3,19 +3,18 @@
 //! `khabar demo --once`. Needs `pip install -r tests/requirements.txt`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-mod accounts;
-/// Headless Chromium screenshots.
-#[path = "../common/chromium.rs"]
-mod chromium;
+use crate::support::chromium;
+use crate::support::smtp::{eml_files, Smtp};
 
-const HERE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/digest");
+mod accounts;
+
+const HERE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/support");
 
 /// `[smtp] connections`: digests handed over at once, so also the most
 /// that a kill -9 can leave accepted but unrecorded.
@@ -97,55 +96,14 @@ impl Env {
     fn khabar(&self, args: &[&str]) -> Output {
         self.command(args).output().unwrap()
     }
-}
 
-/// aiosmtpd writing each accepted message into `out`; killed on drop.
-struct Smtp {
-    child: Child,
-    port: u16,
-    out: PathBuf,
-}
-
-impl Smtp {
-    fn start(out: &Path, extra: &[&str]) -> Smtp {
-        let mut child = Command::new("python3")
-            .arg(format!("{HERE}/smtp_sink.py"))
-            .arg(out)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 with aiosmtpd (tests/requirements.txt)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line.trim().parse().expect("smtp_sink.py prints its port");
-        Smtp {
-            child,
-            port,
-            out: out.to_path_buf(),
-        }
+    /// [`Env::khabar`] with the clock pinned to `now` (`KHABAR_NOW`).
+    fn khabar_at(&self, now: chrono::DateTime<chrono::Utc>, args: &[&str]) -> Output {
+        self.command(args)
+            .env("KHABAR_NOW", now.to_rfc3339())
+            .output()
+            .unwrap()
     }
-
-    fn files(&self) -> Vec<PathBuf> {
-        eml_files(&self.out)
-    }
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn eml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(|e| Some(e.ok()?.path())).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
-    files.sort();
-    files
 }
 
 /// Each message as Python's `email` parser sees it.

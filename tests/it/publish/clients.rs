@@ -6,8 +6,8 @@ use std::process::Command;
 use khabar::store::{EntryQuery, EntryRow, Store};
 use serde_json::{json, Value};
 
-use crate::chromium::screenshot;
-use crate::support::{spawn_khabar, Khabar, PUBLIC_URL};
+use super::support::{spawn_khabar, Khabar, PUBLIC_URL};
+use crate::support::chromium::screenshot;
 
 const TOPIC: &str = "russia-north-korea";
 
@@ -82,7 +82,7 @@ async fn feedparser_reads_every_format_as_the_database_has_it() {
     );
     let spec_file = k.fixture.dir.path().join("expected.json");
     std::fs::write(&spec_file, spec.to_string()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/publish/feedcheck.py");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/publish/feedcheck.py");
     let out = tokio::task::spawn_blocking(move || {
         Command::new("python3")
             .arg(script)

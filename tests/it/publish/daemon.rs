@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{spawn_khabar, Fixture};
+use super::support::{spawn_khabar, Fixture};
 
 /// Connections held open at once in the crowd test.
 const CROWD: usize = 10_000;

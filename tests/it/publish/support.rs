@@ -1,10 +1,11 @@
 //! `spawn_khabar()`: the real `khabar run` on port 0 over a fresh demo
 //! database (74 items from 7 outlets, 32 tagged `russia-north-korea`).
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::support::daemon::Daemon;
 
 /// The public URL the test config publishes under; links in feeds start here.
 pub const PUBLIC_URL: &str = "https://khabar.example/news/";
@@ -60,42 +61,25 @@ impl Fixture {
     }
 }
 
-/// A running `khabar run`, killed when dropped.
+/// A running `khabar run` over a [`Fixture`], killed when dropped.
 pub struct Khabar {
     pub fixture: Fixture,
-    child: Child,
+    daemon: Daemon,
     /// `http://127.0.0.1:PORT`, as the daemon printed it.
     pub base: String,
     pub http: reqwest::Client,
 }
 
-/// Starts `khabar run` on port 0 and waits for its `listening on` line.
+/// Starts `khabar run` on port 0 over a fresh demo database.
 pub fn spawn_khabar() -> Khabar {
     let fixture = Fixture::new();
-    let mut child = fixture
-        .command()
-        .arg("run")
-        .stdout(Stdio::piped())
-        .stderr(if std::env::var_os("TEST_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("khabar run printed {line:?}, not `listening on …`"))
-        .to_string();
+    let mut command = fixture.command();
+    command.arg("run");
+    let daemon = Daemon::spawn(command);
     Khabar {
         fixture,
-        child,
-        base,
+        base: daemon.base(),
+        daemon,
         http: reqwest::Client::builder()
             .no_gzip()
             .timeout(Duration::from_secs(30))
@@ -115,30 +99,11 @@ impl Khabar {
 
     /// Sends SIGTERM and waits (at most `limit`) for the exit status.
     pub fn terminate(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
+        self.daemon.terminate(limit).map(|(status, _)| status)
     }
 
     /// The process is still running.
     pub fn is_running(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-}
-
-impl Drop for Khabar {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.daemon.is_running()
     }
 }

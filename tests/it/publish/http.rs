@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use reqwest::header;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{spawn_khabar, Khabar};
+use super::support::{spawn_khabar, Khabar};
 
 fn header_of(r: &reqwest::Response, name: header::HeaderName) -> String {
     r.headers()
@@ -217,7 +217,7 @@ async fn paging_links_lead_to_older_entries() {
         .and_then(|rest| rest.split('"').next())
         .unwrap()
         .to_string();
-    assert!(next.starts_with(crate::support::PUBLIC_URL), "{next}");
+    assert!(next.starts_with(super::support::PUBLIC_URL), "{next}");
     assert!(
         next.contains("before=") && next.contains("limit=10"),
         "{next}"
@@ -225,7 +225,7 @@ async fn paging_links_lead_to_older_entries() {
     assert!(first.contains("rel=\"prev-archive\""));
     let older_path = format!(
         "/{}",
-        next.trim_start_matches(crate::support::PUBLIC_URL)
+        next.trim_start_matches(super::support::PUBLIC_URL)
             .replace("&amp;", "&")
     );
     let older = k.get(&older_path).await;

@@ -1,5 +1,4 @@
-//! Headless Chromium screenshots, shared by the test crates that render
-//! pages (`#[path = "../common/chromium.rs"] mod chromium;`).
+//! Headless Chromium screenshots, for the tests that render pages.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

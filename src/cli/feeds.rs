@@ -1,0 +1,114 @@
+//! `khabar feeds add|list|remove|import|export`: the subscriptions.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+
+use crate::config::Config;
+use crate::model::FeedUrl;
+use crate::store::{AddFeed, FeedOrigin, FeedStatus, Store};
+use crate::{opml, startup};
+
+#[derive(Debug, Subcommand)]
+pub(super) enum FeedsCommand {
+    /// Subscribe to a feed URL.
+    Add {
+        /// The feed's http(s) URL.
+        url: String,
+    },
+    /// List feeds with their status and last error.
+    List,
+    /// Unsubscribe, deleting the feed's items.
+    Remove {
+        /// The feed's URL as listed.
+        url: String,
+    },
+    /// Subscribe to every feed in an OPML file.
+    Import {
+        /// The OPML file.
+        file: PathBuf,
+    },
+    /// Print the feed list as OPML 2.0.
+    Export,
+}
+
+/// Runs one `feeds` subcommand.
+pub(super) fn run(config: &Config, command: FeedsCommand) -> Result<ExitCode> {
+    let store = startup::open_store(config)?;
+    match command {
+        FeedsCommand::Add { url } => {
+            let url = FeedUrl::parse(&url).map_err(anyhow::Error::msg)?;
+            match store.add_feed(url.as_str(), FeedOrigin::Cli)? {
+                AddFeed::Added(id) => println!("added feed {id}: {url}"),
+                AddFeed::Exists(id) => println!("already subscribed as feed {id}: {url}"),
+            }
+        }
+        FeedsCommand::List => print_feeds(&store)?,
+        FeedsCommand::Remove { url } => {
+            if !store.remove_feed(url.trim())? {
+                bail!("no feed with URL {url}; see `khabar feeds list`");
+            }
+            println!("removed {url}");
+        }
+        FeedsCommand::Import { file } => import_opml(&store, &file)?,
+        FeedsCommand::Export => {
+            let outlines: Vec<_> = store
+                .list_feeds()?
+                .into_iter()
+                .map(|f| opml::Outline {
+                    xml_url: f.url,
+                    title: f.title,
+                    html_url: f.site_url,
+                })
+                .collect();
+            print!("{}", opml::write("khabar feeds", &outlines));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_feeds(store: &Store) -> Result<()> {
+    println!(
+        "{:>5}  {:<6}  {:>6}  {:<20}  {:<40}  TITLE / LAST ERROR",
+        "ID", "STATUS", "ERRORS", "NEXT DUE", "URL"
+    );
+    for f in store.list_feeds()? {
+        let status = match f.status {
+            FeedStatus::Active => "active",
+            FeedStatus::Gone => "gone",
+        };
+        let due = f.state.next_due.format("%Y-%m-%d %H:%M:%S").to_string();
+        let note = f.last_error.as_deref().or(f.title.as_deref()).unwrap_or("");
+        println!(
+            "{:>5}  {:<6}  {:>6}  {:<20}  {:<40}  {note}",
+            f.id, status, f.state.error_count, due, f.url
+        );
+    }
+    Ok(())
+}
+
+fn import_opml(store: &Store, file: &Path) -> Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let outlines = opml::read(&text).with_context(|| format!("reading {}", file.display()))?;
+    let (mut added, mut existing, mut invalid) = (0, 0, 0);
+    for o in outlines {
+        match FeedUrl::parse(&o.xml_url) {
+            Ok(url) => match store.add_feed(url.as_str(), FeedOrigin::Opml)? {
+                AddFeed::Added(_) => added += 1,
+                AddFeed::Exists(_) => existing += 1,
+            },
+            Err(e) => {
+                eprintln!("skipped: {e}");
+                invalid += 1;
+            }
+        }
+    }
+    println!(
+        "imported {}: {added} added, {existing} already subscribed, {invalid} skipped",
+        file.display()
+    );
+    Ok(())
+}

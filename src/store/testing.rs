@@ -1,0 +1,63 @@
+//! Builders for the store's unit tests, in one place: an item and a
+//! fetched poll with plain defaults, which a test overrides by struct
+//! update (`NewItem { published, ..item("a", "x") }`).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{FeedState, ItemKey, NewItem, NormalizedFeed, PollRecord, PollResult, TopicHit};
+
+/// An item keyed by guid `key`, linked under `https://a.example/`, with
+/// nothing but a title.
+pub(crate) fn item(key: &str, title: &str) -> NewItem {
+    NewItem {
+        key: ItemKey::Guid(key.into()),
+        guid: Some(key.into()),
+        link: Some(format!("https://a.example/{key}")),
+        title: title.into(),
+        summary: None,
+        content: None,
+        authors: vec![],
+        categories: vec![],
+        published: None,
+        updated: None,
+        content_hash: format!("{key}:{title}"),
+        media: Default::default(),
+    }
+}
+
+/// A 200 poll of feed `feed_id` at `at` that found `items` (tagged `tags`,
+/// in the same order, or untagged when empty), next due at `at`.
+pub(crate) fn fetched(
+    feed_id: i64,
+    at: DateTime<Utc>,
+    items: Vec<NewItem>,
+    tags: Vec<Vec<TopicHit>>,
+    etag: Option<&str>,
+) -> PollRecord {
+    PollRecord {
+        feed_id,
+        at,
+        duration: Duration::from_millis(5),
+        result: PollResult::Fetched {
+            http_status: 200,
+            bytes: 100,
+            feed: NormalizedFeed {
+                items,
+                ..Default::default()
+            },
+            tags,
+            signatures: vec![],
+            etag: etag.map(String::from),
+            last_modified: None,
+            moved_to: None,
+        },
+        next: FeedState {
+            next_due: at,
+            error_count: 0,
+            hint: None,
+            cadence: None,
+        },
+    }
+}
