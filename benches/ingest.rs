@@ -168,7 +168,7 @@ fn main() {
     // the issue allows; concurrency stays at its default of 32.
     let config = Config::from_toml(
         &format!(
-            "[database]\npath = {:?}\n[fetch]\nper_host = 64\n",
+            "[database]\npath = {:?}\n[fetch]\nper_host = 64\nallow_private = [\"127.0.0.1/32\"]\n",
             db.display().to_string()
         ),
         None,

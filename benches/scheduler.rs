@@ -142,7 +142,7 @@ fn main() {
         &config,
         format!(
             "[database]\npath = {:?}\n[server]\nlisten = \"127.0.0.1:0\"\n\
-             [fetch]\nper_host = 32\n\
+             [fetch]\nper_host = 32\nallow_private = [\"127.0.0.1/32\"]\n\
              [schedule]\ninterval = \"{interval}s\"\nmin_interval = \"{interval}s\"\nmax_interval = \"1h\"\ntick = \"1s\"\n",
             db.display().to_string()
         ),

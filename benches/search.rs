@@ -142,6 +142,7 @@ fn poll(feed_id: i64, at: DateTime<Utc>, items: Vec<NewItem>) -> PollRecord {
             etag: None,
             last_modified: None,
             moved_to: None,
+            outlet_pages: Default::default(),
         },
         next: FeedState {
             next_due: at,

@@ -286,6 +286,7 @@ fn poll(
             etag: None,
             last_modified: None,
             moved_to: None,
+            outlet_pages: Default::default(),
         },
         next: FeedState {
             next_due: at,

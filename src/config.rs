@@ -5,10 +5,11 @@
 //! when it exists, else built-in defaults. `KHABAR_DATABASE` and
 //! `KHABAR_LISTEN` override their keys.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use ipnet::IpNet;
 use serde::Deserialize;
 
 use std::sync::Arc;
@@ -102,6 +103,7 @@ struct RawFetch {
     max_body_bytes: u64,
     max_redirects: usize,
     max_articles: usize,
+    allow_private: Vec<String>,
     max_items: usize,
 }
 
@@ -115,6 +117,7 @@ impl Default for RawFetch {
             max_body_bytes: 10 * 1024 * 1024,
             max_redirects: 5,
             max_articles: 20,
+            allow_private: Vec::new(),
             max_items: crate::normalize::limits::DEFAULT_MAX_ITEMS,
         }
     }
@@ -370,6 +373,9 @@ pub struct FetchConfig {
     /// Article pages fetched per full-text feed per pass (issue #7), so a
     /// feed of thousands of new items costs a bounded number of fetches.
     pub max_articles: usize,
+    /// Networks khabar may fetch from although they are loopback, private,
+    /// link-local or otherwise special-purpose (issue #11); empty by default.
+    pub allow_private: Vec<IpNet>,
     /// Items kept from one feed document, the newest (issue #11): a feed of
     /// 250,000 tiny items cannot grow the database without bound.
     pub max_items: usize,
@@ -377,12 +383,12 @@ pub struct FetchConfig {
 
 impl Default for FetchConfig {
     fn default() -> Self {
-        RawFetch::default().into()
+        FetchConfig::from_raw(RawFetch::default(), Vec::new())
     }
 }
 
-impl From<RawFetch> for FetchConfig {
-    fn from(raw: RawFetch) -> Self {
+impl FetchConfig {
+    fn from_raw(raw: RawFetch, allow_private: Vec<IpNet>) -> FetchConfig {
         FetchConfig {
             concurrency: raw.concurrency,
             per_host: raw.per_host,
@@ -391,9 +397,19 @@ impl From<RawFetch> for FetchConfig {
             max_body_bytes: raw.max_body_bytes,
             max_redirects: raw.max_redirects,
             max_articles: raw.max_articles,
+            allow_private,
             max_items: raw.max_items,
         }
     }
+}
+
+/// A network of `fetch.allow_private`: CIDR (`10.1.0.0/16`), or one
+/// address standing for itself alone.
+fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("expected a network such as \"10.1.0.0/16\", got {text:?}"))
 }
 
 /// Bounds of each feed's poll interval.
@@ -629,7 +645,22 @@ impl Validator {
         if !(1..=10_000).contains(&raw.max_items) {
             return Err(self.invalid("fetch.max_items", "expected 1 to 10000"));
         }
-        Ok(raw.into())
+        // The environment's list (comma-separated) replaces the file's.
+        let (key, listed) = match std::env::var("KHABAR_FETCH_ALLOW_PRIVATE") {
+            Ok(env) => (
+                "KHABAR_FETCH_ALLOW_PRIVATE",
+                env.split(',')
+                    .filter(|n| !n.trim().is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            Err(_) => ("fetch.allow_private", raw.allow_private.clone()),
+        };
+        let allow_private = listed
+            .iter()
+            .map(|n| parse_network(n).map_err(|e| self.invalid(key, e)))
+            .collect::<Result<_, _>>()?;
+        Ok(FetchConfig::from_raw(raw, allow_private))
     }
 
     fn schedule(&self, raw: RawSchedule) -> Result<ScheduleConfig, ConfigError> {
@@ -754,6 +785,14 @@ mod tests {
             ("[digest]\nsecret = \"short\"", "digest.secret"),
             ("[[feeds]]\nurl = \"ftp://x.example/f\"", "feeds[0].url"),
             ("[fetch]\nconcurency = 3", "concurency"),
+            (
+                "[fetch]\nallow_private = [\"10.0.0.0/33\"]",
+                "fetch.allow_private",
+            ),
+            (
+                "[fetch]\nallow_private = [\"intranet\"]",
+                "fetch.allow_private",
+            ),
             ("[smtp]\nurl = \"http://x\"", "smtp.url"),
             ("[schedule]\ntick = \"0s\"", "schedule.tick"),
             ("[schedule]\nbatch = 0", "schedule.batch"),
@@ -793,5 +832,26 @@ mod tests {
         .unwrap();
         assert!(c.feeds[0].full_text);
         assert_eq!(c.fetch.max_articles, 5);
+    }
+
+    #[test]
+    fn allow_private_takes_networks_and_single_addresses_and_is_empty_by_default() {
+        assert!(Config::from_toml("", None)
+            .unwrap()
+            .fetch
+            .allow_private
+            .is_empty());
+        let c = Config::from_toml(
+            "[fetch]\nallow_private = [\"127.0.0.1/32\", \"10.1.0.0/16\", \"fd00::1\"]",
+            None,
+        )
+        .unwrap();
+        let nets: Vec<String> = c
+            .fetch
+            .allow_private
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(nets, ["127.0.0.1/32", "10.1.0.0/16", "fd00::1/128"]);
     }
 }

@@ -102,7 +102,10 @@ pub async fn run(dir: &Path, once: bool) -> Result<()> {
         .await
         .context("binding the demo's own server")?;
     let site = listener.local_addr()?;
-    let config = Config::from_toml(&demo_config(&outlets, addr, site, &db, &outbox)?, None)?;
+    let mut config = Config::from_toml(&demo_config(&outlets, addr, site, &db, &outbox)?, None)?;
+    // The outlets are served on loopback, which the fetch guard refuses
+    // unless allowed: the tour allows their address alone (issue #11).
+    config.fetch.allow_private.push(addr.ip().into());
     open_store(&config)?;
     println!(
         "khabar demo: {} sample outlets served at http://{addr}/",

@@ -94,8 +94,9 @@ fn write_into(w: &mut Writer<Vec<u8>>, title: &str, outlines: &[Outline]) -> std
         el.push_attribute(("text", text));
         el.push_attribute(("title", text));
         el.push_attribute(("xmlUrl", o.xml_url.as_str()));
-        if let Some(html) = &o.html_url {
-            el.push_attribute(("htmlUrl", html.as_str()));
+        // Only web links leave khabar (issue #11).
+        if let Some(html) = o.html_url.as_deref().and_then(crate::normalize::web_url) {
+            el.push_attribute(("htmlUrl", html));
         }
         w.write_event(Event::Empty(el))?;
     }

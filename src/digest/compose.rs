@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::model::DigestPeriod;
+use crate::normalize::web_url;
 use crate::store::DigestItemRow;
 
 /// Longest summary shown, in characters: keeps 100 stories of Devanagari
@@ -164,15 +165,13 @@ fn same_story(a: &DigestItemRow, a_key: &str, b: &DigestItemRow, b_key: &str) ->
 fn story(item: &DigestItemRow, tz: Tz) -> Story {
     Story {
         title: item.title.clone(),
-        url: item.url.clone(),
+        // Only web links go into the mail (issue #11).
+        url: item.url.as_deref().and_then(web_url).map(str::to_string),
         outlet: item.outlet.clone(),
         time: local_time(item.first_seen, tz),
         summary: shorten(item.summary.as_deref().unwrap_or(""), SUMMARY_CHARS),
         also_reported_by: Vec::new(),
-        image: item
-            .image
-            .clone()
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        image: item.image.as_deref().and_then(web_url).map(str::to_string),
     }
 }
 

@@ -237,7 +237,7 @@ pub fn prepare(
     let items = store.digest_items(sub.topics.as_deref(), period)?;
     let tz = DeliverySchedule::parse(&sub.timezone, &sub.schedule)?.tz;
     let plan = compose(period, tz, &topics, &items);
-    let rendered = render(&plan, sub.email.as_str(), &links(sender, sub.id))?;
+    let rendered = render(&plan, sub.email.as_str(), &links(sender, sub))?;
     Ok((plan, rendered))
 }
 
@@ -250,10 +250,11 @@ pub fn link_secret(config: &Config, store: &mut Store) -> Result<String, StoreEr
     }
 }
 
-/// The unsubscribe and preferences links of a subscriber.
-pub fn links(sender: &Sender<'_>, subscriber_id: i64) -> Links {
+/// The unsubscribe and preferences links of a subscriber, signed with
+/// their current token salt.
+pub fn links(sender: &Sender<'_>, sub: &SubscriberRow) -> Links {
     let base = sender.config.public_url.as_str().trim_end_matches('/');
-    let token = |p| sign(sender.secret, subscriber_id, p);
+    let token = |p| sign(sender.secret, sub.id, &sub.token_salt, p);
     Links {
         unsubscribe: format!("{base}/unsubscribe?token={}", token(Purpose::Unsubscribe)),
         preferences: format!("{base}/preferences?token={}", token(Purpose::Preferences)),
@@ -307,7 +308,7 @@ fn message_for(
     Ok(build_message(
         &envelope,
         rendered,
-        &links(sender, sub.id),
+        &links(sender, sub),
         SystemTime::now(),
     )?)
 }
@@ -404,6 +405,7 @@ mod tests {
             schedule: schedule.into(),
             status: "active".into(),
             created_at: at("2026-11-20T00:00:00Z"),
+            token_salt: "s".into(),
         }
     }
 

@@ -63,15 +63,19 @@ pub enum Mailer {
 
 impl Mailer {
     /// The relay from `[smtp] url` (`smtp://` plain with STARTTLS when
-    /// offered, `smtps://` implicit TLS), else the outbox folder.
+    /// offered, `smtps://` implicit TLS), else the outbox folder. With
+    /// credentials, `smtp://` requires STARTTLS (issue #11): a relay, or a
+    /// man in the middle, that does not offer it gets no password.
     pub fn from_config(smtp: &SmtpConfig, outbox: &Path) -> Result<Mailer, SendError> {
         let Some(url) = &smtp.url else {
             return Ok(Mailer::Outbox(outbox.to_path_buf()));
         };
         let host = url.host_str().unwrap_or("localhost").to_string();
         let tls = TlsParameters::new(host.clone())?;
+        let credentials = smtp.username.is_some() && smtp.password.is_some();
         let (port, tls) = match url.scheme() {
             "smtps" => (url.port().unwrap_or(465), Tls::Wrapper(tls)),
+            _ if credentials => (url.port().unwrap_or(25), Tls::Required(tls)),
             _ => (url.port().unwrap_or(25), Tls::Opportunistic(tls)),
         };
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)

@@ -1,12 +1,17 @@
 //! Signed tokens for the links in digests and on the subscribe form
 //! (issue #5).
 //!
-//! A link token is `<subscriber id>.<hex HMAC-SHA256(secret, purpose ‖ id)>`
-//! (RFC 2104); a confirmation token also carries its expiry,
+//! A link token is `<subscriber id>.<hex HMAC-SHA256(secret, purpose ‖ id ‖
+//! salt)>` (RFC 2104); a confirmation token also carries its expiry,
 //! `<id>.<unix expiry>.<mac>`. A token names only its own subscriber, cannot
 //! be forged or re-targeted without the secret, and one purpose's token
-//! does not verify for another. The form's CSRF token signs a random nonce
-//! that must also come back in a cookie (double submit), with a time.
+//! does not verify for another. The salt is the subscriber's own random
+//! value, kept in the database and replaced on unsubscribe (issue #11): a
+//! link dies with the unsubscribe, and never names whoever holds the id
+//! later. Checking a token therefore takes two steps: [`claimed_id`] says
+//! whose salt to look up, [`verify`] checks the MAC with it. The form's
+//! CSRF token signs a random nonce that must also come back in a cookie
+//! (double submit), with a time.
 
 use sha2::{Digest, Sha256};
 
@@ -53,8 +58,8 @@ fn hmac(secret: &[u8], message: &[u8]) -> [u8; 32] {
         .into()
 }
 
-fn mac(secret: &str, subscriber_id: i64, purpose: Purpose) -> [u8; 32] {
-    let message = format!("{}:{subscriber_id}", purpose.label());
+fn mac(secret: &str, subscriber_id: i64, salt: &str, purpose: Purpose) -> [u8; 32] {
+    let message = format!("{}:{subscriber_id}:{salt}", purpose.label());
     hmac(secret.as_bytes(), message.as_bytes())
 }
 
@@ -73,38 +78,60 @@ fn same(given: &[u8], expected: &[u8]) -> bool {
             == 0
 }
 
-/// The token for `subscriber_id` and `purpose`.
-pub fn sign(secret: &str, subscriber_id: i64, purpose: Purpose) -> String {
+/// The token for `subscriber_id` (whose token salt is `salt`) and `purpose`.
+pub fn sign(secret: &str, subscriber_id: i64, salt: &str, purpose: Purpose) -> String {
     format!(
         "{subscriber_id}.{}",
-        hex::encode(mac(secret, subscriber_id, purpose))
+        hex::encode(mac(secret, subscriber_id, salt, purpose))
     )
 }
 
-/// The subscriber id a genuine token names; `None` for anything else.
-pub fn verify(secret: &str, token: &str, purpose: Purpose) -> Option<i64> {
+/// The subscriber id a token claims to be for, not yet verified: whose
+/// salt to look up before [`verify`] or [`verify_until`].
+pub fn claimed_id(token: &str) -> Option<i64> {
+    token.split_once('.')?.0.parse().ok()
+}
+
+/// The subscriber id a genuine token names, signed with their current
+/// `salt`; `None` for anything else.
+pub fn verify(secret: &str, token: &str, salt: &str, purpose: Purpose) -> Option<i64> {
     let (id, tag) = token.split_once('.')?;
     let id: i64 = id.parse().ok()?;
     let given = hex::decode(tag).ok()?;
-    same(&given, &mac(secret, id, purpose)).then_some(id)
+    same(&given, &mac(secret, id, salt, purpose)).then_some(id)
 }
 
-/// A token for `subscriber_id` and `purpose` that stops verifying after
-/// `expires` (Unix seconds).
-pub fn sign_until(secret: &str, subscriber_id: i64, purpose: Purpose, expires: i64) -> String {
+/// A token for `subscriber_id` (salt `salt`) and `purpose` that stops
+/// verifying after `expires` (Unix seconds).
+pub fn sign_until(
+    secret: &str,
+    subscriber_id: i64,
+    salt: &str,
+    purpose: Purpose,
+    expires: i64,
+) -> String {
     let mac = mac_of(
         secret,
-        &format!("{}:{subscriber_id}:{expires}", purpose.label()),
+        &format!("{}:{subscriber_id}:{expires}:{salt}", purpose.label()),
     );
     format!("{subscriber_id}.{expires}.{mac}")
 }
 
 /// The subscriber id a genuine, unexpired [`sign_until`] token names.
-pub fn verify_until(secret: &str, token: &str, purpose: Purpose, now: i64) -> Option<i64> {
+pub fn verify_until(
+    secret: &str,
+    token: &str,
+    salt: &str,
+    purpose: Purpose,
+    now: i64,
+) -> Option<i64> {
     let mut parts = token.splitn(3, '.');
     let (id, expires, tag) = (parts.next()?, parts.next()?, parts.next()?);
     let (id, expires): (i64, i64) = (id.parse().ok()?, expires.parse().ok()?);
-    let expected = mac_of(secret, &format!("{}:{id}:{expires}", purpose.label()));
+    let expected = mac_of(
+        secret,
+        &format!("{}:{id}:{expires}:{salt}", purpose.label()),
+    );
     (same(tag.as_bytes(), expected.as_bytes()) && now <= expires).then_some(id)
 }
 
@@ -146,20 +173,42 @@ mod tests {
     }
 
     #[test]
-    fn tokens_verify_only_for_their_subscriber_secret_and_purpose() {
-        let t = sign("s3cret", 42, Purpose::Unsubscribe);
-        assert_eq!(verify("s3cret", &t, Purpose::Unsubscribe), Some(42));
+    fn tokens_verify_only_for_their_subscriber_secret_salt_and_purpose() {
+        let t = sign("s3cret", 42, "salt-a", Purpose::Unsubscribe);
+        assert_eq!(claimed_id(&t), Some(42));
+        assert_eq!(
+            verify("s3cret", &t, "salt-a", Purpose::Unsubscribe),
+            Some(42)
+        );
         let cases = [
-            ("other secret", verify("other", &t, Purpose::Unsubscribe)),
-            ("other purpose", verify("s3cret", &t, Purpose::Preferences)),
+            (
+                "other secret",
+                verify("other", &t, "salt-a", Purpose::Unsubscribe),
+            ),
+            (
+                "other purpose",
+                verify("s3cret", &t, "salt-a", Purpose::Preferences),
+            ),
+            (
+                "salt rotated on unsubscribe, or the id's later holder",
+                verify("s3cret", &t, "salt-b", Purpose::Unsubscribe),
+            ),
             (
                 "id changed",
-                verify("s3cret", &t.replacen("42", "43", 1), Purpose::Unsubscribe),
+                verify(
+                    "s3cret",
+                    &t.replacen("42", "43", 1),
+                    "salt-a",
+                    Purpose::Unsubscribe,
+                ),
             ),
-            ("garbage", verify("s3cret", "x.y", Purpose::Unsubscribe)),
+            (
+                "garbage",
+                verify("s3cret", "x.y", "salt-a", Purpose::Unsubscribe),
+            ),
             (
                 "truncated",
-                verify("s3cret", &t[..10], Purpose::Unsubscribe),
+                verify("s3cret", &t[..10], "salt-a", Purpose::Unsubscribe),
             ),
         ];
         for (what, got) in cases {
@@ -169,14 +218,19 @@ mod tests {
 
     #[test]
     fn confirmation_tokens_expire_and_cannot_be_stretched() {
-        let t = sign_until("k", 7, Purpose::Confirm, 1_000);
-        assert_eq!(verify_until("k", &t, Purpose::Confirm, 999), Some(7));
-        assert_eq!(verify_until("k", &t, Purpose::Confirm, 1_000), Some(7));
-        assert_eq!(verify_until("k", &t, Purpose::Confirm, 1_001), None);
+        let t = sign_until("k", 7, "s", Purpose::Confirm, 1_000);
+        assert_eq!(claimed_id(&t), Some(7));
+        assert_eq!(verify_until("k", &t, "s", Purpose::Confirm, 999), Some(7));
+        assert_eq!(verify_until("k", &t, "s", Purpose::Confirm, 1_000), Some(7));
+        assert_eq!(verify_until("k", &t, "s", Purpose::Confirm, 1_001), None);
         let stretched = t.replacen("1000", "9000", 1);
-        assert_eq!(verify_until("k", &stretched, Purpose::Confirm, 999), None);
-        assert_eq!(verify_until("k", &t, Purpose::Unsubscribe, 999), None);
-        assert_eq!(verify_until("other", &t, Purpose::Confirm, 999), None);
+        assert_eq!(
+            verify_until("k", &stretched, "s", Purpose::Confirm, 999),
+            None
+        );
+        assert_eq!(verify_until("k", &t, "s", Purpose::Unsubscribe, 999), None);
+        assert_eq!(verify_until("other", &t, "s", Purpose::Confirm, 999), None);
+        assert_eq!(verify_until("k", &t, "t", Purpose::Confirm, 999), None);
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! The HTTP client: conditional GET, manual redirects (so a permanent move
-//! can update the stored URL), and a body cap counted after decompression.
+//! can update the stored URL, and each hop passes the [guard](super::guard)),
+//! and a body cap counted after decompression.
 
 use std::collections::HashSet;
 
 use chrono::Utc;
 use reqwest::header::{HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LOCATION};
-use reqwest::{redirect, StatusCode};
+use reqwest::{Method, StatusCode};
 
+use super::guard::{blocked, Blocked, GuardedClient};
 use super::response::{self, FetchOutcome, FetchedFeed};
-use super::FetchError;
+use super::{AddressPolicy, FetchError};
 use crate::config::FetchConfig;
 
 /// Sent with every request so outlets can tell who polls them.
@@ -32,28 +34,28 @@ pub struct FetchRequest {
 /// A shared HTTP client configured with khabar's limits.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    client: GuardedClient,
     max_body_bytes: u64,
     max_redirects: usize,
 }
 
 impl Fetcher {
-    /// Builds the client (rustls, gzip/brotli/deflate, timeouts, no automatic redirects).
+    /// Builds the client (rustls, gzip/brotli/deflate, timeouts, redirects
+    /// followed here, the guard with `fetch.allow_private`).
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, FetchError> {
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(cfg.connect_timeout)
             .timeout(cfg.timeout)
-            .redirect(redirect::Policy::none())
             .gzip(true)
             .brotli(true)
             .deflate(true)
-            .pool_max_idle_per_host(cfg.per_host)
-            .build()
-            .map_err(|e| FetchError::Connect {
-                url: String::new(),
-                reason: format!("building HTTP client: {e}"),
-            })?;
+            .pool_max_idle_per_host(cfg.per_host);
+        let policy = AddressPolicy::new(cfg.allow_private.clone());
+        let client = GuardedClient::new(builder, policy, 0).map_err(|e| FetchError::Connect {
+            url: String::new(),
+            reason: format!("building HTTP client: {e}"),
+        })?;
         Ok(Fetcher {
             client,
             max_body_bytes: cfg.max_body_bytes,
@@ -75,7 +77,15 @@ impl Fetcher {
         let mut all_permanent = true;
         let mut redirects = 0;
         loop {
-            let resp = self.send(&url, req).await?;
+            let resp = self.send(&url, req).await.map_err(|e| match e {
+                // Say which hop was refused: the operator sees where the
+                // feed tried to send khabar.
+                FetchError::Refused { reason, .. } if url != req.url => FetchError::Refused {
+                    url: req.url.to_string(),
+                    reason: format!("redirect to {url}: {reason}"),
+                },
+                e => e,
+            })?;
             let status = resp.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let next = redirect_target(&url, resp.headers())?;
@@ -109,7 +119,10 @@ impl Fetcher {
         url: &url::Url,
         req: &FetchRequest,
     ) -> Result<reqwest::Response, FetchError> {
-        let mut builder = self.client.get(url.clone());
+        let mut builder = self
+            .client
+            .request(Method::GET, url)
+            .map_err(|b| refused(url, &b))?;
         if let Some(etag) = &req.etag {
             builder = builder.header(IF_NONE_MATCH, etag);
         }
@@ -191,8 +204,18 @@ fn redirect_target(from: &url::Url, headers: &HeaderMap) -> Result<url::Url, Fet
     }
 }
 
+fn refused(url: &url::Url, blocked: &Blocked) -> FetchError {
+    FetchError::Refused {
+        url: url.to_string(),
+        reason: blocked.to_string(),
+    }
+}
+
 /// Sorts a reqwest error into khabar's causes.
 fn classify(url: &url::Url, e: &reqwest::Error) -> FetchError {
+    if let Some(b) = blocked(e) {
+        return refused(url, &b);
+    }
     let url = url.to_string();
     if e.is_timeout() {
         FetchError::Timeout { url }

@@ -45,6 +45,17 @@ pub enum FetchError {
         /// "redirect loop" or "more than N redirects" or a bad Location.
         reason: String,
     },
+    /// The guard refused the request: the URL, a redirect hop or the only
+    /// addresses its host resolves to are loopback, private, link-local or
+    /// otherwise not fetched (issue #11), or the URL is not http(s).
+    #[error("fetch {url}: {reason}")]
+    Refused {
+        /// The URL requested.
+        url: String,
+        /// "refused: 10.0.0.5 is a private address", with the redirect
+        /// hop it was met on, if any.
+        reason: String,
+    },
     /// The body broke off or could not be decoded (bad gzip).
     #[error("fetch {url}: reading body: {reason}")]
     Body {
@@ -64,7 +75,9 @@ impl FetchError {
                 true
             }
             FetchError::Status { status, .. } => *status == 429 || *status >= 500,
-            FetchError::BodyTooLarge { .. } | FetchError::Redirect { .. } => false,
+            FetchError::BodyTooLarge { .. }
+            | FetchError::Redirect { .. }
+            | FetchError::Refused { .. } => false,
         }
     }
 

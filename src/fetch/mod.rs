@@ -2,12 +2,18 @@
 //!
 //! [`Fetcher::fetch`] takes a [`FetchRequest`] (URL and validators) and
 //! always returns a [`FetchOutcome`]; it never panics and never reads more
-//! than the configured body cap, whatever the server sends.
+//! than the configured body cap, whatever the server sends. Every request
+//! goes through the [`guard`]: only http(s), only to addresses the
+//! [`AddressPolicy`] allows (`fetch.allow_private`, issue #11).
 
+mod address;
 mod client;
 mod error;
+pub mod guard;
 mod response;
 
+pub use address::{special_purpose, AddressKind, AddressPolicy, Refused};
 pub use client::{FetchRequest, Fetcher};
 pub use error::FetchError;
+pub use guard::{Blocked, GuardedClient};
 pub use response::{FetchOutcome, FetchedFeed, Hints};

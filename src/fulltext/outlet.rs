@@ -57,8 +57,13 @@ impl OutletLines {
 
     /// Counts `page` as one more page of the outlet.
     pub fn learn(&mut self, page: &Extracted) {
-        for fp in page.fingerprints() {
-            *self.pages.entry(fp).or_default() += 1;
+        self.count_page(&page.fingerprints());
+    }
+
+    /// Counts one more page carrying these line fingerprints.
+    pub fn count_page(&mut self, fingerprints: &BTreeSet<i64>) {
+        for fp in fingerprints {
+            *self.pages.entry(*fp).or_default() += 1;
         }
     }
 

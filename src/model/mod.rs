@@ -9,7 +9,7 @@ pub mod poll;
 pub use feed::{FeedMeta, FeedUrl, NormalizedFeed};
 pub use item::{ItemKey, NewItem, SanitizedHtml};
 pub use media::{Attachment, ItemMedia};
-pub use poll::{FeedState, PollRecord, PollResult};
+pub use poll::{FeedState, OutletPages, PollRecord, PollResult};
 pub mod schedule;
 pub mod subscriber;
 pub mod topic;

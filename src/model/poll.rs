@@ -2,6 +2,7 @@
 //! ([`PollResult`]), the feed's next scheduling state ([`FeedState`]), and
 //! both together as the store writes them ([`PollRecord`]).
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -50,6 +51,9 @@ pub enum PollResult {
         last_modified: Option<String>,
         /// The new URL after a permanent redirect.
         moved_to: Option<String>,
+        /// Full-text article pages to count into the outlet's lines
+        /// (issue #7), in this poll's transaction (issue #11).
+        outlet_pages: OutletPages,
     },
     /// The server answered 304.
     NotModified,
@@ -77,4 +81,18 @@ pub struct PollRecord {
     pub result: PollResult,
     /// The feed's next scheduling state.
     pub next: FeedState,
+}
+
+/// What one poll adds to its outlet's line counts: one count per page for
+/// every line fingerprint the page carries. Written in the poll's own
+/// transaction (issue #11), so a poll that fails or is abandoned counts
+/// nothing, and no page is ever counted twice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutletPages {
+    /// The distinct line fingerprints of each page new to the outlet.
+    pub pages: Vec<BTreeSet<i64>>,
+    /// Lines seen on fewer pages than this …
+    pub keep_min_pages: u32,
+    /// … and not since this time are forgotten.
+    pub forget_before: DateTime<Utc>,
 }

@@ -33,6 +33,7 @@ pub use html::sanitize_html;
 pub use report::parse_report;
 pub(crate) use text::is_block_element;
 pub use text::{html_to_text, nfc};
+pub use urls::web_url;
 
 use crate::model::{FeedMeta, ItemKey, NewItem, NormalizedFeed, SanitizedHtml};
 use crate::parse::{ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};

@@ -114,12 +114,11 @@ fn thumbnail(e: &EntryRow) -> ExtensionMap {
 }
 
 /// The article as `alternate`, the story's page and each other outlet's
-/// report of the same story as `related` (RFC 4287 §4.2.7.2), titled.
+/// report of the same story as `related` (RFC 4287 §4.2.7.2), titled. Every
+/// link, ours included, is checked as a web link on the way out.
 fn entry_links(site: &super::Site, e: &EntryRow) -> Vec<Link> {
-    let own = e
-        .item
-        .url
-        .iter()
+    let own = entry::web_link(e.item.url.as_deref())
+        .into_iter()
         .map(|u| link("alternate", u, Some("text/html")));
     let related = entry::also_reported(e)
         .into_iter()
@@ -135,13 +134,13 @@ fn entry_links(site: &super::Site, e: &EntryRow) -> Vec<Link> {
         ..link("enclosure", &a.url, a.mime_type.as_deref())
     });
     // The story's page, when the story has other outlets' reports.
-    let story = e.story_id.filter(|_| !e.related.is_empty()).map(|id| Link {
+    let story_url = e
+        .story_id
+        .filter(|_| !e.related.is_empty())
+        .map(|id| site.url(&super::story::story_path(id)));
+    let story = entry::web_link(story_url.as_deref()).map(|url| Link {
         title: Some("khabar: every outlet's report".to_string()),
-        ..link(
-            "related",
-            &site.url(&super::story::story_path(id)),
-            Some("text/html"),
-        )
+        ..link("related", url, Some("text/html"))
     });
     own.chain(story).chain(related).chain(enclosures).collect()
 }
@@ -163,7 +162,7 @@ fn categories(page: &Page<'_>, e: &EntryRow) -> Vec<Category> {
 fn source(e: &EntryRow) -> Source {
     let o = &e.outlet;
     let mut links = vec![link("self", &o.feed_url, None)];
-    if let Some(site) = &o.site_url {
+    if let Some(site) = entry::web_link(o.site_url.as_deref()) {
         links.push(link("alternate", site, Some("text/html")));
     }
     Source {

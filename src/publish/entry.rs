@@ -6,7 +6,7 @@ use url::Url;
 
 use super::name_uuid;
 use crate::model::{Attachment, SanitizedHtml};
-use crate::normalize::sanitize_html;
+use crate::normalize::{sanitize_html, web_url};
 use crate::store::{EntryRow, OutletRow};
 
 /// The entry's stable id: a name-based UUID of its feed and identity
@@ -71,7 +71,7 @@ pub(super) fn content(e: &EntryRow) -> Option<SanitizedHtml> {
         (None, None) => String::new(),
     };
     html.push_str(&also_reported_html(e));
-    let base = e.item.url.as_deref().and_then(|u| Url::parse(u).ok());
+    let base = web_link(e.item.url.as_deref()).and_then(|u| Url::parse(u).ok());
     Some(sanitize_html(&html, base.as_ref()))
 }
 
@@ -125,9 +125,10 @@ pub(super) fn attachments(e: &EntryRow) -> impl Iterator<Item = &Attachment> {
         .filter(|a| web_link(Some(&a.url)).is_some())
 }
 
-/// A link only when it is http(s): nothing else becomes an href.
+/// A link only when it is http(s): nothing else leaves khabar (issue #11),
+/// whatever an older version stored.
 pub(super) fn web_link(url: Option<&str>) -> Option<&str> {
-    url.filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+    url.and_then(web_url)
 }
 
 /// Text escaped for HTML element content and quoted attributes.

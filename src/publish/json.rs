@@ -95,7 +95,7 @@ fn to_item(page: &Page<'_>, e: &EntryRow) -> JsonItem {
     let summary = entry::summary(e).map(str::to_string);
     JsonItem {
         id: entry::id(e),
-        url: e.item.url.clone(),
+        url: entry::web_link(e.item.url.as_deref()).map(str::to_string),
         title: e.item.title.clone(),
         // JSON Feed requires one of the two; the summary stands in.
         content_text: content_html
@@ -130,7 +130,7 @@ fn to_item(page: &Page<'_>, e: &EntryRow) -> JsonItem {
             .collect(),
         _source: JsonSource {
             title: entry::outlet_name(&e.outlet),
-            home_page_url: e.outlet.site_url.clone(),
+            home_page_url: entry::web_link(e.outlet.site_url.as_deref()).map(str::to_string),
             feed_url: e.outlet.feed_url.clone(),
         },
     }

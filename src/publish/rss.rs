@@ -74,7 +74,7 @@ fn to_item(page: &Page<'_>, e: &EntryRow) -> Item {
         .or_else(|| content.clone());
     Item {
         title: Some(e.item.title.clone()),
-        link: e.item.url.clone(),
+        link: entry::web_link(e.item.url.as_deref()).map(str::to_string),
         description,
         content,
         guid: Some(Guid {

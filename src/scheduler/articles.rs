@@ -4,14 +4,20 @@
 //! the item's content and the text it is tagged on.
 //!
 //! Article fetches go through the feed's [`Fetcher`](crate::fetch::Fetcher)
-//! under the same per-host and global permits, body cap and timeouts; at
-//! most `fetch.max_articles` per feed per pass. A failed article keeps the
-//! feed's own text and is logged; it never fails the feed's poll.
+//! (and so its guard) under the same per-host and global permits, body cap
+//! and timeouts; at most `fetch.max_articles` per feed per pass, and only
+//! until the feed's time budget runs out (issue #11): the pages fetched by
+//! then are used, and every other item is recorded with the feed's own
+//! text. A failed or panicking article keeps the feed's own text and is
+//! logged; it never fails the feed's poll. The pages new to the outlet are
+//! counted into its line counts by the writer, in the poll's own
+//! transaction.
 
 use std::collections::{BTreeSet, HashSet};
 
 use chrono::Utc;
 use futures::StreamExt;
+use tokio::time::Instant;
 use url::Url;
 
 use super::run::Poller;
@@ -19,7 +25,7 @@ use crate::fetch::{FetchOutcome, FetchRequest};
 use crate::fulltext::{extract, Extracted, OutletLines, MIN_PAGES};
 use crate::model::NewItem;
 use crate::normalize::html_to_text;
-use crate::store::{PollResult, Store, StoreError, StoredVersion};
+use crate::store::{OutletPages, PollResult, Store, StoreError, StoredVersion};
 use crate::topics::tag_item_text;
 
 /// Article pages of one feed fetched at once (the host's permits bound it too).
@@ -34,13 +40,20 @@ const FORGET_RARE_LINES_AFTER: chrono::Duration = chrono::Duration::days(90);
 type Article = (usize, bool, Url, Extracted);
 
 /// Replaces the content (and tags, and story signature) of the fetched
-/// feed's new and changed items with their article's main text. Anything that goes wrong keeps the
+/// feed's new and changed items with their article's main text, for the
+/// articles fetched before `until`. Anything that goes wrong keeps the
 /// feed's text.
-pub(super) async fn fill_full_text(poller: &Poller, feed_id: i64, result: &mut PollResult) {
+pub(super) async fn fill_full_text(
+    poller: &Poller,
+    feed_id: i64,
+    result: &mut PollResult,
+    until: Instant,
+) {
     let PollResult::Fetched {
         feed,
         tags,
         signatures,
+        outlet_pages,
         ..
     } = result
     else {
@@ -53,16 +66,18 @@ pub(super) async fn fill_full_text(poller: &Poller, feed_id: i64, result: &mut P
             return;
         }
     };
-    let pages: Vec<Article> = futures::stream::iter(wanted)
-        .map(|(i, new, url)| async move {
-            let (url, text) = fetch_article(poller, url).await?;
-            Some((i, new, url, text))
-        })
-        .buffer_unordered(ARTICLES_IN_FLIGHT)
-        .filter_map(|page| async move { page })
-        .collect()
-        .await;
-    for (i, _, url, text) in strip_outlet_lines(poller, feed_id, pages).await {
+    let asked = wanted.len();
+    let pages = fetch_articles(poller, wanted, until).await;
+    if pages.len() < asked && Instant::now() >= until {
+        tracing::warn!(
+            fetched = pages.len(),
+            wanted = asked,
+            "full-text time budget ran out; the other items keep the feed's text"
+        );
+    }
+    let (pages, counted) = strip_outlet_lines(poller, feed_id, pages).await;
+    *outlet_pages = counted;
+    for (i, _, url, text) in pages {
         let (Some(item), Some(item_tags)) = (feed.items.get_mut(i), tags.get_mut(i)) else {
             continue;
         };
@@ -91,6 +106,28 @@ pub(super) async fn fill_full_text(poller: &Poller, feed_id: i64, result: &mut P
     }
 }
 
+/// Fetches and extracts the `wanted` articles, a few at a time, keeping
+/// those done before `until`; in item order.
+async fn fetch_articles(
+    poller: &Poller,
+    wanted: Vec<(usize, bool, Url)>,
+    until: Instant,
+) -> Vec<Article> {
+    let mut pages: Vec<Article> = futures::stream::iter(wanted)
+        .map(|(i, new, url)| async move {
+            let (url, text) = fetch_article(poller, url).await?;
+            Some((i, new, url, text))
+        })
+        .buffer_unordered(ARTICLES_IN_FLIGHT)
+        .filter_map(|page| async move { page })
+        .take_until(tokio::time::sleep_until(until))
+        .collect()
+        .await;
+    // Finishing order is the network's; what follows is the feed's.
+    pages.sort_by_key(|(i, ..)| *i);
+    pages
+}
+
 /// The items whose article to fetch: not stored in this version, with an
 /// http(s) link not already taken, in feed order, at most `max_articles`;
 /// each with its index and whether it is new.
@@ -108,7 +145,7 @@ async fn wanted_articles(
         Store::open(&database)?.stored_versions(feed_id, &keys)
     })
     .await
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+    .map_err(|e| StoreError::Panicked(e.to_string()))??;
     let mut links = HashSet::new();
     Ok(items
         .iter()
@@ -164,53 +201,66 @@ async fn fetch_article(poller: &Poller, url: Url) -> Option<(Url, Extracted)> {
         let html = crate::parse::decode_text(&page.body, page.content_type.as_deref());
         extract(&html, Some(&page.final_url))
     })
-    .await
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-    Some((base, text))
-}
-
-/// Counts the new items' pages into the outlet's stored line counts, then
-/// drops from every page the lines now on [`MIN_PAGES`] or more of the
-/// outlet's pages. If the counts cannot be had, the pages go on without
-/// this step.
-async fn strip_outlet_lines(poller: &Poller, feed_id: i64, pages: Vec<Article>) -> Vec<Article> {
-    if pages.is_empty() {
-        return pages;
-    }
-    let database = poller.database.clone();
-    tokio::task::spawn_blocking(move || match outlet_lines(&database, feed_id, &pages) {
-        Ok(outlet) => pages
-            .into_iter()
-            .map(|(i, new, url, page)| (i, new, url, outlet.strip(page)))
-            .collect(),
+    .await;
+    match text {
+        Ok(text) => Some((base, text)),
+        // A page that crashes the extractor costs only itself (issue #11).
         Err(e) => {
-            tracing::warn!(error = %e, "outlet line counts unavailable; repeated lines kept");
-            pages
+            tracing::error!(article = %url, error = %e, "extraction panicked; keeping the feed's text");
+            None
         }
-    })
-    .await
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
 }
 
-fn outlet_lines(
-    database: &std::path::Path,
+/// Drops from every page the lines on [`MIN_PAGES`] or more of the
+/// outlet's pages, counting the stored counts and this poll's new pages;
+/// returns the pages and what the new ones add to the counts, for the
+/// writer. If the counts cannot be had, the pages go on without this step.
+async fn strip_outlet_lines(
+    poller: &Poller,
     feed_id: i64,
-    pages: &[Article],
-) -> Result<OutletLines, StoreError> {
-    let mut store = Store::open(database)?;
-    let new_pages: Vec<BTreeSet<i64>> = pages
-        .iter()
-        .filter(|(_, new, _, _)| *new)
-        .map(|(_, _, _, page)| page.fingerprints())
-        .collect();
-    let now = Utc::now();
-    let forget_before = now - FORGET_RARE_LINES_AFTER;
-    store.add_outlet_pages(feed_id, &new_pages, now, MIN_PAGES, forget_before)?;
+    pages: Vec<Article>,
+) -> (Vec<Article>, OutletPages) {
+    if pages.is_empty() {
+        return (pages, OutletPages::default());
+    }
+    let counted = OutletPages {
+        pages: pages
+            .iter()
+            .filter(|(_, new, _, _)| *new)
+            .map(|(_, _, _, page)| page.fingerprints())
+            .collect(),
+        keep_min_pages: MIN_PAGES,
+        forget_before: Utc::now() - FORGET_RARE_LINES_AFTER,
+    };
+    let database = poller.database.clone();
+    let new_pages = counted.pages.clone();
     let all: BTreeSet<i64> = pages
         .iter()
         .flat_map(|(_, _, _, p)| p.fingerprints())
         .collect();
-    Ok(OutletLines::from_counts(
-        store.outlet_line_pages(feed_id, &all)?,
-    ))
+    let stored = tokio::task::spawn_blocking(move || {
+        Store::open(&database)?.outlet_line_pages(feed_id, &all)
+    })
+    .await;
+    let outlet = match stored {
+        Ok(Ok(counts)) => {
+            let mut outlet = OutletLines::from_counts(counts);
+            new_pages.iter().for_each(|page| outlet.count_page(page));
+            outlet
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "outlet line counts unavailable; repeated lines kept");
+            return (pages, counted);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reading outlet line counts panicked; repeated lines kept");
+            return (pages, counted);
+        }
+    };
+    let pages = pages
+        .into_iter()
+        .map(|(i, new, url, page)| (i, new, url, outlet.strip(page)))
+        .collect();
+    (pages, counted)
 }

@@ -2,9 +2,11 @@
 //! polling pass that fetches, parses, normalises and stores due feeds
 //! ([`run`]), which for full-text feeds also fetches new items' article
 //! pages (`articles`, issue #7); the daemon's step over the feeds due now
-//! ([`tick`]) and its sign of life ([`heartbeat`]).
+//! ([`tick`]) and its sign of life ([`heartbeat`]). A panic in one feed's
+//! work or in the writer is contained (`contain`, issue #11).
 
 mod articles;
+mod contain;
 pub mod due;
 mod error;
 pub mod heartbeat;

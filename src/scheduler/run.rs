@@ -1,6 +1,7 @@
 //! One polling pass: fetch every given feed within the concurrency and
 //! per-host limits, parse and normalise off the async threads, and write
-//! results through a single writer thread in batched transactions.
+//! results through a single writer thread in batched transactions. A panic
+//! in one feed's work or in the writer is contained (see `contain`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,11 +13,13 @@ use indicatif::ProgressBar;
 use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
+use super::contain::{or_on_panic, write_contained, BatchWriter};
 use super::due::{jitter_for, next_due, publishing_cadence, Observed};
 use super::error::PollError;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
-use crate::store::{FeedRow, PollRecord, PollResult, Store, StoreError};
+use crate::model::{OutletPages, PollRecord, PollResult};
+use crate::store::{FeedRow, Store, StoreError, StoreReport};
 use crate::stories::{StoryGrouper, TermFinder, DEFAULT_WINDOW};
 use crate::topics::{tag_item_text, Tagger};
 use crate::{normalize, parse};
@@ -84,6 +87,10 @@ pub struct Poller {
     stories: Mutex<Option<StoryGrouper>>,
     /// Article pages fetched per full-text feed per pass.
     pub(super) max_articles: usize,
+    /// How long a full-text feed's article fetches may take, from the end
+    /// of its own fetch (issue #11): one more fetch's worth, so that a
+    /// feed's whole poll fits in the pass deadline.
+    article_budget: Duration,
     /// Items kept from one feed document (the newest).
     max_items: usize,
 }
@@ -107,6 +114,7 @@ impl Poller {
             hosts: Mutex::new(HashMap::new()),
             stories: Mutex::new(None),
             max_articles: fetch.max_articles,
+            article_budget: fetch.connect_timeout + fetch.timeout,
             max_items: fetch.max_items,
         })
     }
@@ -172,18 +180,21 @@ pub async fn poll_pass(
     feeds: Vec<FeedRow>,
     progress: Option<ProgressBar>,
 ) -> Result<PassSummary, StoreError> {
-    poll_pass_until(poller, feeds, progress, std::future::pending()).await
+    poll_pass_until(poller, feeds, progress, std::future::pending(), None).await
 }
 
 /// [`poll_pass`], abandoning the fetches still queued or in flight once
 /// `stop` completes (shutdown, or the pass deadline of
 /// [`tick`](super::tick())): their feeds stay due, and the writer commits
-/// every poll it already has before the pass returns.
+/// every poll it already has before the pass returns. Full-text article
+/// fetches end by `articles_by` (and each feed's own budget), so that the
+/// feeds they belong to are recorded before `stop`.
 pub async fn poll_pass_until(
     poller: Arc<Poller>,
     feeds: Vec<FeedRow>,
     progress: Option<ProgressBar>,
     stop: impl std::future::Future<Output = ()>,
+    articles_by: Option<tokio::time::Instant>,
 ) -> Result<PassSummary, StoreError> {
     let started = Instant::now();
     let (tx, rx) = mpsc::channel::<PollRecord>(WRITE_QUEUE);
@@ -201,7 +212,7 @@ pub async fn poll_pass_until(
                 // does not grow with the number of feeds. The queue only
                 // closes early on a database error, which the pass reports.
                 let Ok(slot) = tx.reserve().await else { return };
-                slot.send(poll_feed(&poller, feed).await);
+                slot.send(poll_feed_contained(&poller, feed, articles_by).await);
             }
             .instrument(span),
         );
@@ -222,13 +233,38 @@ pub async fn poll_pass_until(
     }
     let mut summary = writer
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        .map_err(|e| StoreError::Panicked(format!("writer: {e}")))??;
     summary.seconds = started.elapsed().as_secs_f64();
     tracing::info!(%summary, "poll pass done");
     Ok(summary)
 }
 
-async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
+/// [`poll_feed`]; a panic in the feed's own work (parse, normalise,
+/// extract, tag) is recorded as its failure rather than losing its poll,
+/// which would leave it due, to panic again at every tick (issue #11).
+async fn poll_feed_contained(
+    poller: &Poller,
+    feed: FeedRow,
+    articles_by: Option<tokio::time::Instant>,
+) -> PollRecord {
+    let (at, started) = (Utc::now(), Instant::now());
+    or_on_panic(poll_feed(poller, &feed, articles_by), |panic| {
+        tracing::error!(panic = %panic, "polling this feed panicked; recorded as its failure");
+        let result = PollResult::Failed {
+            http_status: None,
+            error: format!("internal error while polling: {panic}"),
+        };
+        let observed = Observed::Failed { retry_after: None };
+        record(poller, &feed, at, started, result, observed)
+    })
+    .await
+}
+
+async fn poll_feed(
+    poller: &Poller,
+    feed: &FeedRow,
+    articles_by: Option<tokio::time::Instant>,
+) -> PollRecord {
     let at = Utc::now();
     let started = Instant::now();
     let result = match url::Url::parse(&feed.url) {
@@ -255,11 +291,26 @@ async fn poll_feed(poller: &Poller, feed: FeedRow) -> PollRecord {
     };
     let (mut result, observed) = result;
     if feed.full_text {
-        super::articles::fill_full_text(poller, feed.id, &mut result).await;
+        let budget = tokio::time::Instant::now() + poller.article_budget;
+        let until = articles_by.map_or(budget, |by| by.min(budget));
+        super::articles::fill_full_text(poller, feed.id, &mut result, until).await;
     }
     if let PollResult::Failed { error, .. } = &result {
         tracing::warn!(error = %error, "feed failed");
     }
+    record(poller, feed, at, started, result, observed)
+}
+
+/// The record of a poll of `feed` that started at `at`, with its next due
+/// time from `observed`.
+fn record(
+    poller: &Poller,
+    feed: &FeedRow,
+    at: DateTime<Utc>,
+    started: Instant,
+    result: PollResult,
+    observed: Observed,
+) -> PollRecord {
     let interval = feed.interval.unwrap_or(poller.schedule.interval);
     let next = next_due(
         &feed.state,
@@ -388,6 +439,7 @@ fn parse_fetched(
             etag: fetched.etag,
             last_modified: fetched.last_modified,
             moved_to: fetched.moved_permanently.map(String::from),
+            outlet_pages: OutletPages::default(),
         },
         feed_hint: hint,
         cadence,
@@ -407,21 +459,51 @@ fn write_loop(
     let summary = write_batches(&mut store, rx, progress)?;
     // One pass groups at a time; a poisoned lock only means a writer panicked.
     let mut kept = poller.stories.lock().unwrap_or_else(|p| p.into_inner());
-    let mut grouper = match kept.take() {
+    let grouper = match kept.take() {
         Some(grouper) => grouper,
         None => crate::stories::restore(&mut store, poller.finder.clone(), DEFAULT_WINDOW)?,
     };
-    // A failed write leaves the grouper ahead of the database: it is
-    // dropped, and the next pass rebuilds it.
-    let started = Instant::now();
-    let grouped = crate::stories::assign_pending(&mut store, &mut grouper)?;
-    tracing::debug!(
-        items = grouped,
-        seconds = started.elapsed().as_secs_f64(),
-        "items grouped into stories"
-    );
-    *kept = Some(grouper);
+    // A failed or panicking assignment leaves the grouper ahead of the
+    // database: it is dropped, and the next pass rebuilds it and assigns
+    // what is still waiting. The polls themselves are already written.
+    if let Some(grouper) = group_contained(&mut store, grouper)? {
+        *kept = Some(grouper);
+    }
     Ok(summary)
+}
+
+/// Assigns the waiting items to stories with `grouper`, which is returned
+/// unless the assignment panicked (issue #11): the panic is logged, and
+/// the pass, whose polls are stored, goes on.
+fn group_contained(
+    store: &mut Store,
+    mut grouper: StoryGrouper,
+) -> Result<Option<StoryGrouper>, StoreError> {
+    let started = Instant::now();
+    let assigned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::stories::assign_pending(store, &mut grouper)
+    }));
+    match assigned {
+        Ok(grouped) => {
+            tracing::debug!(
+                items = grouped?,
+                seconds = started.elapsed().as_secs_f64(),
+                "items grouped into stories"
+            );
+            Ok(Some(grouper))
+        }
+        Err(panic) => {
+            let panic = super::contain::panic_message(&*panic);
+            tracing::error!(panic = %panic, "grouping stories panicked; the next pass rebuilds the grouper");
+            Ok(None)
+        }
+    }
+}
+
+impl BatchWriter for Store {
+    fn write(&mut self, batch: &[PollRecord]) -> Result<Vec<StoreReport>, StoreError> {
+        self.write_polls(batch)
+    }
 }
 
 fn write_batches(
@@ -439,7 +521,7 @@ fn write_batches(
                 Err(_) => break,
             }
         }
-        let reports = store.write_polls(&batch)?;
+        let reports = write_contained(store, &mut batch)?;
         for (record, report) in batch.drain(..).zip(reports) {
             summary.feeds += 1;
             match record.result {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use super::contain::or_on_panic;
 use super::run::{poll_pass_until, PassSummary, Poller};
 use crate::config::FetchConfig;
 use crate::store::{Store, StoreError};
@@ -19,6 +20,10 @@ use crate::store::{Store, StoreError};
 pub fn pass_deadline(fetch: &FetchConfig) -> Duration {
     (fetch.connect_timeout + fetch.timeout) * 2
 }
+
+/// Full-text article fetches stop this fraction of the pass deadline
+/// before it (a tenth), leaving the time to extract, tag and write.
+const ARTICLE_MARGIN: u32 = 10;
 
 /// What one tick did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,8 +38,23 @@ pub struct Tick {
 /// of them, so that one tick over thousands of due feeds neither loads
 /// them all at once nor holds the next ones back behind a slow pass. When
 /// `stop` turns true or `deadline` passes, the fetches in flight are
-/// abandoned (see [`poll_pass_until`]).
+/// abandoned (see [`poll_pass_until`]). A panic that escapes the pass's
+/// own containment is returned as an error (issue #11): the daemon's loop
+/// logs it and ticks again.
 pub async fn tick(
+    poller: Arc<Poller>,
+    now: DateTime<Utc>,
+    deadline: Duration,
+    stop: &watch::Receiver<bool>,
+) -> Result<Tick, StoreError> {
+    let pass = tick_inner(poller, now, deadline, stop);
+    or_on_panic(pass, |panic| {
+        Err(StoreError::Panicked(format!("poll pass: {panic}")))
+    })
+    .await
+}
+
+async fn tick_inner(
     poller: Arc<Poller>,
     now: DateTime<Utc>,
     deadline: Duration,
@@ -44,11 +64,14 @@ pub async fn tick(
     let database = poller.database().to_path_buf();
     let feeds = tokio::task::spawn_blocking(move || Store::open(&database)?.due_batch(now, batch))
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        .map_err(|e| StoreError::Panicked(e.to_string()))??;
     if feeds.is_empty() {
         return Ok(Tick::default());
     }
     let more_due = feeds.len() == batch;
+    // Article fetches end a little before the pass does, so that their
+    // feeds are recorded (with teasers where the time ran out).
+    let articles_by = tokio::time::Instant::now() + deadline - deadline / ARTICLE_MARGIN;
     let mut stop = stop.clone();
     let stopped = async move {
         tokio::select! {
@@ -59,7 +82,7 @@ pub async fn tick(
             }
         }
     };
-    let summary = poll_pass_until(poller, feeds, None, stopped).await?;
+    let summary = poll_pass_until(poller, feeds, None, stopped, Some(articles_by)).await?;
     Ok(Tick { summary, more_due })
 }
 
@@ -114,7 +137,8 @@ mod tests {
                 .unwrap();
         }
         let config = Config::from_toml(
-            "[fetch]\nconcurrency = 1\nconnect_timeout = \"1s\"\ntimeout = \"1s\"",
+            "[fetch]\nconcurrency = 1\nconnect_timeout = \"1s\"\ntimeout = \"1s\"\n\
+             allow_private = [\"127.0.0.1/32\"]",
             None,
         )
         .unwrap();

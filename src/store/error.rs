@@ -41,6 +41,9 @@ pub enum StoreError {
         /// The budget.
         budget: std::time::Duration,
     },
+    /// Database work on the blocking pool panicked; it was rolled back.
+    #[error("database work panicked: {0}")]
+    Panicked(String),
     /// Any other SQLite error.
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),

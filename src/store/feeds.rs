@@ -238,9 +238,11 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
             etag,
             last_modified,
             moved_to,
+            outlet_pages,
             ..
         } => {
             let (report, rows) = upsert_items(tx, rec.feed_id, &feed.items, tags, rec.at)?;
+            super::fulltext::count_outlet_pages(tx, rec.feed_id, outlet_pages, rec.at)?;
             for (id, i, changed) in rows {
                 if changed {
                     leave_story(tx, id)?;

@@ -4,9 +4,10 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{to_unix, Store, StoreError};
+use crate::model::OutletPages;
 
 /// Whether a feed entry is stored, and in this version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,39 +57,6 @@ impl Store {
             .collect()
     }
 
-    /// Adds one page to the count of every line fingerprint each page
-    /// carries. Lines seen on fewer than `keep_min_pages` pages and not
-    /// since `forget_before` are deleted, so the table holds the outlet's
-    /// template rather than every line it ever printed.
-    pub fn add_outlet_pages(
-        &mut self,
-        feed_id: i64,
-        pages: &[BTreeSet<i64>],
-        now: DateTime<Utc>,
-        keep_min_pages: u32,
-        forget_before: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let tx = super::write_tx(&mut self.conn)?;
-        {
-            let mut add = tx.prepare_cached(
-                "INSERT INTO fulltext_lines (feed_id, fingerprint, pages, last_seen)
-                 VALUES (?1, ?2, 1, ?3)
-                 ON CONFLICT (feed_id, fingerprint)
-                 DO UPDATE SET pages = pages + 1, last_seen = excluded.last_seen",
-            )?;
-            for fp in pages.iter().flatten() {
-                add.execute(params![feed_id, fp, to_unix(now)])?;
-            }
-            tx.prepare_cached(
-                "DELETE FROM fulltext_lines
-                 WHERE feed_id = ?1 AND pages < ?2 AND last_seen < ?3",
-            )?
-            .execute(params![feed_id, keep_min_pages, to_unix(forget_before)])?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
     /// On how many of the feed's pages each of these line fingerprints was
     /// seen; unknown lines are left out.
     pub fn outlet_line_pages(
@@ -112,12 +80,57 @@ impl Store {
     }
 }
 
+/// Adds `outlet`'s pages to the feed's line counts, seen at `now`, inside
+/// the poll's transaction `tx`. Lines seen on fewer than `keep_min_pages`
+/// pages and not since `forget_before` are deleted, so the table holds the
+/// outlet's template rather than every line it ever printed.
+pub(super) fn count_outlet_pages(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    outlet: &OutletPages,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if outlet.pages.is_empty() {
+        return Ok(());
+    }
+    let mut add = tx.prepare_cached(
+        "INSERT INTO fulltext_lines (feed_id, fingerprint, pages, last_seen)
+         VALUES (?1, ?2, 1, ?3)
+         ON CONFLICT (feed_id, fingerprint)
+         DO UPDATE SET pages = pages + 1, last_seen = excluded.last_seen",
+    )?;
+    for fp in outlet.pages.iter().flatten() {
+        add.execute(params![feed_id, fp, to_unix(now)])?;
+    }
+    tx.prepare_cached(
+        "DELETE FROM fulltext_lines
+         WHERE feed_id = ?1 AND pages < ?2 AND last_seen < ?3",
+    )?
+    .execute(params![
+        feed_id,
+        outlet.keep_min_pages,
+        to_unix(outlet.forget_before)
+    ])?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Duration;
 
     use super::*;
     use crate::store::{AddFeed, FeedOrigin};
+
+    fn count(store: &mut Store, feed: i64, pages: &[&[i64]], now: DateTime<Utc>) {
+        let outlet = OutletPages {
+            pages: pages.iter().map(|p| p.iter().copied().collect()).collect(),
+            keep_min_pages: 3,
+            forget_before: now - Duration::days(90),
+        };
+        let tx = crate::store::write_tx(&mut store.conn).unwrap();
+        count_outlet_pages(&tx, feed, &outlet, now).unwrap();
+        tx.commit().unwrap();
+    }
 
     #[test]
     fn line_counts_grow_per_page_and_stale_rare_lines_are_forgotten() {
@@ -130,17 +143,12 @@ mod tests {
         };
         let all = BTreeSet::from([1, 2, 3]);
         let t0 = DateTime::from_timestamp(1_750_000_000, 0).unwrap();
-        let pages = [BTreeSet::from([1, 2]), BTreeSet::from([1])];
-        store.add_outlet_pages(feed, &pages, t0, 3, t0).unwrap();
+        count(&mut store, feed, &[&[1, 2], &[1]], t0);
         assert_eq!(
             store.outlet_line_pages(feed, &all).unwrap(),
             HashMap::from([(1, 2), (2, 1)])
         );
-        let later = t0 + Duration::days(100);
-        let forget = later - Duration::days(90);
-        store
-            .add_outlet_pages(feed, &[BTreeSet::from([1])], later, 3, forget)
-            .unwrap();
+        count(&mut store, feed, &[&[1]], t0 + Duration::days(100));
         assert_eq!(
             store.outlet_line_pages(feed, &all).unwrap(),
             HashMap::from([(1, 3)]),

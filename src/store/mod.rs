@@ -27,7 +27,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 /// The poll types the store writes, defined with the other cross-stage types.
-pub use crate::model::{FeedState, PollRecord, PollResult};
+pub use crate::model::{FeedState, OutletPages, PollRecord, PollResult};
 pub use digests::{DigestItemRow, DigestRow};
 pub use error::StoreError;
 pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedStatus};
@@ -37,7 +37,9 @@ pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
 pub use retention::{PruneCutoffs, PruneReport};
 pub use search::{HitRow, MatchQuery, MatchRow};
 pub use stories::{StoredText, StoryDetail, StoryItem, StoryJoin, StoryMemberRow, StoryRow};
-pub use subscribers::{AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberRow};
+pub use subscribers::{
+    AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberLink, SubscriberRow,
+};
 pub use topics::StoredTopic;
 
 /// A write transaction that takes the write lock at `BEGIN`. A deferred
@@ -87,10 +89,12 @@ impl Store {
         conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         let deadline = search::install_deadline(&mut conn)?;
         let mut store = Store { conn, deadline };
+        // Foreign keys are turned on once the schema is current (see
+        // `migrate`): a table rebuild must not cascade.
         migrate::apply(&mut store.conn)?;
+        store.conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(store)
     }
 

@@ -23,6 +23,19 @@ pub struct SubscriberRow {
     pub status: String,
     /// When they were added (or came back after unsubscribing).
     pub created_at: DateTime<Utc>,
+    /// Random, inside every signed link's MAC; replaced on unsubscribe.
+    pub token_salt: String,
+}
+
+/// What a signed link names: a subscriber, and the salt their links are
+/// signed with now (issue #11: a link outlives neither the subscriber nor
+/// an unsubscribe).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriberLink {
+    /// The subscriber's id, never reused.
+    pub id: i64,
+    /// Their current token salt.
+    pub salt: String,
 }
 
 /// What adding a subscriber did.
@@ -36,12 +49,12 @@ pub enum AddSubscriber {
 
 /// What a request on the public form calls for. The web page says the
 /// same in every case; only the mail differs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubscribeRequest {
     /// Mail a confirmation link to this (new or returning) subscriber.
-    Confirm(i64),
+    Confirm(SubscriberLink),
     /// Already active: mail their preferences link instead.
-    AlreadyActive(i64),
+    AlreadyActive(SubscriberLink),
     /// Mail nothing: the address was mailed moments ago, or it bounces.
     Quiet,
 }
@@ -59,7 +72,7 @@ pub struct NewSubscriber<'a> {
     pub schedule: &'a str,
 }
 
-const COLUMNS: &str = "id, email, topics, timezone, schedule, status, created_at";
+const COLUMNS: &str = "id, email, topics, timezone, schedule, status, created_at, token_salt";
 
 fn subscriber_from_row(r: &Row<'_>) -> rusqlite::Result<SubscriberRow> {
     let email: String = r.get(1)?;
@@ -75,6 +88,7 @@ fn subscriber_from_row(r: &Row<'_>) -> rusqlite::Result<SubscriberRow> {
         schedule: r.get(4)?,
         status: r.get(5)?,
         created_at: from_unix(r.get(6)?),
+        token_salt: r.get(7)?,
     })
 }
 
@@ -117,19 +131,26 @@ impl Store {
     ) -> Result<SubscribeRequest, StoreError> {
         let requested = serde_json::to_string(&new.topics).unwrap_or_else(|_| "null".into());
         let tx = super::write_tx(&mut self.conn)?;
-        let existing: Option<(i64, String, Option<i64>)> = tx
+        let existing: Option<(SubscriberLink, String, Option<i64>)> = tx
             .query_row(
-                "SELECT id, status, requested_at FROM subscribers WHERE email = ?1",
+                "SELECT id, token_salt, status, requested_at FROM subscribers WHERE email = ?1",
                 [new.email.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    let link = SubscriberLink {
+                        id: r.get(0)?,
+                        salt: r.get(1)?,
+                    };
+                    Ok((link, r.get(2)?, r.get(3)?))
+                },
             )
             .optional()?;
         let outcome = match existing {
             None => {
-                tx.execute(
+                let link = tx.query_row(
                     "INSERT INTO subscribers (email, topics, timezone, schedule, status, created_at,
                                               requested_topics, requested_at)
-                     VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?5)",
+                     VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?5)
+                     RETURNING id, token_salt",
                     params![
                         new.email.as_str(),
                         new.topics.map(|t| serde_json::to_string(t).unwrap_or_default()),
@@ -138,20 +159,26 @@ impl Store {
                         to_unix(now),
                         requested
                     ],
+                    |r| {
+                        Ok(SubscriberLink {
+                            id: r.get(0)?,
+                            salt: r.get(1)?,
+                        })
+                    },
                 )?;
-                SubscribeRequest::Confirm(tx.last_insert_rowid())
+                SubscribeRequest::Confirm(link)
             }
             Some((_, status, _)) if status == "bouncing" => SubscribeRequest::Quiet,
             Some((_, _, Some(at))) if from_unix(at) + resend_after > now => SubscribeRequest::Quiet,
-            Some((id, status, _)) => {
+            Some((link, status, _)) => {
                 tx.execute(
                     "UPDATE subscribers SET requested_topics = ?2, requested_at = ?3 WHERE id = ?1",
-                    params![id, requested, to_unix(now)],
+                    params![link.id, requested, to_unix(now)],
                 )?;
                 if status == "active" {
-                    SubscribeRequest::AlreadyActive(id)
+                    SubscribeRequest::AlreadyActive(link)
                 } else {
-                    SubscribeRequest::Confirm(id)
+                    SubscribeRequest::Confirm(link)
                 }
             }
         };
@@ -264,11 +291,14 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Stops a subscriber's digests (the one-click unsubscribe, RFC 8058).
-    /// False when no such subscriber.
+    /// Stops a subscriber's digests (the one-click unsubscribe, RFC 8058)
+    /// and replaces their token salt, so that every link mailed to them so
+    /// far stops working (issue #11). False when no such subscriber.
     pub fn unsubscribe(&mut self, subscriber_id: i64) -> Result<bool, StoreError> {
         let n = self.conn.execute(
-            "UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?1",
+            "UPDATE subscribers
+             SET status = 'unsubscribed', token_salt = lower(hex(randomblob(16)))
+             WHERE id = ?1",
             [subscriber_id],
         )?;
         Ok(n > 0)
@@ -325,9 +355,11 @@ mod tests {
     fn form_requests_are_confirmed_once_throttled_and_expire() {
         let mut store = Store::open_in_memory().unwrap();
         let a = SubscriberEmail::parse("a@example.org").unwrap();
-        let SubscribeRequest::Confirm(id) = request(&mut store, &a, "2026-11-23T10:00:00Z") else {
+        let SubscribeRequest::Confirm(link) = request(&mut store, &a, "2026-11-23T10:00:00Z")
+        else {
             panic!("a new address is asked to confirm");
         };
+        let id = link.id;
         assert_eq!(store.subscriber(id).unwrap().unwrap().status, "pending");
         assert!(store.active_subscribers().unwrap().is_empty());
         assert_eq!(
@@ -356,7 +388,7 @@ mod tests {
         );
         assert_eq!(
             request(&mut store, &a, "2026-11-24T11:00:00Z"),
-            SubscribeRequest::AlreadyActive(id)
+            SubscribeRequest::AlreadyActive(link)
         );
 
         let b = SubscriberEmail::parse("b@example.org").unwrap();
@@ -389,7 +421,12 @@ mod tests {
         let before = store.subscriber_by_email(&a).unwrap().unwrap();
         store.unsubscribe(before.id).unwrap();
         let outcome = request(&mut store, &a, "2026-11-23T10:00:00Z");
-        assert_eq!(outcome, SubscribeRequest::Confirm(before.id));
+        let unsubscribed = store.subscriber(before.id).unwrap().unwrap();
+        let link = SubscriberLink {
+            id: unsubscribed.id,
+            salt: unsubscribed.token_salt,
+        };
+        assert_eq!(outcome, SubscribeRequest::Confirm(link));
         let after = store.subscriber_by_email(&a).unwrap().unwrap();
         assert_eq!(after.status, "unsubscribed", "not until confirmed");
         assert_eq!(after.topics, None);

@@ -52,6 +52,7 @@ pub(crate) fn fetched(
             etag: etag.map(String::from),
             last_modified: None,
             moved_to: None,
+            outlet_pages: Default::default(),
         },
         next: FeedState {
             next_due: at,

@@ -167,6 +167,7 @@ mod tests {
                 etag: None,
                 last_modified: None,
                 moved_to: None,
+                outlet_pages: Default::default(),
             },
             next: FeedState {
                 next_due: at,

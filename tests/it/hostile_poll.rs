@@ -173,7 +173,8 @@ impl Khabar {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("khabar.toml");
         let mut text = format!(
-            "[database]\npath = {:?}\n[fetch]\ntimeout = \"3s\"\nconnect_timeout = \"2s\"\nmax_body_bytes = {BODY_CAP}\n",
+            "[database]\npath = {:?}\n[fetch]\ntimeout = \"3s\"\nconnect_timeout = \"2s\"\nmax_body_bytes = {BODY_CAP}\n\
+             allow_private = [\"127.0.0.1/32\"]\n",
             dir.path().join("k.db").display().to_string()
         );
         for f in feeds {

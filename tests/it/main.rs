@@ -14,10 +14,16 @@ mod daemon;
 /// Digests through a real SMTP server (aiosmtpd), exactly once; the
 /// subscriber pages (issue #5).
 mod digest;
+/// The form's rate limit behind a proxy: the last forwarded hop (issue #11).
+mod forwarded;
 /// Full text: article pages → main text, through the extractor and the binary (issue #7).
 mod fulltext;
+/// Full text costs only its own poll: a time budget, counts with the poll (issue #11).
+mod fulltext_costs;
 /// Inputs the fuzzer found, replayed (issue #11).
 mod fuzz;
+/// The fetch guard: nothing internal is fetched, stored or republished (issue #11).
+mod guard;
 /// Every hostile feed in one poll beside good ones, with its own server
 /// (issue #2; the first ingest test, kept whole).
 mod hostile_poll;
@@ -35,6 +41,10 @@ mod realfeeds;
 mod repoll;
 /// Search (issue #17): both scripts, bad queries, the index kept in step.
 mod search;
+/// Only http(s) URLs leave khabar, whatever a feed sends (issue #11).
+mod schemes;
+/// SMTP credentials only over TLS (issue #11).
+mod smtp;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.
 mod stories;
 /// `khabar tag` and `khabar topics`: the contract, the dev set, retagging.

@@ -20,11 +20,11 @@ use super::pages::{
 use super::{Accounts, CSRF_MAX_AGE, RESEND_AFTER};
 use crate::digest::send::build_notice;
 use crate::digest::tokens::{
-    csrf_token, sign, sign_until, verify, verify_csrf, verify_until, Purpose,
+    claimed_id, csrf_token, sign, sign_until, verify, verify_csrf, verify_until, Purpose,
 };
 use crate::model::{daily_cron, daily_time, SubscriberEmail};
 use crate::server::AppState;
-use crate::store::{NewSubscriber, StoreError, SubscribeRequest};
+use crate::store::{NewSubscriber, StoreError, SubscribeRequest, SubscriberRow};
 
 /// The pages load nothing but themselves and post only to this site; the
 /// tokens in their URLs must not leak through a Referer.
@@ -139,14 +139,14 @@ pub async fn subscribe_submit(
         .await;
     match request {
         Ok(SubscribeRequest::Quiet) => {}
-        Ok(SubscribeRequest::Confirm(id)) => {
+        Ok(SubscribeRequest::Confirm(link)) => {
             let expires = (now + confirm_within).timestamp();
-            let token = sign_until(&acc.secret, id, Purpose::Confirm, expires);
+            let token = sign_until(&acc.secret, link.id, &link.salt, Purpose::Confirm, expires);
             let link = format!("{}/confirm?token={token}", acc.base);
             mail_in_background(&state, email.clone(), false, link);
         }
-        Ok(SubscribeRequest::AlreadyActive(id)) => {
-            let token = sign(&acc.secret, id, Purpose::Preferences);
+        Ok(SubscribeRequest::AlreadyActive(link)) => {
+            let token = sign(&acc.secret, link.id, &link.salt, Purpose::Preferences);
             let link = format!("{}/preferences?token={token}", acc.base);
             mail_in_background(&state, email.clone(), true, link);
         }
@@ -175,8 +175,8 @@ pub async fn confirm_page(
     let Some(acc) = accounts(&state) else {
         return not_found();
     };
-    match confirm_token(acc, &query) {
-        Some(_) => notice(
+    match token_subscriber(acc, query.token.as_deref(), Purpose::Confirm).await {
+        Ok(_) => notice(
             StatusCode::OK,
             "सदस्यता की पुष्टि · Confirm your subscription",
             vec!["One click and the daily digest starts.".into()],
@@ -185,7 +185,7 @@ pub async fn confirm_page(
                 label: "पुष्टि करें · Confirm",
             }),
         ),
-        None => invalid_link(),
+        Err(response) => response,
     }
 }
 
@@ -197,8 +197,9 @@ pub async fn confirm_submit(
     let Some(acc) = accounts(&state) else {
         return not_found();
     };
-    let Some(id) = confirm_token(acc, &query) else {
-        return invalid_link();
+    let id = match token_subscriber(acc, query.token.as_deref(), Purpose::Confirm).await {
+        Ok(sub) => sub.id,
+        Err(response) => return response,
     };
     let valid_for = chrono::Duration::from_std(acc.confirm_within).unwrap_or_default();
     let confirmed = acc
@@ -230,8 +231,8 @@ pub async fn unsubscribe_page(
     let Some(acc) = accounts(&state) else {
         return not_found();
     };
-    match token_for(acc, query.token.as_deref(), Purpose::Unsubscribe) {
-        Some(_) => notice(
+    match token_subscriber(acc, query.token.as_deref(), Purpose::Unsubscribe).await {
+        Ok(_) => notice(
             StatusCode::OK,
             "सदस्यता छोड़ें · Unsubscribe",
             vec!["Stop the khabar digest for this address?".into()],
@@ -240,7 +241,7 @@ pub async fn unsubscribe_page(
                 label: "सदस्यता छोड़ें · Unsubscribe",
             }),
         ),
-        None => invalid_link(),
+        Err(response) => response,
     }
 }
 
@@ -253,11 +254,13 @@ pub async fn unsubscribe_submit(
     let Some(acc) = accounts(&state) else {
         return not_found();
     };
-    let Some(id) = token_for(acc, query.token.as_deref(), Purpose::Unsubscribe) else {
-        return invalid_link();
+    let id = match token_subscriber(acc, query.token.as_deref(), Purpose::Unsubscribe).await {
+        Ok(sub) => sub.id,
+        Err(response) => return response,
     };
+    // Unsubscribing replaces the subscriber's token salt: this link, and
+    // every other one mailed to them, stops working.
     match acc.with_store(move |s| s.unsubscribe(id)).await {
-        // An unknown id (removed by the operator) is unsubscribed too.
         Ok(_) => {
             tracing::info!(subscriber_id = id, "unsubscribed");
             notice(
@@ -279,8 +282,9 @@ pub async fn preferences_page(
     let Some(acc) = accounts(&state) else {
         return not_found();
     };
-    let Some(id) = token_for(acc, query.token.as_deref(), Purpose::Preferences) else {
-        return invalid_link();
+    let id = match token_subscriber(acc, query.token.as_deref(), Purpose::Preferences).await {
+        Ok(sub) => sub.id,
+        Err(response) => return response,
     };
     preferences(acc, id, StatusCode::OK, None).await
 }
@@ -295,8 +299,9 @@ pub async fn preferences_submit(
     let Some(acc) = accounts(&state) else {
         return not_found();
     };
-    let Some(id) = token_for(acc, query.token.as_deref(), Purpose::Preferences) else {
-        return invalid_link();
+    let id = match token_subscriber(acc, query.token.as_deref(), Purpose::Preferences).await {
+        Ok(sub) => sub.id,
+        Err(response) => return response,
     };
     if body.len() > MAX_FORM {
         return preferences(acc, id, StatusCode::PAYLOAD_TOO_LARGE, None).await;
@@ -340,7 +345,7 @@ async fn preferences(
     };
     let unsubscribe = format!(
         "unsubscribe?token={}",
-        sign(&acc.secret, id, Purpose::Unsubscribe)
+        sign(&acc.secret, sub.id, &sub.token_salt, Purpose::Unsubscribe)
     );
     let (words, active) = match sub.status.as_str() {
         "active" => ("सक्रिय · receiving digests", true),
@@ -408,13 +413,36 @@ fn mail_in_background(state: &Arc<AppState>, to: SubscriberEmail, already: bool,
     });
 }
 
-fn confirm_token(acc: &Accounts, query: &TokenQuery) -> Option<i64> {
-    let token = query.token.as_deref()?;
-    verify_until(&acc.secret, token, Purpose::Confirm, Utc::now().timestamp())
-}
-
-fn token_for(acc: &Accounts, token: Option<&str>, purpose: Purpose) -> Option<i64> {
-    verify(&acc.secret, token?, purpose)
+/// The subscriber a genuine `purpose` token names, checked against their
+/// current salt (a confirmation token also against its expiry); else the
+/// response to give instead.
+async fn token_subscriber(
+    acc: &Accounts,
+    token: Option<&str>,
+    purpose: Purpose,
+) -> Result<SubscriberRow, Response> {
+    let token = token.unwrap_or_default().to_string();
+    let Some(id) = claimed_id(&token) else {
+        return Err(invalid_link());
+    };
+    let sub = match acc.with_store(move |s| s.subscriber(id)).await {
+        Ok(Some(sub)) => sub,
+        Ok(None) => return Err(invalid_link()),
+        Err(e) => return Err(store_failed(&e)),
+    };
+    let genuine = match purpose {
+        Purpose::Confirm => verify_until(
+            &acc.secret,
+            &token,
+            &sub.token_salt,
+            purpose,
+            Utc::now().timestamp(),
+        ),
+        Purpose::Unsubscribe | Purpose::Preferences => {
+            verify(&acc.secret, &token, &sub.token_salt, purpose)
+        }
+    };
+    genuine.map(|_| sub).ok_or_else(invalid_link)
 }
 
 /// The topics picked on a form that exist here; none picked (or only
@@ -431,14 +459,27 @@ fn known_topics(acc: &Accounts, picked: &[String]) -> Option<Vec<String>> {
 }
 
 fn client_ip(acc: &Accounts, peer: Option<ConnectInfo<SocketAddr>>, headers: &HeaderMap) -> IpAddr {
-    let forwarded = acc
-        .behind_proxy
-        .then(|| headers.get("x-forwarded-for")?.to_str().ok())
+    acc.behind_proxy
+        .then(|| last_forwarded(headers))
         .flatten()
-        .and_then(|list| list.rsplit(',').next()?.trim().parse().ok());
-    forwarded
         .or(peer.map(|ConnectInfo(addr)| addr.ip()))
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// The last hop of all `X-Forwarded-For` lines: the address the proxy in
+/// front of khabar saw. Every earlier one is the client's to write, and a
+/// proxy may add its own line rather than extend the client's (issue #11).
+fn last_forwarded(headers: &HeaderMap) -> Option<IpAddr> {
+    let last = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .last()?
+        .trim();
+    last.parse()
+        .ok()
+        .or_else(|| last.parse::<SocketAddr>().ok().map(|a| a.ip()))
 }
 
 fn form_response(
@@ -587,5 +628,33 @@ impl Form {
             .filter(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_last_hop_of_the_last_forwarded_line() {
+        let cases: [(&[&str], Option<&str>); 6] = [
+            (&["198.51.100.1"], Some("198.51.100.1")),
+            (&["1.1.1.1, 203.0.113.7"], Some("203.0.113.7")),
+            (&["1.1.1.1", "203.0.113.7"], Some("203.0.113.7")),
+            (
+                &["1.1.1.1, 2.2.2.2", "203.0.113.7:4711"],
+                Some("203.0.113.7"),
+            ),
+            (&["1.1.1.1", "[2001:db8::1]:443"], Some("2001:db8::1")),
+            (&["1.1.1.1", "garbage"], None),
+        ];
+        for (lines, want) in cases {
+            let mut headers = HeaderMap::new();
+            for line in lines {
+                headers.append("x-forwarded-for", HeaderValue::from_static(line));
+            }
+            let want = want.map(|w| w.parse::<IpAddr>().unwrap());
+            assert_eq!(last_forwarded(&headers), want, "{lines:?}");
+        }
     }
 }

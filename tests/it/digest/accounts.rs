@@ -162,6 +162,44 @@ async fn one_click_unsubscribe_from_a_received_digest() {
         .subscriber_line("reader1@example.org")
         .contains("active"));
 
+    // See: issue #11. Unsubscribing replaced the salt in every link's MAC:
+    // the links mailed so far stop working.
+    let prefs = link_in(&mail, "/preferences?token=");
+    assert_eq!(http.post(url).send().await.unwrap().status(), 400);
+    assert_eq!(http.get(&prefs).send().await.unwrap().status(), 400);
+
+    // See: issue #11. An id is never given again: the highest subscriber
+    // goes, a new one comes, and the old one's link names nobody.
+    let gone = mail_to(&smtp, "reader1@example.org", 0).await;
+    let gone_link = header(&gone, "List-Unsubscribe");
+    let gone_link = gone_link.trim_matches(|c| c == '<' || c == '>');
+    let out = env.khabar(&["subscribers", "remove", "reader1@example.org"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = env.khabar(&["subscribers", "add", "reader2@example.org"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let gone_id = gone_link
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap();
+    let line = env.subscriber_line("reader2@example.org");
+    let new_id = line.split_whitespace().next().unwrap();
+    assert_ne!(new_id, gone_id, "{line}");
+    assert_eq!(http.post(gone_link).send().await.unwrap().status(), 400);
+    assert!(env
+        .subscriber_line("reader2@example.org")
+        .contains("active"));
+
     // The next run (past the last period's end second) sends to the other
     // subscriber only.
     let before = smtp.files().len();

@@ -106,13 +106,21 @@ impl Daemon {
 
     /// `GET path`: the status code and body.
     pub fn get(&self, path: &str) -> (u16, String) {
+        self.request(&format!("GET {path} HTTP/1.1\r\nHost: khabar\r\n"), "")
+    }
+
+    /// Sends `head` (request line and headers, each ending in CRLF; Host,
+    /// Content-Length and Connection are added) and `body`: the status code
+    /// and body of the answer.
+    pub fn request(&self, head: &str, body: &str) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.addr).expect("connect to khabar run");
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .expect("set a read timeout");
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: khabar\r\nConnection: close\r\n\r\n"
+            "{head}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
         )
         .expect("send a request");
         let mut response = String::new();

@@ -9,6 +9,7 @@ pub mod daemon;
 pub mod demo;
 pub mod docs;
 pub mod hostile;
+pub mod hosts;
 pub mod khabar;
 pub mod raw;
 pub mod server;

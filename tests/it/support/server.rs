@@ -145,6 +145,12 @@ pub struct FeedServer {
 impl FeedServer {
     /// Starts an empty server on a free loopback port.
     pub fn start() -> FeedServer {
+        FeedServer::start_on("127.0.0.1:0".parse().expect("an address")).expect("bind test server")
+    }
+
+    /// Starts an empty server on `addr` (another loopback address, a
+    /// given port), or says why it cannot listen there.
+    pub fn start_on(addr: SocketAddr) -> std::io::Result<FeedServer> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -152,16 +158,24 @@ impl FeedServer {
             .expect("test server runtime");
         let shared = Arc::new(Shared::default());
         let app = Router::new().fallback(answer).with_state(shared.clone());
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind test server");
+        let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
         let addr = listener.local_addr().expect("test server address");
         runtime.spawn(async move { axum::serve(listener, app).await });
-        FeedServer {
+        Ok(FeedServer {
             addr,
             shared,
             _runtime: runtime,
-        }
+        })
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every request made to it, in order.
+    pub fn all_requests(&self) -> Vec<Seen> {
+        lock(&self.shared.seen).clone()
     }
 
     /// Starts a server with these routes.
