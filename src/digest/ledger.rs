@@ -236,7 +236,8 @@ pub fn prepare(
         .collect();
     let items = store.digest_items(sub.topics.as_deref(), period)?;
     let tz = DeliverySchedule::parse(&sub.timezone, &sub.schedule)?.tz;
-    let plan = compose(period, tz, &topics, &items);
+    let mut plan = compose(period, tz, &topics, &items);
+    plan.link_story_pages(&crate::publish::Site::from_config(sender.config));
     let rendered = render(&plan, sub.email.as_str(), &links(sender, sub))?;
     Ok((plan, rendered))
 }
