@@ -155,6 +155,7 @@ impl fmt::Display for Format {
 pub struct Site {
     base: Url,
     topics: Vec<TopicInfo>,
+    searches: Vec<crate::search::SavedSearch>,
 }
 
 impl Site {
@@ -167,12 +168,33 @@ impl Site {
         }
         base.set_query(None);
         base.set_fragment(None);
-        Site { base, topics }
+        Site {
+            base,
+            topics,
+            searches: Vec::new(),
+        }
     }
 
-    /// The site of a configuration.
+    /// The same site, publishing these saved searches (issue #17).
+    pub fn with_searches(mut self, searches: Vec<crate::search::SavedSearch>) -> Site {
+        self.searches = searches;
+        self
+    }
+
+    /// The site of a configuration, with its saved searches.
     pub fn from_config(config: &Config) -> Site {
         Site::new(&config.public_url, config.tagger.topics().to_vec())
+            .with_searches(config.searches.clone())
+    }
+
+    /// The saved searches, in config order.
+    pub fn searches(&self) -> &[crate::search::SavedSearch] {
+        &self.searches
+    }
+
+    /// The saved search with this slug.
+    pub fn saved_search(&self, slug: &str) -> Option<&crate::search::SavedSearch> {
+        self.searches.iter().find(|s| s.slug.as_str() == slug)
     }
 
     /// The configured topics, in config order.

@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{atom, entry, json, name_uuid, rss, Document, Format, Page, PublishError, Site};
-use crate::search::{Context, PageRequest, Search, SearchResults, Segment};
+use crate::search::{Context, PageRequest, SavedSearch, Search, SearchResults, Segment};
 use crate::store::Store;
 
 /// Stories a query feed lists.
@@ -22,6 +22,9 @@ pub struct SearchRequest {
     pub format: Option<Format>,
     /// The page of results (HTML only; feeds list the newest stories).
     pub page: usize,
+    /// The saved search's slug when this is one (`/searches/SLUG.atom`):
+    /// the feed is then titled and addressed as the saved search.
+    pub saved: Option<String>,
 }
 
 impl SearchRequest {
@@ -31,6 +34,15 @@ impl SearchRequest {
             query: query.split_whitespace().collect::<Vec<_>>().join(" "),
             format,
             page: if format.is_some() { 1 } else { page.max(1) },
+            saved: None,
+        }
+    }
+
+    /// The feed of a saved search in `format`.
+    pub fn saved(search: &SavedSearch, format: Format) -> SearchRequest {
+        SearchRequest {
+            saved: Some(search.slug.as_str().to_string()),
+            ..SearchRequest::new(&search.query, Some(format), 1)
         }
     }
 
@@ -50,6 +62,11 @@ impl SearchRequest {
             },
         )
     }
+}
+
+/// A saved search's feed path under the site (`searches/SLUG.atom`).
+pub fn saved_path(slug: &str, format: Format) -> String {
+    format!("searches/{slug}.{format}")
 }
 
 /// `q=QUERY` (and `&page=N` past the first), form-encoded.
@@ -75,7 +92,7 @@ pub fn search_document(
         .map_err(|e| PublishError::BadQuery(e.to_string()))?;
     match request.format {
         None => results_page(store, site, &search, request, now),
-        Some(format) => query_feed(store, site, &search, format),
+        Some(format) => query_feed(store, site, &search, format, request.saved.as_deref()),
     }
 }
 
@@ -84,23 +101,36 @@ fn query_feed(
     site: &Site,
     search: &Search,
     format: Format,
+    saved: Option<&str>,
 ) -> Result<Document, PublishError> {
     let entries = search.entries(store, FEED_ENTRIES).map_err(bad_or_store)?;
-    let self_url = format!(
-        "{}?{}",
-        site.url(&format!("search.{format}")),
-        query_string(search.text(), 1)
-    );
+    let saved = saved.and_then(|slug| site.saved_search(slug));
+    let (self_url, id, title) = match saved {
+        Some(s) => (
+            site.url(&saved_path(s.slug.as_str(), format)),
+            name_uuid(&format!("khabar saved search\n{}\n{}", site.home(), s.slug)),
+            format!("khabar — खोज · {}", s.name),
+        ),
+        None => (
+            format!(
+                "{}?{}",
+                site.url(&format!("search.{format}")),
+                query_string(search.text(), 1)
+            ),
+            name_uuid(&format!(
+                "khabar search\n{}\n{}",
+                site.home(),
+                search.text()
+            )),
+            format!("khabar — खोज · search: {}", search.text()),
+        ),
+    };
     let page = Page {
         site,
         topic: None,
         entries: &entries,
-        id: name_uuid(&format!(
-            "khabar search\n{}\n{}",
-            site.home(),
-            search.text()
-        )),
-        title: format!("khabar — खोज · search: {}", search.text()),
+        id,
+        title,
         subtitle: format!(
             "Stories matching “{}” from every outlet khabar follows, newest first",
             search.text()
@@ -145,7 +175,37 @@ struct ResultsPage<'a> {
     json: String,
     home: String,
     error: Option<String>,
+    saved: Vec<SavedLink>,
     version: &'static str,
+}
+
+/// A saved search as the page lists it: its name, query, results page and
+/// feeds.
+struct SavedLink {
+    name: String,
+    query: String,
+    page: String,
+    atom: String,
+    rss: String,
+    json: String,
+}
+
+/// The site's saved searches, linked.
+fn saved_links(site: &Site) -> Vec<SavedLink> {
+    site.searches()
+        .iter()
+        .map(|s| {
+            let feed = |f| site.url(&saved_path(s.slug.as_str(), f));
+            SavedLink {
+                name: s.name.clone(),
+                query: s.query.clone(),
+                page: format!("{}?{}", site.url("search"), query_string(&s.query, 1)),
+                atom: feed(Format::Atom),
+                rss: feed(Format::Rss),
+                json: feed(Format::Json),
+            }
+        })
+        .collect()
 }
 
 struct PageHit {
@@ -208,6 +268,7 @@ fn results_page(
         hits,
         results: &results,
         error: None,
+        saved: saved_links(site),
         version: env!("CARGO_PKG_VERSION"),
     }
     .render()
@@ -245,6 +306,7 @@ pub fn form_page(site: &Site, query: &str, error: Option<String>) -> Result<Vec<
         json: String::new(),
         home: site.home(),
         error,
+        saved: saved_links(site),
         version: env!("CARGO_PKG_VERSION"),
     }
     .render()

@@ -232,6 +232,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/topics/{file}", get(feeds::topic_feed))
         .route("/opml", get(feeds::opml))
         .route("/search", get(search::page))
+        .route("/searches/{file}", get(search::saved))
         .route("/stories/{id}", get(feeds::story))
         .route("/api/stories", get(api::stories))
         .route("/api/stories/{id}", get(api::story))

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -83,6 +83,24 @@ pub async fn feed(
     };
     let (q, _) = params(raw);
     answer(state, SearchRequest::new(&q, Some(format), 1), headers).await
+}
+
+/// `/searches/SLUG.atom` (`.rss`, `.json`): a saved search's feed; 404
+/// for a slug the config does not name.
+pub async fn saved(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let request = file.rsplit_once('.').and_then(|(slug, ext)| {
+        let format = Format::from_extension(ext)?;
+        let search = state.site().saved_search(slug)?;
+        Some(SearchRequest::saved(search, format))
+    });
+    match request {
+        Some(request) => answer(&state, request, &headers).await,
+        None => not_found().await,
+    }
 }
 
 async fn answer(state: &Arc<AppState>, request: SearchRequest, headers: &HeaderMap) -> Response {

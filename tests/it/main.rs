@@ -39,10 +39,10 @@ mod publish;
 mod realfeeds;
 /// What a second poll does: conditional GET, no loss, no duplicates.
 mod repoll;
-/// Search (issue #17): both scripts, bad queries, the index kept in step.
-mod search;
 /// Only http(s) URLs leave khabar, whatever a feed sends (issue #11).
 mod schemes;
+/// Search (issue #17): both scripts, bad queries, the index kept in step.
+mod search;
 /// SMTP credentials only over TLS (issue #11).
 mod smtp;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.

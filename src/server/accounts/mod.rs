@@ -71,7 +71,7 @@ impl Accounts {
             behind_proxy: config.behind_proxy,
             secure_cookie: config.public_url.scheme() == "https",
             base: config.public_url.as_str().trim_end_matches('/').to_string(),
-            topics: config.tagger.topics().to_vec(),
+            topics: config.digest_topics(),
             timezone: config.digest.timezone,
             schedule: config.digest.schedule.clone(),
             from: config.smtp.from.clone(),

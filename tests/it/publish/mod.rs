@@ -13,5 +13,7 @@ mod daemon;
 mod demo;
 /// Validators, gzip, the cache, bad input, small endpoints.
 mod http;
+/// Saved searches: feeds, the search page's list, digest topics (issue #17).
+mod saved;
 /// `/search` and the query feeds (issue #17).
 mod search;

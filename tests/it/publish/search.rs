@@ -122,7 +122,7 @@ async fn bad_queries_are_answered_400_with_the_reason_never_500() {
 }
 
 /// What the database says a query feed holds, in feedcheck.py's shape.
-fn expected(store: &Store, query: &str, path: &str, format: &str) -> Value {
+pub(super) fn expected(store: &Store, query: &str, path: &str, format: &str) -> Value {
     let search = Search::parse(
         query,
         Context {
