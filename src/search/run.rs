@@ -4,7 +4,7 @@
 //! Every run reads at most [`MAX_CANDIDATES`] matching items, newest
 //! first, within [`BUDGET`]; ranking and grouping happen on those. That
 //! bounds what any query can cost, however common its words: a search for
-//! a word in every item ranks its newest 5,000, and says there are more.
+//! a word in every item ranks its newest 2,000, and says there are more.
 
 use std::time::Duration;
 
@@ -20,8 +20,10 @@ use crate::model::DigestPeriod;
 use crate::normalize::html_to_text;
 use crate::store::{EntryRow, HitRow, MatchQuery, MatchRow, Store};
 
-/// Most matching items a run reads and ranks.
-pub const MAX_CANDIDATES: usize = 5_000;
+/// Most matching items a run reads and ranks. Ranking and grouping cost
+/// in proportion (BENCHMARKS.md, "Search"): at 5,000 a search for a name in
+/// a third of 100,000 items took ~100 ms at p50 on a loaded machine.
+pub const MAX_CANDIDATES: usize = 2_000;
 
 /// Longest a run may take in SQLite before it is stopped.
 pub const BUDGET: Duration = Duration::from_secs(1);

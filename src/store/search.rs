@@ -216,20 +216,16 @@ impl Store {
             ));
         }
         if !query.outlets.is_empty() {
-            let any: Vec<String> = query
-                .outlets
-                .iter()
-                .map(|o| {
-                    let p = arg(o.clone().into());
-                    format!(
-                        "instr(lower(coalesce(f.title, '')), {p}) OR instr(lower(f.url), {p})
-                         OR instr(lower(coalesce(f.site_url, '')), {p})"
-                    )
-                })
-                .collect();
+            // Resolved to feed ids once, so that each matching item costs
+            // an integer test, not three substring searches.
+            let feeds = self.outlet_feed_ids(query.outlets)?;
+            if feeds.is_empty() {
+                return Ok(Vec::new());
+            }
+            let ids = serde_json::to_string(&feeds).unwrap_or_else(|_| "[]".into());
             conditions.push(format!(
-                "EXISTS (SELECT 1 FROM feeds f WHERE f.id = i.feed_id AND ({}))",
-                any.join(" OR ")
+                "i.feed_id IN (SELECT value FROM json_each({}))",
+                arg(ids.into())
             ));
         }
         let limit = arg(i64::try_from(query.limit).unwrap_or(i64::MAX).into());
@@ -251,6 +247,22 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| interrupted(e, budget))?;
         Ok(rows)
+    }
+
+    /// The feeds whose title, site or feed URL contains one of `outlets`
+    /// (lower-case), by id.
+    fn outlet_feed_ids(&self, outlets: &[String]) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT f.id FROM feeds f, json_each(?1) o
+             WHERE instr(lower(coalesce(f.title, '')), o.value) OR instr(lower(f.url), o.value)
+                OR instr(lower(coalesce(f.site_url, '')), o.value)
+             GROUP BY f.id",
+        )?;
+        let outlets = serde_json::to_string(outlets).unwrap_or_else(|_| "[]".into());
+        let ids = stmt
+            .query_map([outlets], |r| r.get(0))?
+            .collect::<Result<Vec<i64>, _>>()?;
+        Ok(ids)
     }
 
     /// Folds the index's segments together a little (a bounded amount of

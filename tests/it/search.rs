@@ -122,6 +122,11 @@ fn filters_narrow_the_results() {
     }
     let none = search(&khabar, "Kim until:2000-01-01");
     assert_eq!(n(&none), 0);
+    // An outlet no feed's title or URL names: nothing, before any matching.
+    let nobody = search(&khabar, "Kim outlet:nowhere-at-all");
+    assert_eq!(n(&nobody), 0);
+    let either = search(&khabar, "Kim outlet:\"eastern wire\" outlet:nowhere-at-all");
+    assert_eq!(n(&either), n(&wire), "outlet: values are alternatives");
     let old = search(&khabar, "Kim since:2000-01-01 topic:russia-north-korea");
     assert!(n(&old) > 0);
 }
