@@ -3,9 +3,11 @@
 # non-root user on a slim Debian with only CA certificates added.
 #   docker build -t khabar .
 #   docker run -d --name khabar -p 8080:8080 -v khabar-data:/data khabar
-# The database lives in the /data volume. A khabar.toml in /data (the
-# working directory) is read at start; or mount one elsewhere and set
-# KHABAR_CONFIG. khabar.example.toml is copied to /etc/khabar for reference.
+# The database lives in the /data volume. No config file is needed: every
+# key can be set as KHABAR_<SECTION>_<KEY> (-e KHABAR_SERVER_PUBLIC_URL=…,
+# README "Environment"). A khabar.toml in /data (the working directory), or
+# one named by KHABAR_CONFIG, is read too; the environment wins over it.
+# khabar.example.toml is copied to /etc/khabar for reference.
 
 FROM rust:1-slim-bookworm AS build
 WORKDIR /src
@@ -29,8 +31,8 @@ COPY khabar.example.toml /etc/khabar/khabar.example.toml
 USER khabar
 WORKDIR /data
 VOLUME ["/data"]
-ENV KHABAR_DATABASE=/data/khabar.db \
-    KHABAR_LISTEN=0.0.0.0:8080
+ENV KHABAR_DATABASE_PATH=/data/khabar.db \
+    KHABAR_SERVER_LISTEN=0.0.0.0:8080
 EXPOSE 8080
 # khabar exits within 8 s of SIGTERM; `docker stop` waits 10 s by default.
 STOPSIGNAL SIGTERM

@@ -2,20 +2,26 @@
 //! defaults) → [`Config`] (validated once at start-up).
 //!
 //! The file comes from `--config`, else `KHABAR_CONFIG`, else `./khabar.toml`
-//! when it exists, else built-in defaults. `KHABAR_DATABASE` and
-//! `KHABAR_LISTEN` override their keys.
+//! when it exists, else built-in defaults. Every key can also be set by an
+//! environment variable `KHABAR_<SECTION>_<KEY>`, which wins over the file
+//! ([`env`]); errors in such a value name the variable.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ipnet::IpNet;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
 use crate::model::FeedUrl;
 use crate::topics::Tagger;
+
+mod effective;
+pub mod env;
+
+pub use effective::Checked;
 
 /// The config file looked for in the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "khabar.toml";
@@ -41,6 +47,17 @@ pub enum ConfigError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// An environment variable sets a key to a value that cannot be used,
+    /// or names a key its section does not have.
+    #[error("environment variable {var} (config key `{key}`): {problem}")]
+    Env {
+        /// The variable, e.g. `KHABAR_SMTP_URL`.
+        var: String,
+        /// The dotted key it sets.
+        key: String,
+        /// What was expected.
+        problem: String,
+    },
     /// The TOML is malformed, or a key has the wrong type or is unknown.
     #[error("config {path}: {message}")]
     Syntax {
@@ -62,7 +79,7 @@ pub enum ConfigError {
 }
 
 /// The file as written: every section optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RawConfig {
     database: RawDatabase,
@@ -73,12 +90,15 @@ pub struct RawConfig {
     smtp: RawSmtp,
     digest: RawDigest,
     feeds: Vec<RawFeed>,
+    // Topics are summarised by `khabar config check`, not printed back.
+    #[serde(skip_serializing)]
     term_groups: std::collections::BTreeMap<String, crate::topics::TermGroupDef>,
+    #[serde(skip_serializing)]
     topics: Vec<crate::topics::TopicDef>,
     searches: Vec<crate::search::saved::SavedSearchDef>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 struct RawDatabase {
     path: PathBuf,
@@ -92,7 +112,7 @@ impl Default for RawDatabase {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 struct RawFetch {
     concurrency: usize,
@@ -106,6 +126,7 @@ struct RawFetch {
     max_articles: usize,
     allow_private: Vec<String>,
     max_items: usize,
+    user_agent: Option<String>,
 }
 
 impl Default for RawFetch {
@@ -120,11 +141,12 @@ impl Default for RawFetch {
             max_articles: 20,
             allow_private: Vec::new(),
             max_items: crate::normalize::limits::DEFAULT_MAX_ITEMS,
+            user_agent: None,
         }
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 struct RawSchedule {
     #[serde(with = "humantime_serde")]
@@ -150,7 +172,7 @@ impl Default for RawSchedule {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 struct RawRetention {
     #[serde(with = "humantime_serde")]
@@ -168,12 +190,17 @@ impl Default for RawRetention {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// Who may read `/metrics` unless `server.metrics_allow` says otherwise:
+/// this machine only.
+pub const DEFAULT_METRICS_ALLOW: [&str; 2] = ["127.0.0.0/8", "::1/128"];
+
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 struct RawServer {
     listen: String,
     public_url: String,
     behind_proxy: bool,
+    metrics_allow: Vec<String>,
 }
 
 impl Default for RawServer {
@@ -182,11 +209,15 @@ impl Default for RawServer {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             behind_proxy: false,
+            metrics_allow: DEFAULT_METRICS_ALLOW
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 struct RawSmtp {
     url: Option<String>,
@@ -210,7 +241,7 @@ impl Default for RawSmtp {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 struct RawDigest {
     schedule: String,
@@ -242,7 +273,7 @@ impl Default for RawDigest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawFeed {
     url: String,
@@ -276,6 +307,9 @@ pub struct Config {
     /// Trust the last `X-Forwarded-For` address as the client's (only
     /// behind a reverse proxy that sets it), for the form's rate limit.
     pub behind_proxy: bool,
+    /// Clients allowed to read `/metrics` (the client address as for
+    /// `behind_proxy`); loopback only by default.
+    pub metrics_allow: Vec<ipnet::IpNet>,
     /// Feeds listed in the file.
     pub feeds: Vec<FeedConfig>,
     /// The compiled topics (the built-in ones when the file defines none).
@@ -400,6 +434,9 @@ pub struct FetchConfig {
     /// Items kept from one feed document, the newest (issue #11): a feed of
     /// 250,000 tiny items cannot grow the database without bound.
     pub max_items: usize,
+    /// Sent with every request so outlets can tell who polls them and
+    /// whom to ask (`fetch.user_agent`; default [`default_user_agent`]).
+    pub user_agent: String,
 }
 
 impl Default for FetchConfig {
@@ -420,7 +457,28 @@ impl FetchConfig {
             max_articles: raw.max_articles,
             allow_private,
             max_items: raw.max_items,
+            user_agent: raw.user_agent.unwrap_or_else(|| default_user_agent(None)),
         }
+    }
+}
+
+/// Longest `fetch.user_agent` accepted.
+const MAX_USER_AGENT: usize = 512;
+
+/// `khabar/VERSION (+PUBLIC_URL)`: the product, and where its operator can
+/// be found. A loopback `public_url` (the default) is no contact for an
+/// outlet, so then it is just `khabar/VERSION`.
+pub fn default_user_agent(public_url: Option<&url::Url>) -> String {
+    let product = concat!("khabar/", env!("CARGO_PKG_VERSION"));
+    let reachable = public_url.filter(|u| match u.host() {
+        Some(url::Host::Domain(d)) => !d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => !ip.is_loopback() && !ip.is_unspecified(),
+        Some(url::Host::Ipv6(ip)) => !ip.is_loopback() && !ip.is_unspecified(),
+        None => false,
+    });
+    match reachable {
+        Some(url) => format!("{product} (+{url})"),
+        None => product.to_string(),
     }
 }
 
@@ -488,44 +546,103 @@ pub struct FeedConfig {
 
 impl Config {
     /// Loads the config from `explicit` (the `--config` flag or
-    /// `KHABAR_CONFIG`), else `./khabar.toml` if present, else defaults.
+    /// `KHABAR_CONFIG`), else `./khabar.toml` if present, else defaults,
+    /// with the environment's `KHABAR_*` keys over it.
     pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        let path = match explicit {
-            Some(p) => Some(p.to_path_buf()),
-            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
-        };
-        let Some(path) = path else {
-            return Config::from_toml("", None);
-        };
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        Config::from_toml(&text, Some(path))
+        let (text, source) = read_file(explicit)?;
+        Config::from_toml(&text, source)
     }
 
-    /// Builds the config from TOML text, then applies environment overrides.
+    /// Builds the config from TOML text, with the process environment's
+    /// `KHABAR_*` keys over it.
     pub fn from_toml(text: &str, source: Option<PathBuf>) -> Result<Config, ConfigError> {
-        let shown = source.clone().unwrap_or_else(|| "<defaults>".into());
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            path: shown.clone(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
-        Validator { path: shown }.build(raw, source)
+        Config::from_toml_with_env(text, source, process_env())
+    }
+
+    /// Builds the config from TOML text with `vars` as the environment.
+    pub fn from_toml_with_env(
+        text: &str,
+        source: Option<PathBuf>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let (raw, validator) = layered(text, source.as_deref(), vars)?;
+        validator.build(raw, source)
     }
 }
 
-/// Turns raw values into checked ones, naming the key on failure.
+/// The config file's text and path: `explicit`, else `./khabar.toml` when
+/// it exists, else none (empty text).
+fn read_file(explicit: Option<&Path>) -> Result<(String, Option<PathBuf>), ConfigError> {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
+    };
+    let Some(path) = path else {
+        return Ok((String::new(), None));
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    Ok((text, Some(path)))
+}
+
+/// The process's `KHABAR_*` variables whose values are text (a variable
+/// that is not UTF-8 is left to the error it will cause when read as one).
+fn process_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, _)| k.starts_with(env::PREFIX))
+        .collect()
+}
+
+/// The file's keys with the environment's over them, and the validator
+/// that names each key's origin. The file alone is read first, so that its
+/// errors keep their line and column.
+fn layered(
+    text: &str,
+    source: Option<&Path>,
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<(RawConfig, Validator), ConfigError> {
+    let path = source.map_or_else(|| "<defaults>".into(), Path::to_path_buf);
+    let syntax = |e: toml::de::Error| ConfigError::Syntax {
+        path: path.clone(),
+        message: e.to_string().trim_end().to_string(),
+    };
+    let file: RawConfig = toml::from_str(text).map_err(syntax)?;
+    let overlay = env::Overlay::from_vars(vars)?;
+    let raw = if overlay.keys.is_empty() {
+        file
+    } else {
+        let mut table: toml::Table = toml::from_str(text).map_err(syntax)?;
+        overlay.apply(&mut table);
+        // Each variable was tried alone and the file was read alone; what
+        // is left to fail is a combination, blamed on the file.
+        table.try_into().map_err(syntax)?
+    };
+    Ok((raw, Validator { path, overlay }))
+}
+
+/// Turns raw values into checked ones, naming the key (or the variable
+/// that set it) on failure.
 struct Validator {
     path: PathBuf,
+    overlay: env::Overlay,
 }
 
 impl Validator {
     fn invalid(&self, key: &str, problem: impl Into<String>) -> ConfigError {
-        ConfigError::Invalid {
-            path: self.path.clone(),
-            key: key.to_string(),
-            problem: problem.into(),
+        match self.overlay.var_for(key) {
+            Some(var) => ConfigError::Env {
+                var: var.to_string(),
+                key: key.to_string(),
+                problem: problem.into(),
+            },
+            None => ConfigError::Invalid {
+                path: self.path.clone(),
+                key: key.to_string(),
+                problem: problem.into(),
+            },
         }
     }
 
@@ -551,10 +668,8 @@ impl Validator {
     }
 
     fn build(&self, raw: RawConfig, source: Option<PathBuf>) -> Result<Config, ConfigError> {
-        let database = std::env::var_os("KHABAR_DATABASE")
-            .map(PathBuf::from)
-            .unwrap_or(raw.database.path);
-        let listen_text = std::env::var("KHABAR_LISTEN").unwrap_or(raw.server.listen);
+        let database = raw.database.path;
+        let listen_text = raw.server.listen;
         let listen = listen_text.parse().map_err(|_| {
             self.invalid(
                 "server.listen",
@@ -567,7 +682,23 @@ impl Validator {
                 format!("expected an absolute URL: {e}"),
             )
         })?;
-        let fetch = self.fetch(raw.fetch)?;
+        let metrics_allow = raw
+            .server
+            .metrics_allow
+            .iter()
+            .map(|net| {
+                // A bare address is a network of one.
+                net.parse::<ipnet::IpNet>()
+                    .or_else(|_| net.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        self.invalid(
+                            "server.metrics_allow",
+                            format!("expected CIDR networks like \"127.0.0.1/32\", got {net:?}"),
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        let fetch = self.fetch(raw.fetch, &public_url)?;
         let schedule = self.schedule(raw.schedule)?;
         let retention = self.retention(raw.retention)?;
         self.digest(&raw.digest)?;
@@ -606,6 +737,7 @@ impl Validator {
             listen,
             public_url,
             behind_proxy: raw.server.behind_proxy,
+            metrics_allow,
             feeds,
             smtp,
             digest,
@@ -616,7 +748,7 @@ impl Validator {
         if raw.max_attempts == 0 {
             return Err(self.invalid("digest.max_attempts", "expected at least 1"));
         }
-        let secret = std::env::var("KHABAR_SECRET").ok().or(raw.secret);
+        let secret = raw.secret;
         if let Some(short) = secret.as_ref().filter(|s| s.len() < MIN_SECRET_LEN) {
             return Err(self.invalid(
                 "digest.secret",
@@ -630,7 +762,7 @@ impl Validator {
         if raw.subscribe_form && secret.is_none() {
             return Err(self.invalid(
                 "digest.subscribe_form",
-                "the public form signs its links: set digest.secret or KHABAR_SECRET first",
+                "the public form signs its links: set digest.secret (KHABAR_DIGEST_SECRET) first",
             ));
         }
         if raw.confirm_within < Duration::from_secs(60) {
@@ -668,7 +800,7 @@ impl Validator {
                 .map(|r| mailbox("smtp.reply_to", r))
                 .transpose()?,
             username: raw.username,
-            password: std::env::var("KHABAR_SMTP_PASSWORD").ok().or(raw.password),
+            password: raw.password,
             connections: match raw.connections {
                 1..=64 => raw.connections,
                 _ => return Err(self.invalid("smtp.connections", "expected 1 to 64")),
@@ -676,7 +808,7 @@ impl Validator {
         })
     }
 
-    fn fetch(&self, raw: RawFetch) -> Result<FetchConfig, ConfigError> {
+    fn fetch(&self, raw: RawFetch, public_url: &url::Url) -> Result<FetchConfig, ConfigError> {
         if raw.concurrency == 0 {
             return Err(self.invalid("fetch.concurrency", "expected at least 1"));
         }
@@ -689,22 +821,37 @@ impl Validator {
         if !(1..=10_000).contains(&raw.max_items) {
             return Err(self.invalid("fetch.max_items", "expected 1 to 10000"));
         }
-        // The environment's list (comma-separated) replaces the file's.
-        let (key, listed) = match std::env::var("KHABAR_FETCH_ALLOW_PRIVATE") {
-            Ok(env) => (
-                "KHABAR_FETCH_ALLOW_PRIVATE",
-                env.split(',')
-                    .filter(|n| !n.trim().is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            ),
-            Err(_) => ("fetch.allow_private", raw.allow_private.clone()),
-        };
-        let allow_private = listed
+        // The environment's list (KHABAR_FETCH_ALLOW_PRIVATE, TOML or
+        // comma-separated) has already replaced the file's (`env`); an
+        // error names whichever it came from.
+        let allow_private = raw
+            .allow_private
             .iter()
-            .map(|n| parse_network(n).map_err(|e| self.invalid(key, e)))
+            .map(|n| parse_network(n).map_err(|e| self.invalid("fetch.allow_private", e)))
             .collect::<Result<_, _>>()?;
-        Ok(FetchConfig::from_raw(raw, allow_private))
+        let user_agent = match &raw.user_agent {
+            Some(agent) => self.user_agent(agent)?,
+            None => default_user_agent(Some(public_url)),
+        };
+        Ok(FetchConfig {
+            user_agent,
+            ..FetchConfig::from_raw(raw, allow_private)
+        })
+    }
+
+    /// A `fetch.user_agent` that can be sent as a header.
+    fn user_agent(&self, agent: &str) -> Result<String, ConfigError> {
+        let agent = agent.trim();
+        if agent.is_empty() || agent.len() > MAX_USER_AGENT {
+            return Err(self.invalid(
+                "fetch.user_agent",
+                format!("expected 1 to {MAX_USER_AGENT} characters"),
+            ));
+        }
+        if agent.chars().any(|c| c.is_control()) {
+            return Err(self.invalid("fetch.user_agent", "expected no control characters"));
+        }
+        Ok(agent.to_string())
     }
 
     fn schedule(&self, raw: RawSchedule) -> Result<ScheduleConfig, ConfigError> {

@@ -134,6 +134,6 @@ pub fn topics(data: &[u8]) {
 /// The config loader: `khabar.toml` text to a validated configuration.
 pub fn config(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = Config::from_toml(text, None);
+        let _ = Config::from_toml_with_env(text, None, Vec::new());
     }
 }

@@ -19,6 +19,9 @@ pub mod config;
 /// Logging setup.
 pub mod telemetry;
 
+/// The process's counters, gauges and histograms, for `/metrics`.
+pub mod metrics;
+
 /// Types that cross stages: feeds, items, polls, topics, subscribers.
 pub mod model;
 

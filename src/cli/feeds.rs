@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use crate::config::Config;
 use crate::model::FeedUrl;
-use crate::store::{AddFeed, FeedOrigin, FeedStatus, Store};
+use crate::store::{AddFeed, FeedOrigin, Store};
 use crate::{opml, startup};
 
 #[derive(Debug, Subcommand)]
@@ -71,18 +71,15 @@ pub(super) fn run(config: &Config, command: FeedsCommand) -> Result<ExitCode> {
 
 fn print_feeds(store: &Store) -> Result<()> {
     println!(
-        "{:>5}  {:<6}  {:>6}  {:<20}  {:<40}  TITLE / LAST ERROR",
+        "{:>5}  {:<7}  {:>6}  {:<20}  {:<40}  TITLE / LAST ERROR",
         "ID", "STATUS", "ERRORS", "NEXT DUE", "URL"
     );
     for f in store.list_feeds()? {
-        let status = match f.status {
-            FeedStatus::Active => "active",
-            FeedStatus::Gone => "gone",
-        };
+        let status = super::ops::feed_status(&f);
         let due = f.state.next_due.format("%Y-%m-%d %H:%M:%S").to_string();
         let note = f.last_error.as_deref().or(f.title.as_deref()).unwrap_or("");
         println!(
-            "{:>5}  {:<6}  {:>6}  {:<20}  {:<40}  {note}",
+            "{:>5}  {:<7}  {:>6}  {:<20}  {:<40}  {note}",
             f.id, status, f.state.error_count, due, f.url
         );
     }

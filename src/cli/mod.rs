@@ -18,6 +18,7 @@ use crate::telemetry;
 mod digest;
 mod export;
 mod feeds;
+mod ops;
 mod parse;
 mod poll;
 mod search;
@@ -28,13 +29,13 @@ mod topics;
 
 /// khabar — news feed aggregator.
 #[derive(Debug, Parser)]
-#[command(name = "khabar", version, about, long_about = None)]
+#[command(name = "khabar", version, about, long_about = None, after_long_help = ops::ENVIRONMENT)]
 pub struct Args {
     /// Config file (TOML). Default: ./khabar.toml when present.
     #[arg(long, global = true, env = "KHABAR_CONFIG")]
     config: Option<PathBuf>,
     /// Log as JSON lines instead of human-readable text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "KHABAR_LOG_JSON")]
     log_json: bool,
     #[command(subcommand)]
     command: Command,
@@ -129,6 +130,18 @@ enum Command {
         #[command(subcommand)]
         command: digest::DigestCommand,
     },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff; `khabar man | man -l -`).
+    Man,
+    /// Check the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ops::ConfigCommand,
+    },
 }
 
 impl Args {
@@ -208,5 +221,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             };
             search::run(&config, &startup::open_store(&config)?, &args)
         }
+        Command::Completions { shell } => ops::completions(shell),
+        Command::Man => ops::man(),
+        Command::Config { command } => ops::config(args.config.as_deref(), command),
     }
 }

@@ -20,7 +20,7 @@ pub(super) enum StoriesCommand {
     Eval {
         /// The JSON Lines file.
         file: PathBuf,
-        /// Print one `{"id", "story"}` line per item instead, in input order.
+        /// Print one `{"id", "story", "reason"}` line per item instead, in input order.
         #[arg(long)]
         json: bool,
     },
@@ -187,15 +187,13 @@ fn eval(config: &Config, file: &Path, json: bool) -> Result<ExitCode> {
     // Items are grouped in the order khabar groups stored items.
     let mut grouper =
         crate::stories::StoryGrouper::new(config.tagger.clone(), crate::stories::DEFAULT_WINDOW);
-    let story: Vec<u64> = crate::stories::group_in_order(&mut grouper, &inputs)
-        .into_iter()
-        .map(|a| a.story)
-        .collect();
+    let assignments = crate::stories::group_in_order(&mut grouper, &inputs);
+    let story: Vec<u64> = assignments.iter().map(|a| a.story).collect();
     if json {
-        for ((_, _, item), story) in items.iter().zip(&story) {
+        for ((_, _, item), a) in items.iter().zip(&assignments) {
             println!(
                 "{}",
-                serde_json::json!({"id": item.id, "story": story.to_string()})
+                serde_json::json!({"id": item.id, "story": a.story.to_string(), "reason": a.reason})
             );
         }
     } else {

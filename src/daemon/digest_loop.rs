@@ -1,15 +1,13 @@
 //! The daemon's digest loop: a digest pass ([`send_due`]) every
-//! [`DIGEST_EVERY`], counted in the server's metrics, and a bounded grace
+//! [`DIGEST_EVERY`], counted in [`crate::metrics`], and a bounded grace
 //! for the pass in progress on shutdown.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::digest::{send_due, PassOptions};
-use crate::server::AppState;
 use crate::startup::Delivery;
 use crate::store::Store;
 
@@ -26,7 +24,6 @@ const DIGEST_GRACE: Duration = Duration::from_secs(5);
 pub(super) async fn digest_loop(
     config: Config,
     delivery: Delivery,
-    state: Arc<AppState>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut store = match Store::open(&config.database) {
@@ -69,8 +66,8 @@ pub(super) async fn digest_loop(
         };
         match result {
             Ok(summary) => {
-                state.metrics().digests_sent(u64::from(summary.sent));
-                state.metrics().digests_failed(u64::from(summary.failed));
+                crate::metrics::DIGEST_SENDS.add(u64::from(summary.sent), &[]);
+                crate::metrics::DIGEST_FAILURES.add(u64::from(summary.failed), &[]);
             }
             Err(e) => tracing::warn!(error = format!("{e:#}"), "digest pass failed"),
         }

@@ -80,12 +80,7 @@ async fn daemon(
         Arc::clone(&state),
         wait_for(stopped.clone()),
     ));
-    let digests = tokio::spawn(digest_loop(
-        config.clone(),
-        delivery,
-        Arc::clone(&state),
-        stopped.clone(),
-    ));
+    let digests = tokio::spawn(digest_loop(config.clone(), delivery, stopped.clone()));
     let scheduler = tokio::spawn(schedule_loop(
         startup::poller(&config)?,
         pass_deadline(&config.fetch),

@@ -79,7 +79,13 @@ async fn prune(database: std::path::PathBuf, retention: RetentionConfig) {
         Store::open(&database)?.prune(retention.cutoffs(now), now, false)
     };
     match tokio::task::spawn_blocking(run).await {
-        Ok(Ok(report)) => tracing::info!(%report, "retention: pruned"),
+        Ok(Ok(report)) => {
+            let deleted = &crate::metrics::RETENTION_DELETED;
+            deleted.add(report.items, &["items"]);
+            deleted.add(report.fetch_log, &["fetch_log"]);
+            deleted.add(report.tombstones, &["tombstones"]);
+            tracing::info!(%report, "retention: pruned");
+        }
         Ok(Err(e)) => tracing::warn!(error = %e, "retention failed"),
         Err(e) => tracing::warn!(error = %e, "retention crashed"),
     }

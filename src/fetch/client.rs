@@ -13,13 +13,6 @@ use super::response::{self, FetchOutcome, FetchedFeed};
 use super::{AddressPolicy, FetchError};
 use crate::config::FetchConfig;
 
-/// Sent with every request so outlets can tell who polls them.
-const USER_AGENT: &str = concat!(
-    "khabar/",
-    env!("CARGO_PKG_VERSION"),
-    " (feed aggregator; +https://github.com/khabar)"
-);
-
 /// What to fetch.
 #[derive(Debug, Clone)]
 pub struct FetchRequest {
@@ -44,7 +37,7 @@ impl Fetcher {
     /// followed here, the guard with `fetch.allow_private`).
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, FetchError> {
         let builder = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
+            .user_agent(cfg.user_agent.as_str())
             .connect_timeout(cfg.connect_timeout)
             .timeout(cfg.timeout)
             .gzip(true)

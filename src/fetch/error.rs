@@ -67,14 +67,17 @@ pub enum FetchError {
 }
 
 impl FetchError {
-    /// Whether trying again later may succeed (timeouts, 5xx, 429,
-    /// connection errors) rather than needing a fix on the server.
+    /// Whether trying again later may succeed (timeouts, 5xx, 429, 408,
+    /// connection errors) rather than needing a fix on the server (404,
+    /// 401, 403, a body over the cap, a redirect loop, an address the fetch
+    /// guard refuses). The scheduler backs
+    /// off from a permanent failure faster (`scheduler::Failure`).
     pub fn is_transient(&self) -> bool {
         match self {
             FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Body { .. } => {
                 true
             }
-            FetchError::Status { status, .. } => *status == 429 || *status >= 500,
+            FetchError::Status { status, .. } => matches!(status, 408 | 429 | 500..),
             FetchError::BodyTooLarge { .. }
             | FetchError::Redirect { .. }
             | FetchError::Refused { .. } => false,
@@ -95,5 +98,43 @@ impl FetchError {
             FetchError::Status { status, .. } => Some(*status),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_failures_that_may_pass_by_themselves_are_transient() {
+        let status = |status| FetchError::Status {
+            url: "https://a.example/rss".into(),
+            status,
+            retry_after: None,
+        };
+        for (code, transient) in [
+            (404, false),
+            (401, false),
+            (403, false),
+            (400, false),
+            (408, true),
+            (429, true),
+            (500, true),
+            (503, true),
+        ] {
+            assert_eq!(status(code).is_transient(), transient, "HTTP {code}");
+        }
+        let url = String::from("https://a.example/rss");
+        assert!(FetchError::Timeout { url: url.clone() }.is_transient());
+        assert!(!FetchError::BodyTooLarge {
+            url: url.clone(),
+            limit: 1
+        }
+        .is_transient());
+        assert!(!FetchError::Refused {
+            url,
+            reason: "refused: 10.0.0.5 is a private address".into()
+        }
+        .is_transient());
     }
 }

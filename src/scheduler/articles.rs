@@ -115,7 +115,13 @@ async fn fetch_articles(
 ) -> Vec<Article> {
     let mut pages: Vec<Article> = futures::stream::iter(wanted)
         .map(|(i, new, url)| async move {
-            let (url, text) = fetch_article(poller, url).await?;
+            let fetched = fetch_article(poller, url).await;
+            crate::metrics::FULLTEXT_FETCHES.inc(&[if fetched.is_some() {
+                "ok"
+            } else {
+                "failed"
+            }]);
+            let (url, text) = fetched?;
             Some((i, new, url, text))
         })
         .buffer_unordered(ARTICLES_IN_FLIGHT)

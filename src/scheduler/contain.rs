@@ -10,6 +10,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use futures::FutureExt;
 
+use super::due::Failure;
+
 use crate::store::{PollRecord, PollResult, StoreError, StoreReport};
 
 /// The message a panic carried, if it carried text.
@@ -66,7 +68,8 @@ pub fn write_contained(
                 tracing::error!(feed_id = record.feed_id, panic = %panic, "storing this poll panicked; recorded as the feed's failure");
                 record.result = PollResult::Failed {
                     http_status: None,
-                    error: format!("internal error while storing the poll: {panic}"),
+                    error: Failure::Permanent
+                        .record(&format!("internal error while storing the poll: {panic}")),
                 };
                 record.next.error_count = record.next.error_count.max(1);
                 let again = catch_unwind(AssertUnwindSafe(|| {

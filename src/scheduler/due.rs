@@ -19,6 +19,44 @@ const CADENCE_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 /// feeds added at once do not keep firing in the same second.
 const JITTER_FRACTION: f64 = 0.1;
 
+/// Whether a failed poll may succeed when simply tried again, as the stage
+/// that failed decided it ([`FetchError::is_transient`](crate::fetch::FetchError::is_transient);
+/// a document that does not parse is permanent). Recorded on the feed as
+/// the first word of its last error, so `khabar feeds list` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Timeouts, refused connections, 429, 5xx: waits double from the
+    /// interval.
+    Transient,
+    /// Needs a fix on the server (404, 401, 403, a page that is not a feed,
+    /// a body over the cap): waits quadruple, starting at four intervals,
+    /// so the feed reaches `max_interval` in a few polls.
+    Permanent,
+}
+
+impl Failure {
+    /// The word recorded before the error.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Failure::Transient => "transient",
+            Failure::Permanent => "permanent",
+        }
+    }
+
+    /// The error as recorded on the feed: `permanent: fetch …: HTTP 404`.
+    pub fn record(self, error: &str) -> String {
+        format!("{}: {error}", self.as_str())
+    }
+
+    /// The kind of a recorded error; `None` for one recorded before
+    /// failures were classified.
+    pub fn of_recorded(error: &str) -> Option<Failure> {
+        [Failure::Transient, Failure::Permanent]
+            .into_iter()
+            .find(|f| error.starts_with(f.as_str()) && error[f.as_str().len()..].starts_with(": "))
+    }
+}
+
 /// What a poll observed that matters for scheduling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Observed {
@@ -40,6 +78,8 @@ pub enum Observed {
     Failed {
         /// Retry-After from a 429/503.
         retry_after: Option<Duration>,
+        /// Whether trying again soon may help.
+        kind: Failure,
     },
     /// 410: never again.
     Gone,
@@ -82,12 +122,15 @@ pub fn next_due(
             let hint = max_age.or(prev.hint);
             (success(hint, cadence), 0, hint)
         }
-        Observed::Failed { retry_after } => {
+        Observed::Failed { retry_after, kind } => {
             let errors = prev.error_count.saturating_add(1);
             let cap = MAX_BACKOFF
                 .min(bounds.max_interval)
                 .max(bounds.min_interval);
-            let factor = 2u32.saturating_pow(errors.min(20) - 1);
+            let factor = match kind {
+                Failure::Transient => 2u32.saturating_pow(errors.min(20) - 1),
+                Failure::Permanent => 4u32.saturating_pow(errors.min(15)),
+            };
             let backoff = interval.saturating_mul(factor).min(cap);
             let wait = backoff.max(retry_after.unwrap_or_default().min(cap));
             (
@@ -211,25 +254,35 @@ mod tests {
             (
                 "first failure waits one interval",
                 state(0),
-                Observed::Failed { retry_after: None },
+                Observed::Failed {
+                    retry_after: None,
+                    kind: Failure::Transient,
+                },
                 1800,
             ),
             (
                 "third failure waits four",
                 state(2),
-                Observed::Failed { retry_after: None },
+                Observed::Failed {
+                    retry_after: None,
+                    kind: Failure::Transient,
+                },
                 7200,
             ),
             (
                 "backoff is capped at 24 h",
                 state(30),
-                Observed::Failed { retry_after: None },
+                Observed::Failed {
+                    retry_after: None,
+                    kind: Failure::Transient,
+                },
                 86400,
             ),
             (
                 "retry-after beyond backoff is honoured",
                 state(0),
                 Observed::Failed {
+                    kind: Failure::Transient,
                     retry_after: Some(Duration::from_secs(3 * 3600)),
                 },
                 10800,
@@ -238,6 +291,7 @@ mod tests {
                 "retry-after beyond the cap is capped",
                 state(0),
                 Observed::Failed {
+                    kind: Failure::Transient,
                     retry_after: Some(Duration::from_secs(9 * 86400)),
                 },
                 86400,
@@ -319,6 +373,58 @@ mod tests {
         }
     }
 
+    // See: issue #12 (item 6).
+    #[test]
+    fn a_permanent_failure_backs_off_faster_than_a_transient_one() {
+        let i30 = Duration::from_secs(30 * MIN);
+        let wait = |errors: u32, kind: Failure| {
+            let observed = Observed::Failed {
+                retry_after: None,
+                kind,
+            };
+            wait_secs(&next_due(
+                &state(errors),
+                i30,
+                observed,
+                &bounds(),
+                0.5,
+                now(),
+            ))
+        };
+        let cases = [
+            ("a 404 is not retried at the interval", 0, 4 * 1800, 1800),
+            (
+                "a second 404 waits sixteen intervals",
+                1,
+                16 * 1800,
+                2 * 1800,
+            ),
+            ("a third reaches max_interval", 2, 86400, 4 * 1800),
+            ("and stays there", 9, 86400, 86400),
+        ];
+        for (name, errors, permanent, transient) in cases {
+            assert_eq!(wait(errors, Failure::Permanent), permanent, "{name}");
+            assert_eq!(
+                wait(errors, Failure::Transient),
+                transient,
+                "{name}: transient"
+            );
+        }
+    }
+
+    #[test]
+    fn the_recorded_error_says_which_kind_it_was() {
+        for kind in [Failure::Transient, Failure::Permanent] {
+            let recorded = kind.record("fetch https://a.example/rss: HTTP 404");
+            assert_eq!(Failure::of_recorded(&recorded), Some(kind), "{recorded}");
+        }
+        assert_eq!(
+            Failure::of_recorded("fetch https://a.example/rss: timed out"),
+            None
+        );
+        assert_eq!(Failure::of_recorded("transientnot: x"), None);
+    }
+
     #[test]
     fn success_resets_errors_and_failure_counts_them() {
         let i = Duration::from_secs(1800);
@@ -334,7 +440,10 @@ mod tests {
         let failed = next_due(
             &state(4),
             i,
-            Observed::Failed { retry_after: None },
+            Observed::Failed {
+                retry_after: None,
+                kind: Failure::Transient,
+            },
             &bounds(),
             0.5,
             now(),

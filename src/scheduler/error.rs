@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::due::Failure;
 use crate::fetch::FetchError;
 use crate::parse::ParseError;
 
@@ -28,6 +29,15 @@ pub enum PollError {
     /// The parser panicked; the pass goes on without this feed.
     #[error("parser crashed: {0}")]
     Crashed(String),
+    /// The feed's stored URL does not parse.
+    #[error("feed URL {url:?} is invalid: {source}")]
+    Url {
+        /// The URL as stored.
+        url: String,
+        /// Why it does not parse.
+        #[source]
+        source: url::ParseError,
+    },
 }
 
 impl PollError {
@@ -36,7 +46,7 @@ impl PollError {
         match self {
             PollError::Fetch(e) => e.http_status(),
             PollError::Parse { status, .. } => Some(*status),
-            PollError::Crashed(_) => None,
+            PollError::Crashed(_) | PollError::Url { .. } => None,
         }
     }
 
@@ -44,7 +54,21 @@ impl PollError {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             PollError::Fetch(e) => e.retry_after(),
-            PollError::Parse { .. } | PollError::Crashed(_) => None,
+            PollError::Parse { .. } | PollError::Crashed(_) | PollError::Url { .. } => None,
+        }
+    }
+
+    /// Whether trying again soon may help: only a fetch can fail
+    /// transiently ([`FetchError::is_transient`]). A body that is not a
+    /// feed, a parser that panics on it or a URL that does not parse stays
+    /// so until someone changes it: not worth fetching at the interval.
+    pub fn failure(&self) -> Failure {
+        match self {
+            PollError::Fetch(e) if e.is_transient() => Failure::Transient,
+            PollError::Fetch(_)
+            | PollError::Parse { .. }
+            | PollError::Crashed(_)
+            | PollError::Url { .. } => Failure::Permanent,
         }
     }
 }

@@ -13,7 +13,7 @@ pub mod heartbeat;
 pub mod run;
 pub mod tick;
 
-pub use due::{next_due, Observed};
+pub use due::{next_due, Failure, Observed};
 pub use error::PollError;
 pub use heartbeat::{Heartbeat, SchedulerHealth};
 pub use run::{poll_due, poll_pass, poll_pass_until, terminal_progress, PassSummary, Poller};

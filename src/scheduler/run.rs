@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
 use super::contain::{or_on_panic, write_contained, BatchWriter};
-use super::due::{jitter_for, next_due, publishing_cadence, Observed};
+use super::due::{jitter_for, next_due, publishing_cadence, Failure, Observed};
 use super::error::PollError;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
@@ -22,7 +22,7 @@ use crate::model::{OutletPages, PollRecord, PollResult};
 use crate::store::{FeedRow, Store, StoreError, StoreReport};
 use crate::stories::{StoryGrouper, TermFinder, DEFAULT_WINDOW};
 use crate::topics::{tag_item_text, Tagger};
-use crate::{normalize, parse};
+use crate::{metrics, normalize, parse};
 
 /// Results waiting for the writer; a full queue slows fetching down instead
 /// of holding more bodies in memory.
@@ -235,6 +235,8 @@ pub async fn poll_pass_until(
         .await
         .map_err(|e| StoreError::Panicked(format!("writer: {e}")))??;
     summary.seconds = started.elapsed().as_secs_f64();
+    metrics::PASS_DURATION.observe(started.elapsed(), &[]);
+    metrics::LAST_PASS.set(Utc::now().timestamp_millis() as f64 / 1e3, &[]);
     tracing::info!(%summary, "poll pass done");
     Ok(summary)
 }
@@ -250,11 +252,17 @@ async fn poll_feed_contained(
     let (at, started) = (Utc::now(), Instant::now());
     or_on_panic(poll_feed(poller, &feed, articles_by), |panic| {
         tracing::error!(panic = %panic, "polling this feed panicked; recorded as its failure");
+        // The same body would panic again: tried rarely, like a page
+        // that is not a feed.
+        let kind = Failure::Permanent;
         let result = PollResult::Failed {
             http_status: None,
-            error: format!("internal error while polling: {panic}"),
+            error: kind.record(&format!("internal error while polling: {panic}")),
         };
-        let observed = Observed::Failed { retry_after: None };
+        let observed = Observed::Failed {
+            retry_after: None,
+            kind,
+        };
         record(poller, &feed, at, started, result, observed)
     })
     .await
@@ -281,13 +289,10 @@ async fn poll_feed(
             let outcome = poller.fetcher.fetch(&request).await;
             digest_outcome(outcome, poller, at).await
         }
-        Err(e) => (
-            PollResult::Failed {
-                http_status: None,
-                error: format!("feed URL {:?} is invalid: {e}", feed.url),
-            },
-            Observed::Failed { retry_after: None },
-        ),
+        Err(source) => failed(PollError::Url {
+            url: feed.url.clone(),
+            source,
+        }),
     };
     let (mut result, observed) = result;
     if feed.full_text {
@@ -369,16 +374,19 @@ async fn digest_outcome(
     }
 }
 
-/// A failed poll as stored (the error as the operator reads it) and as the
-/// scheduler sees it (any `Retry-After`).
+/// A failed poll as stored (the error as the operator reads it, after
+/// its kind: `permanent: fetch …: HTTP 404`) and as the scheduler sees it
+/// (any `Retry-After`, and whether trying again soon may help).
 fn failed(e: PollError) -> (PollResult, Observed) {
+    let kind = e.failure();
     (
         PollResult::Failed {
             http_status: e.http_status(),
-            error: e.to_string(),
+            error: kind.record(&e.to_string()),
         },
         Observed::Failed {
             retry_after: e.retry_after(),
+            kind,
         },
     )
 }
@@ -524,14 +532,20 @@ fn write_batches(
         let reports = write_contained(store, &mut batch)?;
         for (record, report) in batch.drain(..).zip(reports) {
             summary.feeds += 1;
-            match record.result {
-                PollResult::Fetched { .. } => summary.ok += 1,
-                PollResult::NotModified => summary.not_modified += 1,
-                PollResult::Gone => summary.gone += 1,
-                PollResult::Failed { .. } => summary.failed += 1,
-            }
+            let outcome = match record.result {
+                PollResult::Fetched { .. } => (&mut summary.ok, "ok"),
+                PollResult::NotModified => (&mut summary.not_modified, "not_modified"),
+                PollResult::Gone => (&mut summary.gone, "gone"),
+                PollResult::Failed { .. } => (&mut summary.failed, "failed"),
+            };
+            *outcome.0 += 1;
             summary.new_items += report.new;
             summary.updated_items += report.updated;
+            // Counted once committed, as the summary is.
+            metrics::POLLS.inc(&[outcome.1]);
+            metrics::FETCH_DURATION.observe(record.duration, &[]);
+            metrics::ITEMS_STORED.add(u64::from(report.new), &[]);
+            metrics::ITEMS_UPDATED.add(u64::from(report.updated), &[]);
             if let Some(p) = &progress {
                 p.inc(1);
             }

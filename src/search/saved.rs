@@ -3,13 +3,13 @@
 //! offered to digest subscribers beside the topics.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Context, QueryError, Search};
 use crate::topics::TopicSlug;
 
-/// A `[[searches]]` entry as written.
-#[derive(Debug, Clone, Deserialize)]
+/// A `[[searches]]` entry as written (printed back by `khabar config check`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavedSearchDef {
     /// Its identifier in URLs and subscriber topics.
@@ -17,7 +17,7 @@ pub struct SavedSearchDef {
     /// The query, in the search syntax.
     pub query: String,
     /// Its display name (default: the query).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 

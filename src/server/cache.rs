@@ -2,7 +2,8 @@
 //! touching SQLite. Entries are keyed by what was asked for (format, topic,
 //! page — never the raw query, so junk parameters cannot multiply them)
 //! and stamped with the data generation they were built at; any change to
-//! the database bumps the generation and the next request rebuilds.
+//! the database bumps the generation and the next request rebuilds. The
+//! cache is bounded and evicts the least recently served document.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -16,12 +17,12 @@ use flate2::write::GzEncoder;
 
 use crate::publish::{Document, FeedRequest};
 
-/// Documents kept at once. Paged requests can name any position, so the
-/// cache is bounded; when full, stale entries go first, then all of them.
-const MAX_DOCUMENTS: usize = 512;
+/// Documents kept in each part of the cache (first pages, archive pages).
+/// Paged requests can name any position, so the cache is bounded.
+const MAX_PER_PART: usize = 256;
 
-/// Search and story documents kept at once, of the [`MAX_DOCUMENTS`]: any text is a
-/// query, so a crawler's queries must not push the feeds out.
+/// Search and story documents kept at once, in their own part: any text is
+/// a query, so a crawler's queries must not push the feeds out.
 const MAX_SEARCH_DOCUMENTS: usize = 64;
 
 /// What a cached document answers.
@@ -93,13 +94,28 @@ fn gzip(body: &[u8]) -> Option<Bytes> {
 struct Cached {
     generation: u64,
     served: Arc<Served>,
+    /// When it was last served, on the cache's clock.
+    used: AtomicU64,
 }
 
-/// The cache of served documents.
+/// The cache of served documents, in three separately bounded parts: first
+/// pages (what feed readers poll), archive pages (`?before=`), and search
+/// and story documents, so that a crawler walking history, a client
+/// inventing cursors, or one sending any query, evicts only its own kind. Within a part the least recently served document
+/// goes first.
+///
+/// Hand-written rather than the `lru` crate: its `get` needs `&mut`, which
+/// would put every hit of the hot path behind a mutex; here a hit takes a
+/// read lock and stamps the entry with one atomic store, and the O(n)
+/// search for the oldest entry (n ≤ [`MAX_PER_PART`]) runs only when a
+/// document is built, which costs far more.
 #[derive(Default)]
 pub struct DocCache {
     generation: AtomicU64,
-    entries: RwLock<HashMap<DocKey, Cached>>,
+    clock: AtomicU64,
+    firsts: RwLock<HashMap<DocKey, Cached>>,
+    archive: RwLock<HashMap<DocKey, Cached>>,
+    queries: RwLock<HashMap<DocKey, Cached>>,
 }
 
 impl DocCache {
@@ -113,45 +129,60 @@ impl DocCache {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// The part `key` lives in, and its bound.
+    fn part(&self, key: &DocKey) -> (&RwLock<HashMap<DocKey, Cached>>, usize) {
+        match key {
+            DocKey::Feed(request) if request.page.before.is_some() => (&self.archive, MAX_PER_PART),
+            DocKey::Search(_) | DocKey::Story(_) => (&self.queries, MAX_SEARCH_DOCUMENTS),
+            _ => (&self.firsts, MAX_PER_PART),
+        }
+    }
+
     /// The document for `key`, if one was built since the last change.
     pub fn get(&self, key: &DocKey) -> Option<Arc<Served>> {
         let current = self.generation();
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(key)
-            .filter(|c| c.generation == current)
-            .map(|c| Arc::clone(&c.served))
+        let entries = self.part(key).0.read().unwrap_or_else(|e| e.into_inner());
+        let cached = entries.get(key).filter(|c| c.generation == current)?;
+        let now = self.clock.fetch_add(1, Ordering::Relaxed);
+        cached.used.store(now, Ordering::Relaxed);
+        Some(Arc::clone(&cached.served))
     }
 
-    /// Keeps `served` for `key`, built from data at `generation`.
+    /// Keeps `served` for `key`, built from data at `generation`; when the
+    /// key's part is full, stale documents go first, then the least
+    /// recently served one.
     pub fn insert(&self, key: DocKey, generation: u64, served: Arc<Served>) {
         let current = self.generation();
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if matches!(key, DocKey::Search(_) | DocKey::Story(_)) && !entries.contains_key(&key) {
-            let searches = entries
-                .keys()
-                .filter(|k| matches!(k, DocKey::Search(_) | DocKey::Story(_)))
-                .count();
-            if searches >= MAX_SEARCH_DOCUMENTS {
-                entries.retain(|k, c| {
-                    !matches!(k, DocKey::Search(_) | DocKey::Story(_)) || c.generation == current
-                });
-                let searches = entries
-                    .keys()
-                    .filter(|k| matches!(k, DocKey::Search(_) | DocKey::Story(_)))
-                    .count();
-                if searches >= MAX_SEARCH_DOCUMENTS {
-                    entries.retain(|k, _| !matches!(k, DocKey::Search(_) | DocKey::Story(_)));
+        let used = AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed));
+        let (part, bound) = self.part(&key);
+        let mut entries = part.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= bound && !entries.contains_key(&key) {
+            entries.retain(|_, c| c.generation == current);
+            if entries.len() >= bound {
+                let oldest = entries
+                    .iter()
+                    .min_by_key(|(_, c)| c.used.load(Ordering::Relaxed))
+                    .map(|(k, _)| k.clone());
+                if let Some(oldest) = oldest {
+                    entries.remove(&oldest);
                 }
             }
         }
-        if entries.len() >= MAX_DOCUMENTS && !entries.contains_key(&key) {
-            entries.retain(|_, c| c.generation == current);
-            if entries.len() >= MAX_DOCUMENTS {
-                entries.clear();
-            }
-        }
-        entries.insert(key, Cached { generation, served });
+        entries.insert(
+            key,
+            Cached {
+                generation,
+                served,
+                used,
+            },
+        );
+    }
+
+    /// Documents held, all parts.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        let count = |p: &RwLock<HashMap<DocKey, Cached>>| p.read().unwrap().len();
+        count(&self.firsts) + count(&self.archive) + count(&self.queries)
     }
 }
 
@@ -186,22 +217,69 @@ mod tests {
         assert!(cache.get(&DocKey::Opml).is_none());
     }
 
-    #[test]
-    fn the_cache_stays_bounded() {
+    fn page(limit: usize, before: Option<i64>) -> DocKey {
         use crate::publish::{Cursor, Format, PageQuery};
+        DocKey::Feed(FeedRequest {
+            format: Format::Atom,
+            topic: None,
+            page: PageQuery {
+                limit,
+                before: before.and_then(|i| Cursor::parse(&format!("{i}-{i}"))),
+            },
+        })
+    }
+
+    #[test]
+    fn the_cache_stays_bounded_and_archive_pages_never_evict_first_pages() {
         let cache = DocCache::default();
-        for i in 0..(MAX_DOCUMENTS as i64 * 3) {
-            let key = DocKey::Feed(FeedRequest {
-                format: Format::Atom,
-                topic: None,
-                page: PageQuery {
-                    limit: 50,
-                    before: Cursor::parse(&format!("{i}-{i}")),
-                },
-            });
-            cache.insert(key, cache.generation(), served("x"));
+        let g = cache.generation();
+        cache.insert(page(50, None), g, served("head"));
+        for i in 0..(MAX_PER_PART as i64 * 3) {
+            cache.insert(page(50, Some(i)), g, served("x"));
         }
-        assert!(cache.entries.read().unwrap().len() <= MAX_DOCUMENTS);
+        assert!(cache.len() <= 2 * MAX_PER_PART);
+        assert!(cache.get(&page(50, None)).is_some(), "the first page stays");
+        assert!(cache.get(&page(50, Some(0))).is_none(), "the oldest went");
+        assert!(cache
+            .get(&page(50, Some(MAX_PER_PART as i64 * 3 - 1)))
+            .is_some());
+    }
+
+    #[test]
+    fn queries_stay_bounded_and_never_evict_feeds() {
+        let cache = DocCache::default();
+        let g = cache.generation();
+        cache.insert(page(50, None), g, served("head"));
+        cache.insert(DocKey::Index, g, served("page"));
+        for i in 0..(MAX_SEARCH_DOCUMENTS * 3) {
+            let q = crate::publish::search::SearchRequest::new(&format!("q{i}"), None, 1);
+            cache.insert(DocKey::Search(q), g, served("x"));
+            cache.insert(DocKey::Story(i as i64), g, served("s"));
+        }
+        assert!(cache.len() <= 2 + MAX_SEARCH_DOCUMENTS);
+        assert!(cache.get(&page(50, None)).is_some(), "the feed stays");
+        assert!(cache.get(&DocKey::Index).is_some(), "the front page stays");
+        let last = MAX_SEARCH_DOCUMENTS as i64 * 3 - 1;
+        assert!(
+            cache.get(&DocKey::Story(last)).is_some(),
+            "the newest query stays"
+        );
+        assert!(cache.get(&DocKey::Story(0)).is_none(), "the oldest went");
+    }
+
+    #[test]
+    fn the_least_recently_served_goes_first() {
+        let cache = DocCache::default();
+        let g = cache.generation();
+        for limit in 1..=MAX_PER_PART {
+            cache.insert(page(limit, None), g, served("x"));
+        }
+        // The first one inserted is served again: the second is now oldest.
+        assert!(cache.get(&page(1, None)).is_some());
+        cache.insert(DocKey::Index, g, served("page"));
+        assert!(cache.get(&page(1, None)).is_some());
+        assert!(cache.get(&page(2, None)).is_none());
+        assert!(cache.get(&DocKey::Index).is_some());
     }
 
     #[test]

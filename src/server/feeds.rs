@@ -137,23 +137,6 @@ pub async fn opml(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Res
     serve_document(&state, DocKey::Opml, &headers, OPML_CACHE_CONTROL).await
 }
 
-/// `/metrics`: Prometheus text.
-pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    match state.stats().await {
-        Ok(stats) => no_store(
-            (
-                [(
-                    header::CONTENT_TYPE,
-                    "text/plain; version=0.0.4; charset=utf-8",
-                )],
-                state.metrics.render(&stats),
-            )
-                .into_response(),
-        ),
-        Err(e) => internal_error(&e),
-    }
-}
-
 /// Anything else.
 pub(super) async fn not_found() -> Response {
     text(StatusCode::NOT_FOUND, "not found\n")
@@ -186,11 +169,4 @@ pub(super) fn text(status: StatusCode, body: &str) -> Response {
         body.to_string(),
     )
         .into_response()
-}
-
-fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }

@@ -1,7 +1,8 @@
 //! `/healthz` (issue #6): whether the scheduler is alive (a pass completed
 //! recently, see [`Heartbeat`]) and the database takes writes (a real
 //! `BEGIN IMMEDIATE` / `ROLLBACK`). 200 when both hold, else 503; the JSON
-//! body says which part failed.
+//! body says which part failed. One answer serves every request for a
+//! second, so a flood of checks never crowds the writer.
 //!
 //! ```text
 //! {"status":"ok",
@@ -10,7 +11,7 @@
 //! ```
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -25,10 +26,40 @@ use crate::scheduler::Heartbeat;
 /// batch commits well within this, a stuck one does not.
 const PROBE_WAIT: Duration = Duration::from_secs(2);
 
-/// `/healthz`: the scheduler's heartbeat and a database write probe.
+/// How long one answer is reused: a flood of checks costs at most one
+/// write probe a second.
+const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// The last answer and when it was made; the lock is the single flight
+/// (requests meanwhile wait for the probe in progress).
+#[derive(Default)]
+pub struct HealthCache(tokio::sync::Mutex<Option<(Instant, StatusCode, String)>>);
+
+/// `/healthz`: the scheduler's heartbeat and a database write probe, at
+/// most [`FRESH_FOR`] old.
 pub async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    let (status, body) = {
+        let mut cached = state.health.0.lock().await;
+        match &*cached {
+            Some((at, status, body)) if at.elapsed() < FRESH_FOR => (*status, body.clone()),
+            _ => {
+                let (status, body) = check(&state).await;
+                *cached = Some((Instant::now(), status, body.clone()));
+                (status, body)
+            }
+        }
+    };
+    let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Checks both parts now: the status and the JSON body.
+async fn check(state: &Arc<AppState>) -> (StatusCode, String) {
     let scheduler = state.heartbeat.get().map(|h| h.status(Utc::now()));
-    let database = probe(&state).await;
+    let database = probe(state).await;
     let healthy = scheduler.is_none_or(|s| s.alive) && database.is_ok();
     let body = json!({
         "status": if healthy { "ok" } else { "unhealthy" },
@@ -48,16 +79,7 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let mut response = (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        format!("{body}\n"),
-    )
-        .into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    (status, format!("{body}\n"))
 }
 
 /// The write probe, on the blocking pool; the error as the operator sees it.

@@ -1,282 +1,145 @@
-//! `/metrics` in the Prometheus text format (version 0.0.4): HTTP requests
-//! and latencies counted in memory by a middleware, document builds, and
-//! the pipeline's totals read from the database (polls, items, errors by
-//! feed).
+//! `/metrics` (Prometheus text, version 0.0.4) from the process's
+//! in-memory [`crate::metrics`], and the middleware that counts every HTTP
+//! request into them.
+//!
+//! The few gauges that only the database knows (feeds by status, the due
+//! backlog, the file's size) are read at most once every
+//! [`GAUGES_EVERY`], by one request while the others wait for it (single
+//! flight), with a read-only query over the feeds table: a loop of
+//! scrapes never queues work on the blocking pool the writer needs. Only
+//! clients in `server.metrics_allow` (loopback by default) are answered.
 
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use chrono::Utc;
 
+use super::client::client_addr;
 use super::AppState;
-use crate::store::PublishStats;
+use crate::metrics::{self as m, ROUTES, STATUS_CLASSES};
+use crate::store::MetricsGauges;
 
-/// Route labels: the router's matched paths (captures as `:name`), and
-/// everything else.
-const ROUTES: [&str; 11] = [
-    "/",
-    "/:file",
-    "/topics/:file",
-    "/opml",
-    "/healthz",
-    "/metrics",
-    "/subscribe",
-    "/confirm",
-    "/unsubscribe",
-    "/preferences",
-    "other",
-];
+/// How long the database's gauges are reused before they are read again.
+pub const GAUGES_EVERY: Duration = Duration::from_secs(5);
 
-/// Status codes counted by name; others count as `other`.
-const STATUSES: [u16; 10] = [200, 304, 400, 403, 404, 405, 408, 429, 500, 503];
-
-/// Upper bounds of the latency histogram's buckets, in seconds.
-const BUCKETS: [f64; 12] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-];
-
+/// When the database's gauges were last read; the lock is the single flight.
 #[derive(Default)]
-struct Histogram {
-    /// Per bucket, not cumulative; the last slot is +Inf.
-    counts: [AtomicU64; BUCKETS.len() + 1],
-    sum_micros: AtomicU64,
+pub struct GaugeRefresh(tokio::sync::Mutex<Option<Instant>>);
+
+/// `/metrics`: every metric, the database's gauges at most
+/// [`GAUGES_EVERY`] old; 403 to a client outside `server.metrics_allow`.
+pub async fn metrics(
+    State(state): State<Arc<AppState>>,
+    // axum 0.8 has no optional `ConnectInfo` extractor; the accept loop
+    // inserts it as an extension.
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Response {
+    let client = client_addr(
+        state.behind_proxy,
+        peer.map(|Extension(ConnectInfo(addr))| addr.ip()),
+        &headers,
+    );
+    if !allowed(&state.metrics_allow, client) {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "metrics are not served to this address (server.metrics_allow)\n",
+        )
+            .into_response();
+    }
+    refresh_gauges(&state).await;
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        m::render(),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
-/// Counters kept in memory for the life of the process.
-#[derive(Default)]
-pub struct Metrics {
-    requests: [[AtomicU64; STATUSES.len() + 1]; ROUTES.len()],
-    latency: [Histogram; ROUTES.len()],
-    builds: AtomicU64,
-    cache_hits: AtomicU64,
-    digest_sends: AtomicU64,
-    digest_failures: AtomicU64,
+/// Whether `client` is in one of the `allow` networks (an IPv4 client
+/// reached over IPv6 counts as its IPv4 address).
+fn allowed(allow: &[ipnet::IpNet], client: IpAddr) -> bool {
+    let client = client.to_canonical();
+    allow.iter().any(|net| net.contains(&client))
 }
 
-impl Metrics {
-    fn record(&self, route: usize, status: StatusCode, took: Duration) {
-        let status = STATUSES
+/// Reads the database's gauges unless another request did so within
+/// [`GAUGES_EVERY`]; a failed read is logged and the old values stay.
+async fn refresh_gauges(state: &Arc<AppState>) {
+    let mut last = state.gauges.0.lock().await;
+    if last.is_some_and(|at| at.elapsed() < GAUGES_EVERY) {
+        return;
+    }
+    let reader = Arc::clone(state);
+    let read = tokio::task::spawn_blocking(move || {
+        reader
+            .db
+            .with_store(|store| Ok(store.metrics_gauges(Utc::now())?))
+    })
+    .await;
+    match read {
+        Ok(Ok(gauges)) => set_gauges(&gauges),
+        Ok(Err(e)) => tracing::warn!(error = %e, "reading the metrics' gauges failed"),
+        Err(e) => tracing::warn!(error = %e, "reading the metrics' gauges crashed"),
+    }
+    // A failure waits its turn too: a broken database is not asked again
+    // on every scrape.
+    *last = Some(Instant::now());
+}
+
+fn set_gauges(g: &MetricsGauges) {
+    m::FEEDS.set(g.feeds_active as f64, &["active"]);
+    m::FEEDS.set(g.feeds_gone as f64, &["gone"]);
+    m::FEEDS_FAILING.set(g.feeds_failing as f64, &[]);
+    m::FEEDS_DUE.set(g.feeds_due as f64, &[]);
+    m::DATABASE_SIZE.set(g.database_bytes as f64, &[]);
+}
+
+/// The route label of the router's matched path (axum 0.8 writes captures
+/// as `{file}`; the labels keep the `:file` form dashboards query).
+fn route_label(matched: Option<&MatchedPath>) -> &'static str {
+    match matched.map(MatchedPath::as_str) {
+        Some("/{file}") => "/:file",
+        Some("/topics/{file}") => "/topics/:file",
+        Some(path) => ROUTES
             .iter()
-            .position(|s| *s == status.as_u16())
-            .unwrap_or(STATUSES.len());
-        self.requests[route][status].fetch_add(1, Ordering::Relaxed);
-        let h = &self.latency[route];
-        let secs = took.as_secs_f64();
-        let bucket = BUCKETS
-            .iter()
-            .position(|b| secs <= *b)
-            .unwrap_or(BUCKETS.len());
-        h.counts[bucket].fetch_add(1, Ordering::Relaxed);
-        h.sum_micros
-            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
-    }
-
-    /// Counts a document built from the database.
-    pub fn document_built(&self) {
-        self.builds.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts a document served from memory.
-    pub fn cache_hit(&self) {
-        self.cache_hits.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts digests given up on in a pass (left pending or bouncing).
-    pub fn digests_failed(&self, n: u64) {
-        self.digest_failures.fetch_add(n, Ordering::Relaxed);
-    }
-
-    /// Counts digests sent; the daemon's digest loop reports here.
-    pub fn digests_sent(&self, n: u64) {
-        self.digest_sends.fetch_add(n, Ordering::Relaxed);
-    }
-
-    /// Documents built from the database so far.
-    pub fn builds(&self) -> u64 {
-        self.builds.load(Ordering::Relaxed)
-    }
-
-    /// Everything, with the database's totals, as Prometheus text.
-    pub fn render(&self, stats: &PublishStats) -> String {
-        let mut out = String::with_capacity(4096);
-        self.render_http(&mut out);
-        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        single(
-            &mut out,
-            "counter",
-            "khabar_publish_builds_total",
-            "Documents built from the database.",
-            load(&self.builds),
-        );
-        single(
-            &mut out,
-            "counter",
-            "khabar_publish_cache_hits_total",
-            "Documents served from memory.",
-            load(&self.cache_hits),
-        );
-        single(
-            &mut out,
-            "counter",
-            "khabar_digest_sends_total",
-            "Digests sent by this process.",
-            load(&self.digest_sends),
-        );
-        single(
-            &mut out,
-            "counter",
-            "khabar_digest_failures_total",
-            "Digests this process gave up on in a pass (retried later or bouncing).",
-            load(&self.digest_failures),
-        );
-        render_stats(&mut out, stats);
-        out
-    }
-
-    fn render_http(&self, out: &mut String) {
-        out.push_str(
-            "# HELP khabar_http_requests_total HTTP requests answered, by route and status.\n",
-        );
-        out.push_str("# TYPE khabar_http_requests_total counter\n");
-        for (r, route) in ROUTES.iter().enumerate() {
-            for (s, n) in self.requests[r].iter().enumerate() {
-                let n = n.load(Ordering::Relaxed);
-                if n > 0 {
-                    let status = STATUSES.get(s).map_or("other".into(), u16::to_string);
-                    let _ = writeln!(
-                        out,
-                        "khabar_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-                    );
-                }
-            }
-        }
-        out.push_str(
-            "# HELP khabar_http_request_duration_seconds Time to answer HTTP requests, by route.\n",
-        );
-        out.push_str("# TYPE khabar_http_request_duration_seconds histogram\n");
-        for (r, route) in ROUTES.iter().enumerate() {
-            let h = &self.latency[r];
-            let counts: Vec<u64> = h.counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
-            let total: u64 = counts.iter().sum();
-            if total == 0 {
-                continue;
-            }
-            let mut cumulative = 0;
-            for (i, le) in BUCKETS.iter().enumerate() {
-                cumulative += counts[i];
-                let _ = writeln!(
-                    out,
-                    "khabar_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{le}\"}} {cumulative}"
-                );
-            }
-            let sum = h.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-            let _ = writeln!(out, "khabar_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {total}");
-            let _ = writeln!(
-                out,
-                "khabar_http_request_duration_seconds_sum{{route=\"{route}\"}} {sum}"
-            );
-            let _ = writeln!(
-                out,
-                "khabar_http_request_duration_seconds_count{{route=\"{route}\"}} {total}"
-            );
-        }
+            .find(|r| **r == path)
+            .copied()
+            .unwrap_or("other"),
+        None => "other",
     }
 }
 
-fn render_stats(out: &mut String, s: &PublishStats) {
-    single(out, "gauge", "khabar_items", "Items stored.", s.items);
-    labelled(
-        out,
-        "gauge",
-        "khabar_topic_items",
-        "Items tagged with each topic.",
-        "topic",
-        &s.items_by_topic,
-    );
-    labelled(
-        out,
-        "gauge",
-        "khabar_feeds",
-        "Feeds by status.",
-        "status",
-        &s.feeds_by_status,
-    );
-    labelled(
-        out,
-        "counter",
-        "khabar_polls_total",
-        "Polls logged, by outcome.",
-        "outcome",
-        &s.polls_by_outcome,
-    );
-    labelled(
-        out,
-        "counter",
-        "khabar_feed_poll_errors_total",
-        "Failed polls, by feed.",
-        "feed",
-        &s.failures_by_feed,
-    );
-    labelled(
-        out,
-        "gauge",
-        "khabar_feed_consecutive_errors",
-        "Consecutive failures of each failing feed.",
-        "feed",
-        &s.failing_feeds,
-    );
+/// The status class label (`2xx`…).
+fn status_class(status: StatusCode) -> &'static str {
+    let class = usize::from(status.as_u16() / 100);
+    STATUS_CLASSES
+        .get(class.wrapping_sub(1))
+        .copied()
+        .unwrap_or("5xx")
 }
 
-fn single(out: &mut String, kind: &str, name: &str, help: &str, value: u64) {
-    let _ = writeln!(
-        out,
-        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-    );
-}
-
-fn labelled(
-    out: &mut String,
-    kind: &str,
-    name: &str,
-    help: &str,
-    label: &str,
-    values: &[(String, u64)],
-) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-    for (key, v) in values {
-        let _ = writeln!(out, "{name}{{{label}=\"{}\"}} {v}", escape_label(key));
-    }
-}
-
-/// A label value as the text format requires: `\`, `"` and newlines escaped.
-fn escape_label(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-/// Middleware counting every request by route and status, with its latency.
-pub async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+/// Middleware counting every request by route and status class, with its
+/// latency.
+pub async fn track(req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .and_then(|m| {
-            // axum 0.8 writes captures as `{file}`; the labels keep the
-            // `:file` form that dashboards already query.
-            let label = m.as_str().replace('{', ":").replace('}', "");
-            ROUTES.iter().position(|r| *r == label)
-        })
-        .unwrap_or(ROUTES.len() - 1);
+    let route = route_label(req.extensions().get::<MatchedPath>());
     let response = next.run(req).await;
-    state
-        .metrics
-        .record(route, response.status(), started.elapsed());
+    m::HTTP_REQUESTS.inc(&[route, status_class(response.status())]);
+    m::HTTP_DURATION.observe(started.elapsed(), &[route]);
     response
 }
 
@@ -285,34 +148,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn requests_and_latencies_are_rendered_per_route() {
-        let m = Metrics::default();
-        m.record(2, StatusCode::OK, Duration::from_millis(3));
-        m.record(2, StatusCode::NOT_MODIFIED, Duration::from_micros(100));
-        m.record(2, StatusCode::IM_A_TEAPOT, Duration::from_secs(9));
-        let text = m.render(&PublishStats::default());
-        for want in [
-            "khabar_http_requests_total{route=\"/topics/:file\",status=\"200\"} 1",
-            "khabar_http_requests_total{route=\"/topics/:file\",status=\"304\"} 1",
-            "khabar_http_requests_total{route=\"/topics/:file\",status=\"other\"} 1",
-            "khabar_http_request_duration_seconds_bucket{route=\"/topics/:file\",le=\"0.0005\"} 1",
-            "khabar_http_request_duration_seconds_bucket{route=\"/topics/:file\",le=\"0.005\"} 2",
-            "khabar_http_request_duration_seconds_bucket{route=\"/topics/:file\",le=\"+Inf\"} 3",
-            "khabar_http_request_duration_seconds_count{route=\"/topics/:file\"} 3",
-        ] {
-            assert!(text.contains(want), "missing {want}\n{text}");
-        }
+    fn statuses_fall_in_their_class() {
+        assert_eq!(status_class(StatusCode::OK), "2xx");
+        assert_eq!(status_class(StatusCode::NOT_MODIFIED), "3xx");
+        assert_eq!(status_class(StatusCode::FORBIDDEN), "4xx");
+        assert_eq!(status_class(StatusCode::SERVICE_UNAVAILABLE), "5xx");
+        assert_eq!(status_class(StatusCode::CONTINUE), "1xx");
     }
 
     #[test]
-    fn label_values_are_escaped() {
-        let stats = PublishStats {
-            failing_feeds: vec![("https://x.example/\"a\\b\n".into(), 2)],
-            ..PublishStats::default()
-        };
-        let text = Metrics::default().render(&stats);
-        assert!(text.contains(
-            "khabar_feed_consecutive_errors{feed=\"https://x.example/\\\"a\\\\b\\n\"} 2"
-        ));
+    fn the_allow_list_admits_only_its_networks() {
+        let loopback: Vec<ipnet::IpNet> = crate::config::DEFAULT_METRICS_ALLOW
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(allowed(&loopback, ip("127.0.0.2")));
+        assert!(allowed(&loopback, ip("::1")));
+        assert!(allowed(&loopback, ip("::ffff:127.0.0.1")));
+        assert!(!allowed(&loopback, ip("10.1.2.3")));
+        let one: Vec<ipnet::IpNet> = vec!["127.0.0.1/32".parse().unwrap()];
+        assert!(!allowed(&one, ip("127.0.0.2")));
+        assert!(!allowed(&[], ip("127.0.0.1")));
+    }
+
+    #[test]
+    fn unknown_paths_are_other() {
+        assert_eq!(route_label(None), "other");
     }
 }

@@ -21,6 +21,7 @@
 pub mod accounts;
 mod api;
 mod cache;
+mod client;
 mod conditional;
 mod feeds;
 mod health;
@@ -44,7 +45,6 @@ use crate::publish::{self, Paging, PublishError, Site};
 use crate::store::{Store, StoreError};
 
 pub use cache::{DocKey, Served};
-pub use metrics::Metrics;
 pub use serve::serve;
 
 /// Documents built from SQLite at once; more requests for stale documents
@@ -59,11 +59,16 @@ pub struct AppState {
     site: Site,
     db: Db,
     cache: cache::DocCache,
-    builds: Semaphore,
-    metrics: Metrics,
+    builds: Arc<Semaphore>,
+    gauges: metrics::GaugeRefresh,
+    health: health::HealthCache,
     accounts: Option<accounts::Accounts>,
     /// The scheduler's heartbeat for `/healthz`, when one runs (`khabar run`).
     heartbeat: OnceLock<Arc<crate::scheduler::Heartbeat>>,
+    /// Who may read `/metrics`.
+    metrics_allow: Vec<ipnet::IpNet>,
+    /// Whether the client address comes from `X-Forwarded-For`.
+    behind_proxy: bool,
 }
 
 impl AppState {
@@ -73,7 +78,13 @@ impl AppState {
         config: &Config,
         accounts: Option<accounts::Accounts>,
     ) -> Result<Arc<AppState>, StoreError> {
-        AppState::assemble(config.database.clone(), Site::from_config(config), accounts)
+        let mut state =
+            AppState::assemble(config.database.clone(), Site::from_config(config), accounts)?;
+        if let Some(state) = Arc::get_mut(&mut state) {
+            state.metrics_allow = config.metrics_allow.clone();
+            state.behind_proxy = config.behind_proxy;
+        }
+        Ok(state)
     }
 
     /// The state for serving the database at `path` as `site`, without
@@ -98,21 +109,22 @@ impl AppState {
                 version: AtomicI64::new(version),
             },
             cache: cache::DocCache::default(),
-            builds: Semaphore::new(MAX_BUILDS),
-            metrics: Metrics::default(),
+            builds: Arc::new(Semaphore::new(MAX_BUILDS)),
+            health: health::HealthCache::default(),
+            gauges: metrics::GaugeRefresh::default(),
             accounts,
             heartbeat: OnceLock::new(),
+            metrics_allow: crate::config::DEFAULT_METRICS_ALLOW
+                .iter()
+                .filter_map(|net| net.parse().ok())
+                .collect(),
+            behind_proxy: false,
         }))
     }
 
     /// The site the documents describe.
     pub fn site(&self) -> &Site {
         &self.site
-    }
-
-    /// The in-memory counters.
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
     }
 
     /// Forgets every cached document (after this process wrote the database).
@@ -146,27 +158,33 @@ impl AppState {
     /// was built, else built now on the blocking pool.
     pub async fn document(self: &Arc<Self>, key: DocKey) -> Result<Arc<Served>, PublishError> {
         if let Some(hit) = self.cache.get(&key) {
-            self.metrics.cache_hit();
+            crate::metrics::PUBLISH_CACHE_HITS.inc(&[]);
             return Ok(hit);
         }
         // The semaphore is never closed, so acquiring only waits.
-        let _permit = self.builds.acquire().await;
+        let permit = Arc::clone(&self.builds).acquire_owned().await;
         if let Some(hit) = self.cache.get(&key) {
-            self.metrics.cache_hit();
+            crate::metrics::PUBLISH_CACHE_HITS.inc(&[]);
             return Ok(hit);
         }
         let generation = self.cache.generation();
         let state = Arc::clone(self);
-        let build_key = key.clone();
-        let served = tokio::task::spawn_blocking(move || state.build(&build_key))
-            .await
-            .map_err(|e| PublishError::Render {
-                format: "document",
-                message: e.to_string(),
-            })??;
-        let served = Arc::new(served);
-        self.cache.insert(key, generation, Arc::clone(&served));
-        Ok(served)
+        // The build owns its permit and caches its own result: a request
+        // that times out (and so drops this future) leaves the build to
+        // finish, and the permit is free again only once the blocking
+        // thread and its database connection are, so timed-out builds
+        // never pile up beyond MAX_BUILDS.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let served = Arc::new(state.build(&key)?);
+            state.cache.insert(key, generation, Arc::clone(&served));
+            Ok(served)
+        })
+        .await
+        .map_err(|e| PublishError::Render {
+            format: "document",
+            message: e.to_string(),
+        })?
     }
 
     fn build(&self, key: &DocKey) -> Result<Served, PublishError> {
@@ -180,19 +198,8 @@ impl AppState {
                 .ok_or(PublishError::NotFound),
             DocKey::Search(request) => publish::search::search_document(store, &self.site, request),
         })?;
-        self.metrics.document_built();
+        crate::metrics::PUBLISH_BUILDS.inc(&[]);
         Ok(Served::new(doc))
-    }
-
-    /// The database's totals for `/metrics`.
-    async fn stats(self: &Arc<Self>) -> Result<crate::store::PublishStats, PublishError> {
-        let state = Arc::clone(self);
-        tokio::task::spawn_blocking(move || state.db.with_store(|s| Ok(s.publish_stats()?)))
-            .await
-            .map_err(|e| PublishError::Render {
-                format: "metrics",
-                message: e.to_string(),
-            })?
     }
 }
 
@@ -238,7 +245,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/stories/{id}", get(api::story))
         .route("/api/search", get(api::search))
         .route("/healthz", get(health::healthz))
-        .route("/metrics", get(feeds::metrics))
+        .route("/metrics", get(metrics::metrics))
         .route(
             "/subscribe",
             get(accounts::subscribe_form).post(accounts::subscribe_submit),
@@ -256,10 +263,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(accounts::preferences_page).post(accounts::preferences_submit),
         )
         .fallback(feeds::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            metrics::track,
-        ))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

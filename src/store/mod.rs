@@ -33,7 +33,7 @@ pub use error::StoreError;
 pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedStatus};
 pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
-pub use publish::{EntryQuery, EntryRow, OutletRow, PublishStats, RelatedRow};
+pub use publish::{EntryQuery, EntryRow, MetricsGauges, OutletRow, RelatedRow};
 pub use retention::{PruneCutoffs, PruneReport};
 pub use search::{HitRow, MatchQuery, MatchRow};
 pub use stories::{StoredText, StoryDetail, StoryItem, StoryJoin, StoryMemberRow, StoryRow};
@@ -85,8 +85,14 @@ impl Store {
     fn setup(mut conn: Connection) -> Result<Store, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Takes effect only in a database without tables yet (a new one);
-        // retention converts older ones (see `retention.rs`).
-        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        // retention converts older ones (see `retention.rs`). Setting it
+        // rewrites the header, which every other connection's
+        // `data_version` reads as a commit (and the HTTP server as a
+        // reason to rebuild every document): only when not yet set.
+        let auto_vacuum: i64 = conn.pragma_query_value(None, "auto_vacuum", |r| r.get(0))?;
+        if auto_vacuum != AUTO_VACUUM_INCREMENTAL {
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         let deadline = search::install_deadline(&mut conn)?;
@@ -103,6 +109,9 @@ impl Store {
         migrate::applied(&self.conn)
     }
 }
+
+/// SQLite's `auto_vacuum` value for "incremental".
+const AUTO_VACUUM_INCREMENTAL: i64 = 2;
 
 /// Unix seconds of a UTC time, as stored in every time column.
 fn to_unix(t: chrono::DateTime<chrono::Utc>) -> i64 {

@@ -70,21 +70,19 @@ pub struct RelatedRow {
 /// fifty outlets carry the same wire story.
 pub const MAX_RELATED: usize = 20;
 
-/// Totals for `/metrics`, read from the database.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PublishStats {
-    /// Stored items.
-    pub items: u64,
-    /// Items per topic slug.
-    pub items_by_topic: Vec<(String, u64)>,
-    /// Feeds per status (`active`, `gone`).
-    pub feeds_by_status: Vec<(String, u64)>,
-    /// Logged polls per outcome (`ok`, `not_modified`, `failed`, `gone`).
-    pub polls_by_outcome: Vec<(String, u64)>,
-    /// Failed polls per feed URL, for feeds that ever failed.
-    pub failures_by_feed: Vec<(String, u64)>,
-    /// Consecutive failures per feed URL, for feeds failing now.
-    pub failing_feeds: Vec<(String, u64)>,
+/// What `/metrics` reads from the database, as of one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MetricsGauges {
+    /// Feeds still polled.
+    pub feeds_active: u64,
+    /// Feeds retired by a 410.
+    pub feeds_gone: u64,
+    /// Active feeds whose last poll failed.
+    pub feeds_failing: u64,
+    /// Active feeds due now (the scheduler's backlog).
+    pub feeds_due: u64,
+    /// The database file's pages, in bytes.
+    pub database_bytes: u64,
 }
 
 const ENTRY_SELECT: &str = "SELECT i.id, i.feed_id, i.key, i.url, i.title, i.summary,
@@ -262,32 +260,27 @@ impl Store {
             .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
-    /// The totals `/metrics` reports.
-    pub fn publish_stats(&self) -> Result<PublishStats, StoreError> {
-        Ok(PublishStats {
-            items: self
-                .conn
-                .query_row("SELECT count(*) FROM items", [], |r| r.get(0))?,
-            items_by_topic: self
-                .pairs("SELECT topic, count(*) FROM item_topics GROUP BY topic ORDER BY topic")?,
-            feeds_by_status: self
-                .pairs("SELECT status, count(*) FROM feeds GROUP BY status ORDER BY status")?,
-            polls_by_outcome: self.pairs(
-                "SELECT outcome, count(*) FROM fetch_log GROUP BY outcome ORDER BY outcome",
-            )?,
-            failures_by_feed: self.pairs(
-                "SELECT f.url, count(*) FROM fetch_log l JOIN feeds f ON f.id = l.feed_id
-                 WHERE l.outcome = 'failed' GROUP BY f.id ORDER BY f.id",
-            )?,
-            failing_feeds: self
-                .pairs("SELECT url, error_count FROM feeds WHERE error_count > 0 ORDER BY id")?,
+    /// The gauges `/metrics` reports: one pass over the feeds table (one
+    /// row per outlet) and SQLite's page counts, never a scan of items or
+    /// the fetch log.
+    pub fn metrics_gauges(&self, now: DateTime<Utc>) -> Result<MetricsGauges, StoreError> {
+        let (active, gone, failing, due) = self.conn.query_row(
+            "SELECT coalesce(sum(status = 'active'), 0), coalesce(sum(status = 'gone'), 0),
+                    coalesce(sum(status = 'active' AND error_count > 0), 0),
+                    coalesce(sum(status = 'active' AND next_due <= ?1), 0)
+             FROM feeds",
+            [to_unix(now)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let pages: u64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let page_size: u64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        Ok(MetricsGauges {
+            feeds_active: active,
+            feeds_gone: gone,
+            feeds_failing: failing,
+            feeds_due: due,
+            database_bytes: pages * page_size,
         })
-    }
-
-    fn pairs(&self, sql: &str) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 
@@ -403,6 +396,8 @@ mod tests {
         let watcher = Store::open(&path).unwrap();
         let before = watcher.data_version().unwrap();
         let writer = Store::open(&path).unwrap();
+        // Opening (as every scheduler tick and reader does) is no change.
+        assert_eq!(watcher.data_version().unwrap(), before);
         writer
             .add_feed("https://b.example/rss", FeedOrigin::Cli)
             .unwrap();
@@ -410,11 +405,13 @@ mod tests {
     }
 
     #[test]
-    fn stats_count_items_topics_and_polls() {
-        let stats = store_with(3).publish_stats().unwrap();
-        assert_eq!(stats.items, 3);
-        assert_eq!(stats.items_by_topic, [("rnk".to_string(), 2)]);
-        assert_eq!(stats.polls_by_outcome, [("ok".to_string(), 1)]);
-        assert!(stats.failing_feeds.is_empty());
+    fn gauges_count_feeds_by_status_and_due() {
+        let store = store_with(3);
+        let later = Utc::now() + chrono::Duration::days(365);
+        let g = store.metrics_gauges(later).unwrap();
+        assert_eq!((g.feeds_active, g.feeds_gone, g.feeds_failing), (1, 0, 0));
+        assert_eq!(g.feeds_due, 1, "due within a year");
+        assert_eq!(store.metrics_gauges(t(0)).unwrap().feeds_due, 0);
+        assert!(g.database_bytes >= 4096);
     }
 }

@@ -28,7 +28,7 @@ use super::window::{Slot, TermStats, Window};
 pub(super) const NEAR_DUPLICATE: f32 = 0.5;
 /// A term in a title counts this much more.
 const TITLE_BONUS: f32 = 0.5;
-/// Title evidence needed at no time apart (see [`passes`]); it grows by
+/// Title evidence needed at no time apart (see [`enough_shared`]); it grows by
 /// the slope over the window.
 const MIN_TITLES: f32 = 0.8;
 const MIN_TITLES_SLOPE: f32 = 0.5;
@@ -266,9 +266,14 @@ pub(super) fn judge(
     }
     ev.shared = shared;
     ev.mine = mine;
+    if !enough_shared(&ev, frac) {
+        // The overlap could not make it pass: the story's lead is not
+        // weighed (most candidates end here, at a fraction of the work).
+        return ev;
+    }
     ev.theirs = story_lead_weight(q, window, profile);
     ev.overlap = lead_shared / (mine * ev.theirs).sqrt().max(f32::EPSILON);
-    if passes(&ev, frac) {
+    if ev.overlap >= MIN_OVERLAP + MIN_OVERLAP_SLOPE * frac {
         ev.passed = Some(Pass::Event);
     }
     ev
@@ -283,16 +288,15 @@ fn counts_against(key: u64, stories: u32, comparable: bool) -> bool {
     comparable && (TermKind::of(key) != TermKind::Word || stories > 0)
 }
 
-/// The decision on event evidence, `frac` of the window apart: enough
+/// The decision on event evidence, `frac` of the window apart, is: enough
 /// weight shared between the titles (a term in one title and only the other
 /// side's summary counts [`ONE_TITLE`] as much: a mention is not the news),
-/// enough shared in all, and a large enough part of both leads shared;
-/// each bar rises with time apart.
-fn passes(ev: &Evidence, frac: f32) -> bool {
+/// enough shared in all — this function — and then a large enough part of
+/// both leads shared ([`Evidence::overlap`]); each bar rises with time apart.
+fn enough_shared(ev: &Evidence, frac: f32) -> bool {
     let titles = ev.titles + ONE_TITLE * (ev.either - ev.titles);
     titles >= MIN_TITLES + MIN_TITLES_SLOPE * frac
         && ev.shared >= MIN_SHARED + MIN_SHARED_SLOPE * frac
-        && ev.overlap >= MIN_OVERLAP + MIN_OVERLAP_SLOPE * frac
 }
 
 fn near_duplicate(seq: u64, jaccard: f32) -> Evidence {
@@ -354,11 +358,19 @@ fn story_lead_weight(q: &Query, window: &Window, profile: &mut Profile) -> f32 {
         .lead
         .iter()
         .filter_map(|&(t, f, n)| {
-            let stats = window.term(t);
-            let shared = q.terms.binary_search_by_key(&t, |qt| qt.key).is_ok();
-            let comparable = known(t, f, stats) & q.scripts != 0;
-            (shared || counts_against(t, stats.stories.saturating_sub(1), comparable))
-                .then(|| window.weight(t, stats, true) * multiplier(f) * f32::from(n) / sample)
+            let weight = match q.terms.binary_search_by_key(&t, |qt| qt.key) {
+                // Weighed already, with this story counted as carrying it.
+                Ok(i) => q.terms[i].weight,
+                Err(_) => {
+                    let stats = window.term(t);
+                    let comparable = known(t, f, stats) & q.scripts != 0;
+                    if !counts_against(t, stats.stories.saturating_sub(1), comparable) {
+                        return None;
+                    }
+                    window.weight(t, stats, true)
+                }
+            };
+            Some(weight * multiplier(f) * f32::from(n) / sample)
         })
         .sum()
 }

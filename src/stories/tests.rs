@@ -115,6 +115,20 @@ fn adversarial_set_is_reported() {
 }
 
 #[test]
+fn cross_script_set_of_unseen_outlets_is_grouped() {
+    // See: issue #13 item 4 — outlets seen nowhere else, figures in words
+    // and digits across scripts, translated concepts, and different events
+    // of one week that share the beat's names.
+    let score = run(&fixture("stories/crossscript.jsonl"));
+    assert!(
+        score.precision >= 0.9 && score.recall >= 0.9,
+        "precision {:.3}, recall {:.3}; wrong pairs are printed above",
+        score.precision,
+        score.recall
+    );
+}
+
+#[test]
 fn demo_outlets_events_are_grouped() {
     // See: issue #13 — the demo's own outlets, labelled by event.
     let score = run(&fixture("stories/demo-events.jsonl"));

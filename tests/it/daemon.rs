@@ -93,7 +93,12 @@ fn healthz_reports_the_scheduler_and_whether_the_database_takes_writes() {
     // Another process holding the write lock: the probe cannot write.
     let holder = k.db();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let (status, body) = daemon.get("/healthz");
+    // One answer serves for a second: the next fresh one sees the lock.
+    let (mut status, mut body) = (0, String::new());
+    wait_until("/healthz to see the lock", || {
+        (status, body) = daemon.get("/healthz");
+        status != 200
+    });
     assert_eq!(status, 503, "{body}");
     let health: serde_json::Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(health["status"], "unhealthy", "{body}");
@@ -105,7 +110,9 @@ fn healthz_reports_the_scheduler_and_whether_the_database_takes_writes() {
         "{body}"
     );
     holder.execute_batch("ROLLBACK").unwrap();
-    assert_eq!(daemon.get("/healthz").0, 200);
+    wait_until("/healthz to see the lock gone", || {
+        daemon.get("/healthz").0 == 200
+    });
 }
 
 #[test]

@@ -33,6 +33,11 @@ mod ingest;
 mod limits;
 /// Enclosures and Media RSS through poll, feeds, digest and page (issue #12).
 mod media;
+/// `/metrics` through Prometheus' parser: counters never go down (issue #12).
+mod metrics;
+/// Operator surface: configuration from the environment alone,
+/// completions, man page, `config check`, failures classified (issue #12).
+mod ops;
 /// The publish stage end to end (issue #4): HTTP, feedparser, Chromium.
 mod publish;
 /// Real outlets' feeds against feedparser and feed-rs (issue #12).
@@ -43,6 +48,8 @@ mod repoll;
 mod schemes;
 /// Search (issue #17): both scripts, bad queries, the index kept in step.
 mod search;
+/// The server under load: floods, archive pages, the metrics allow list (issue #11).
+mod serving;
 /// SMTP credentials only over TLS (issue #11).
 mod smtp;
 /// Stories (issue #7): one event from several outlets, shown once everywhere.

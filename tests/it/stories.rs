@@ -488,7 +488,11 @@ fn same_outlet_false_joins(khabar: &Khabar, file: &std::path::Path) -> Vec<(Stri
 fn stories_eval_scores_the_labelled_sets() {
     let khabar = Khabar::new(&[]);
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stories");
-    for name in ["demo-events.jsonl", "adversarial.jsonl"] {
+    for name in [
+        "demo-events.jsonl",
+        "adversarial.jsonl",
+        "crossscript.jsonl",
+    ] {
         let file = fixtures.join(name);
         let (precision, recall, f1) = eval_scores(&khabar, &file);
         println!("{name}: precision {precision:.3}, recall {recall:.3}, F1 {f1:.3}");

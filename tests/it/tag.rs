@@ -3,14 +3,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 fn khabar(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_khabar"))
+    let mut child = crate::support::khabar::binary()
         .args(args)
         .current_dir(dir)
-        .env_remove("KHABAR_CONFIG")
-        .env_remove("KHABAR_DATABASE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

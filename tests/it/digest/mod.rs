@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::chromium;
+use crate::support::khabar::binary;
 use crate::support::smtp::{eml_files, Smtp};
 
 mod accounts;
@@ -32,11 +33,9 @@ impl Env {
     fn new(subscribers: usize, smtp_port: Option<u16>) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let demo = dir.path().join("demo");
-        let out = Command::new(env!("CARGO_BIN_EXE_khabar"))
+        let out = binary()
             .args(["demo", "--once", "--dir"])
             .arg(&demo)
-            .env_remove("KHABAR_CONFIG")
-            .env_remove("KHABAR_DATABASE")
             .output()
             .unwrap();
         assert!(
@@ -84,12 +83,10 @@ impl Env {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_khabar"));
+        let mut c = binary();
         c.args(args)
             .env("KHABAR_DATABASE", &self.db)
-            .env("KHABAR_CONFIG", &self.config)
-            .env_remove("KHABAR_SECRET")
-            .env_remove("KHABAR_SMTP_PASSWORD");
+            .env("KHABAR_CONFIG", &self.config);
         c
     }
 

@@ -11,12 +11,7 @@ use crate::support::daemon::Daemon;
 async fn the_demo_tour_polls_mails_a_digest_and_serves_until_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
     let mut command = khabar();
-    command
-        .arg("demo")
-        .current_dir(dir.path())
-        .env_remove("KHABAR_CONFIG")
-        .env_remove("KHABAR_DATABASE")
-        .env_remove("KHABAR_LISTEN");
+    command.arg("demo").current_dir(dir.path());
     let mut daemon = Daemon::spawn(command);
     let text = daemon.banner.clone();
     assert!(text.contains("74 new items"), "{text}");

@@ -10,9 +10,9 @@ use crate::support::daemon::Daemon;
 /// The public URL the test config publishes under; links in feeds start here.
 pub const PUBLIC_URL: &str = "https://khabar.example/news/";
 
-/// The binary under test.
+/// The binary under test, without the runner's `KHABAR_*` variables.
 pub fn khabar() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_khabar"))
+    crate::support::khabar::binary()
 }
 
 /// A temp dir with a demo database and a config file pointing at it.

@@ -27,9 +27,10 @@ impl Daemon {
         Daemon::spawn(k.command(&["run"]))
     }
 
-    /// Starts `command` (a `khabar … run` or `khabar demo`) and waits for
-    /// its `listening on` line: the one place tests learn the daemon's
-    /// address. Other stdout lines before it (the demo's tour) are skipped.
+    /// Starts `command` (a `khabar … run`, one configured only through the
+    /// environment, or `khabar demo`) and waits for its `listening on`
+    /// line: the one place tests learn the daemon's address. Other stdout
+    /// lines before it (the demo's tour) are skipped.
     pub fn spawn(mut command: Command) -> Daemon {
         let mut child = command
             .stdout(Stdio::piped())
@@ -106,7 +107,20 @@ impl Daemon {
 
     /// `GET path`: the status code and body.
     pub fn get(&self, path: &str) -> (u16, String) {
-        self.request(&format!("GET {path} HTTP/1.1\r\nHost: khabar\r\n"), "")
+        self.get_with(path, "")
+    }
+
+    /// `GET path` with one more header line (`Name: value`, or empty).
+    pub fn get_with(&self, path: &str, header: &str) -> (u16, String) {
+        let header = if header.is_empty() {
+            String::new()
+        } else {
+            format!("{header}\r\n")
+        };
+        self.request(
+            &format!("GET {path} HTTP/1.1\r\nHost: khabar\r\n{header}"),
+            "",
+        )
     }
 
     /// Sends `head` (request line and headers, each ending in CRLF; Host,

@@ -142,15 +142,12 @@ impl Khabar {
     /// `khabar --config FILE args…` in the temp dir, with khabar's
     /// environment overrides removed, not yet started.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_khabar"));
+        let mut command = binary();
         command
             .arg("--config")
             .arg(&self.config)
             .args(args)
             .current_dir(self.dir.path())
-            .env_remove("KHABAR_CONFIG")
-            .env_remove("KHABAR_DATABASE")
-            .env_remove("KHABAR_LISTEN")
             .env("KHABAR_FETCH_ALLOW_PRIVATE", &self.allow_private)
             .stdin(Stdio::null());
         command
@@ -361,16 +358,27 @@ impl Summary {
     }
 }
 
+/// The binary under test, with no `KHABAR_*` variable of the test
+/// runner's environment: a developer's own `KHABAR_SMTP_URL` or
+/// `KHABAR_FETCH_CONCURRENCY` would otherwise set the tests' config.
+/// Every test starts khabar through this; a test sets what it needs.
+pub fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_khabar"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("KHABAR_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 /// Runs the binary with `args` in `dir`, outside any [`Khabar`]'s config,
 /// with khabar's environment overrides removed, killing it if it hangs.
 pub fn run_binary(dir: &Path, args: &[&str]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_khabar"));
+    let mut command = binary();
     command
         .args(args)
         .current_dir(dir)
-        .env_remove("KHABAR_CONFIG")
-        .env_remove("KHABAR_DATABASE")
-        .env_remove("KHABAR_LISTEN")
         .env("KHABAR_FETCH_ALLOW_PRIVATE", ALLOW_PRIVATE)
         .stdin(Stdio::null());
     run_to_end(command, args)
