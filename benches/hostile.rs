@@ -498,7 +498,7 @@ fn memory_pass() {
     for n in 0..PASS_FEEDS {
         store
             .add_feed(
-                &format!("http://{addr}/{n}"),
+                &khabar::model::FeedUrl::parse(&format!("http://{addr}/{n}")).expect("url"),
                 khabar::store::FeedOrigin::Cli,
             )
             .expect("add feed");

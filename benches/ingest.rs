@@ -177,7 +177,10 @@ fn main() {
     let store = Store::open(&db).expect("store");
     for n in 0..FEEDS {
         store
-            .add_feed(&format!("http://{addr}/feed/{n}"), FeedOrigin::Cli)
+            .add_feed(
+                &khabar::model::FeedUrl::parse(&format!("http://{addr}/feed/{n}")).unwrap(),
+                FeedOrigin::Cli,
+            )
             .expect("add feed");
     }
     let poller = Arc::new(

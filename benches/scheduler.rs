@@ -129,7 +129,10 @@ fn main() {
     let mut jitter = vec![0.0; FEEDS];
     for (n, j) in jitter.iter_mut().enumerate() {
         let AddFeed::Added(id) = store
-            .add_feed(&format!("http://{addr}/feed/{n}"), FeedOrigin::Cli)
+            .add_feed(
+                &khabar::model::FeedUrl::parse(&format!("http://{addr}/feed/{n}")).unwrap(),
+                FeedOrigin::Cli,
+            )
             .expect("add feed")
         else {
             panic!("feed {n} twice")

@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use khabar::model::{ItemKey, NewItem, NormalizedFeed};
+use khabar::model::{FeedUrl, ItemKey, NewItem, NormalizedFeed};
 use khabar::search::{Context, PageRequest, Search};
 use khabar::store::{AddFeed, FeedOrigin, FeedState, PollRecord, PollResult, Store};
 
@@ -166,7 +166,10 @@ fn main() {
     let feeds: Vec<i64> = (0..OUTLETS)
         .map(|i| {
             match store
-                .add_feed(&format!("https://o{i}.example/rss"), FeedOrigin::Cli)
+                .add_feed(
+                    &FeedUrl::parse(&format!("https://o{i}.example/rss")).unwrap(),
+                    FeedOrigin::Cli,
+                )
                 .expect("add feed")
             {
                 AddFeed::Added(id) | AddFeed::Exists(id) => id,

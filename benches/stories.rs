@@ -155,7 +155,10 @@ fn through_store() {
     let feeds: Vec<i64> = (0..OUTLETS)
         .map(|i| {
             match store
-                .add_feed(&format!("https://o{i}.example/rss"), FeedOrigin::Cli)
+                .add_feed(
+                    &khabar::model::FeedUrl::parse(&format!("https://o{i}.example/rss")).unwrap(),
+                    FeedOrigin::Cli,
+                )
                 .expect("add feed")
             {
                 AddFeed::Added(id) | AddFeed::Exists(id) => id,

@@ -711,7 +711,7 @@ impl Validator {
             .enumerate()
             .map(|(i, f)| {
                 let url = FeedUrl::parse(&f.url)
-                    .map_err(|e| self.invalid(&format!("feeds[{i}].url"), e))?;
+                    .map_err(|e| self.invalid(&format!("feeds[{i}].url"), e.to_string()))?;
                 Ok(FeedConfig {
                     url,
                     interval: f.interval,

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::digest::{ledger, send_due, PassOptions};
-use crate::model::SubscriberEmail;
+use crate::model::{DigestStatus, SubscriberEmail};
 use crate::scheduler::{poll_due, terminal_progress};
 use crate::startup::{self, open_store, Delivery};
 use crate::store::{AddSubscriber, NewSubscriber};
@@ -165,7 +165,7 @@ fn demo_config(
 /// part, for a browser.
 async fn write_demo_digest(config: &Config, outbox: &Path) -> Result<Vec<std::path::PathBuf>> {
     let mut store = open_store(config)?;
-    let email = SubscriberEmail::parse(DEMO_SUBSCRIBER).map_err(anyhow::Error::msg)?;
+    let email = SubscriberEmail::parse(DEMO_SUBSCRIBER)?;
     let new = NewSubscriber {
         email: &email,
         topics: None,
@@ -197,7 +197,7 @@ async fn write_demo_digest(config: &Config, outbox: &Path) -> Result<Vec<std::pa
     let mut sent = store
         .digests_of(id)?
         .into_iter()
-        .filter(|d| d.status == "sent");
+        .filter(|d| d.status == DigestStatus::Sent);
     if let Some(sent) = sent.next_back() {
         let (_, rendered) = ledger::prepare(&store, &sender, &sub, sent.period)?;
         let stem = format!("digest-{id}-{}", sent.period.start().timestamp());
@@ -236,7 +236,7 @@ fn print_feeds(config: &Config) -> Result<()> {
         let state = feed.last_error.as_deref().unwrap_or("ok");
         println!(
             "  {:<40} {}",
-            feed.title.as_deref().unwrap_or(&feed.url),
+            feed.title.as_deref().unwrap_or(feed.url.as_str()),
             state
         );
     }

@@ -85,7 +85,7 @@ pub fn open_plain(config: &Config) -> Result<Store, StartupError> {
 pub fn open_store(config: &Config) -> Result<Store, StartupError> {
     let mut store = open_plain(config)?;
     for feed in &config.feeds {
-        let id = match store.add_feed(feed.url.as_str(), FeedOrigin::Config)? {
+        let id = match store.add_feed(&feed.url, FeedOrigin::Config)? {
             AddFeed::Added(id) | AddFeed::Exists(id) => id,
         };
         store.set_feed_interval(id, feed.interval)?;

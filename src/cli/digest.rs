@@ -51,7 +51,7 @@ pub(super) fn run(config: &Config, command: DigestCommand, now: DateTime<Utc>) -
             html,
             text,
         } => {
-            let email = SubscriberEmail::parse(&subscriber).map_err(anyhow::Error::msg)?;
+            let email = SubscriberEmail::parse(&subscriber)?;
             let sub = store
                 .subscriber_by_email(&email)?
                 .with_context(|| format!("no subscriber {email}; see `khabar subscribers list`"))?;

@@ -39,15 +39,20 @@ pub(super) fn run(config: &Config, command: FeedsCommand) -> Result<ExitCode> {
     let store = startup::open_store(config)?;
     match command {
         FeedsCommand::Add { url } => {
-            let url = FeedUrl::parse(&url).map_err(anyhow::Error::msg)?;
-            match store.add_feed(url.as_str(), FeedOrigin::Cli)? {
+            let url = FeedUrl::parse(&url)?;
+            match store.add_feed(&url, FeedOrigin::Cli)? {
                 AddFeed::Added(id) => println!("added feed {id}: {url}"),
                 AddFeed::Exists(id) => println!("already subscribed as feed {id}: {url}"),
             }
         }
         FeedsCommand::List => print_feeds(&store)?,
         FeedsCommand::Remove { url } => {
-            if !store.remove_feed(url.trim())? {
+            // A text that is no feed URL names no subscribed feed either.
+            let removed = match FeedUrl::parse(&url) {
+                Ok(url) => store.remove_feed(&url)?,
+                Err(_) => false,
+            };
+            if !removed {
                 bail!("no feed with URL {url}; see `khabar feeds list`");
             }
             println!("removed {url}");
@@ -58,7 +63,7 @@ pub(super) fn run(config: &Config, command: FeedsCommand) -> Result<ExitCode> {
                 .list_feeds()?
                 .into_iter()
                 .map(|f| opml::Outline {
-                    xml_url: f.url,
+                    xml_url: f.url.to_string(),
                     title: f.title,
                     html_url: f.site_url,
                 })
@@ -93,7 +98,7 @@ fn import_opml(store: &Store, file: &Path) -> Result<()> {
     let (mut added, mut existing, mut invalid) = (0, 0, 0);
     for o in outlines {
         match FeedUrl::parse(&o.xml_url) {
-            Ok(url) => match store.add_feed(url.as_str(), FeedOrigin::Opml)? {
+            Ok(url) => match store.add_feed(&url, FeedOrigin::Opml)? {
                 AddFeed::Added(_) => added += 1,
                 AddFeed::Exists(_) => existing += 1,
             },

@@ -51,7 +51,7 @@ pub(super) fn run(config: &Config, target: &str, json: bool) -> Result<ExitCode>
 
 /// The body, Content-Type and final URL of one fetch of `target`.
 fn fetch_one(config: &Config, target: &str) -> Result<(Vec<u8>, Option<String>, Option<url::Url>)> {
-    let url = FeedUrl::parse(target).map_err(anyhow::Error::msg)?;
+    let url = FeedUrl::parse(target)?;
     let fetcher = Fetcher::new(&config.fetch)?;
     let request = FetchRequest {
         url: url.as_url().clone(),

@@ -50,7 +50,7 @@ pub(super) fn run(
             tz,
             at,
         } => {
-            let email = SubscriberEmail::parse(&email).map_err(anyhow::Error::msg)?;
+            let email = SubscriberEmail::parse(&email)?;
             // A saved search's slug is a digest topic too (issue #17).
             let choices = config.digest_topics();
             let known: Vec<_> = choices.iter().map(|t| t.slug.as_str()).collect();
@@ -93,7 +93,7 @@ pub(super) fn run(
             }
         }
         SubscribersCommand::Remove { email } => {
-            let email = SubscriberEmail::parse(&email).map_err(anyhow::Error::msg)?;
+            let email = SubscriberEmail::parse(&email)?;
             if !store.remove_subscriber(&email)? {
                 bail!("no subscriber {email}; see `khabar subscribers list`");
             }

@@ -40,6 +40,9 @@ pub(super) fn run(config: &Config, command: TopicsCommand) -> Result<ExitCode> {
                     .map_or(0, |(_, n)| *n);
                 println!("{:<28} {:>7} items  {}", t.slug, n, t.name);
             }
+            for (group, country, places) in config.tagger.gazetteer_groups() {
+                println!("  term group {group}: {places} places of {country} from the gazetteer (GeoNames, CC BY 4.0)");
+            }
         }
         TopicsCommand::Explain { target } => explain(&store, config, &target)?,
         TopicsCommand::Retag => println!(

@@ -15,7 +15,7 @@ use super::render::{render, Links, Rendered};
 use super::send::{build_message, Envelope, Mailer, SendError};
 use super::tokens::{sign, Purpose};
 use crate::config::Config;
-use crate::model::{DeliverySchedule, DigestPeriod, ScheduleError};
+use crate::model::{DeliverySchedule, DigestPeriod, DigestStatus, ScheduleError};
 use crate::store::{DigestRow, Store, StoreError, SubscriberRow};
 
 /// What a first digest covers: the last day.
@@ -125,7 +125,7 @@ pub async fn send_due(
         if plan.story_count() == 0 && !sender.config.digest.send_empty {
             if !options.dry_run {
                 let row = claim(store, sender.config, &sub, period, now)?;
-                store.finish_digest(row.id, "empty", 0, now)?;
+                store.finish_digest(row.id, DigestStatus::Empty, 0, now)?;
             }
             summary.skipped_empty += 1;
             continue;
@@ -419,14 +419,14 @@ fn record(
     }
     match failures.last() {
         _ if accepted => {
-            store.finish_digest(job.digest_id, "sent", job.stories, Utc::now())?;
+            store.finish_digest(job.digest_id, DigestStatus::Sent, job.stories, Utc::now())?;
             tracing::debug!(subscriber_id = job.subscriber_id, "digest sent");
             summary.sent += 1;
         }
         Some(last) if last.is_permanent() && attempts >= sender.config.digest.max_attempts => {
             tracing::warn!(subscriber_id = job.subscriber_id, error = %last, "subscriber bouncing");
             store.mark_bouncing(job.subscriber_id)?;
-            store.finish_digest(job.digest_id, "failed", 0, Utc::now())?;
+            store.finish_digest(job.digest_id, DigestStatus::Failed, 0, Utc::now())?;
             summary.failed += 1;
         }
         // Stays pending: the next pass resumes it with the same Message-ID.
@@ -438,7 +438,7 @@ fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SubscriberEmail;
+    use crate::model::{SubscriberEmail, SubscriberStatus};
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().to_utc()
@@ -451,7 +451,7 @@ mod tests {
             topics: None,
             timezone: tz.into(),
             schedule: schedule.into(),
-            status: "active".into(),
+            status: SubscriberStatus::Active,
             created_at: at("2026-11-20T00:00:00Z"),
             token_salt: "s".into(),
         }

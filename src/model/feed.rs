@@ -34,14 +34,30 @@ pub struct NormalizedFeed {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FeedUrl(url::Url);
 
+/// Why a text is not a [`FeedUrl`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeedUrlError {
+    /// Not a URL at all.
+    #[error("{text:?} is not a URL: {reason}")]
+    NotUrl {
+        /// The text as given.
+        text: String,
+        /// What the URL parser said.
+        reason: url::ParseError,
+    },
+    /// A URL, but not an absolute http(s) one with a host.
+    #[error("{0:?} is not an http(s) URL")]
+    NotHttp(String),
+}
+
 impl FeedUrl {
     /// Checks that `s` is an absolute http(s) URL.
-    pub fn parse(s: &str) -> Result<FeedUrl, String> {
-        let url = url::Url::parse(s.trim()).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
-        match url.scheme() {
-            "http" | "https" if url.host().is_some() => Ok(FeedUrl(url)),
-            _ => Err(format!("{s:?} is not an http(s) URL")),
-        }
+    pub fn parse(s: &str) -> Result<FeedUrl, FeedUrlError> {
+        let url = url::Url::parse(s.trim()).map_err(|reason| FeedUrlError::NotUrl {
+            text: s.to_string(),
+            reason,
+        })?;
+        FeedUrl::try_from(url)
     }
 
     /// The URL.
@@ -52,6 +68,26 @@ impl FeedUrl {
     /// The URL as text.
     pub fn as_str(&self) -> &str {
         self.0.as_str()
+    }
+}
+
+impl std::str::FromStr for FeedUrl {
+    type Err = FeedUrlError;
+
+    fn from_str(s: &str) -> Result<FeedUrl, FeedUrlError> {
+        FeedUrl::parse(s)
+    }
+}
+
+impl TryFrom<url::Url> for FeedUrl {
+    type Error = FeedUrlError;
+
+    /// Accepts an already parsed URL (a redirect's target) if it is http(s).
+    fn try_from(url: url::Url) -> Result<FeedUrl, FeedUrlError> {
+        match url.scheme() {
+            "http" | "https" if url.host().is_some() => Ok(FeedUrl(url)),
+            _ => Err(FeedUrlError::NotHttp(url.to_string())),
+        }
     }
 }
 

@@ -6,14 +6,18 @@ pub mod item;
 pub mod media;
 pub mod poll;
 
-pub use feed::{FeedMeta, FeedUrl, NormalizedFeed};
+pub use feed::{FeedMeta, FeedUrl, FeedUrlError, NormalizedFeed};
 pub use item::{ItemKey, NewItem, SanitizedHtml};
 pub use media::{Attachment, ItemMedia};
 pub use poll::{FeedState, OutletPages, PollRecord, PollResult};
 pub mod schedule;
+pub mod status;
 pub mod subscriber;
 pub mod topic;
 
 pub use schedule::{DeliverySchedule, ScheduleError};
-pub use subscriber::{daily_cron, daily_time, DigestPeriod, SubscriberEmail};
-pub use topic::{Field, FieldKind, TermMatch, TopicHit, TopicSlug};
+pub use status::{DigestStatus, SubscriberStatus, UnknownStatus};
+pub use subscriber::{
+    daily_cron, daily_time, DailyTimeError, DigestPeriod, EmailError, SubscriberEmail,
+};
+pub use topic::{Field, FieldKind, PlaceRef, SlugError, TermMatch, TopicHit, TopicSlug};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{NormalizedFeed, TopicHit};
+use super::{FeedUrl, NormalizedFeed, TopicHit};
 
 /// A feed's scheduling state, as computed by `scheduler::next_due`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +50,7 @@ pub enum PollResult {
         /// Last-Modified of the response.
         last_modified: Option<String>,
         /// The new URL after a permanent redirect.
-        moved_to: Option<String>,
+        moved_to: Option<FeedUrl>,
         /// Full-text article pages to count into the outlet's lines
         /// (issue #7), in this poll's transaction (issue #11).
         outlet_pages: OutletPages,

@@ -9,11 +9,14 @@ pub struct SubscriberEmail(lettre::Address);
 
 impl SubscriberEmail {
     /// Checks `text` (trimmed) as an email address.
-    pub fn parse(text: &str) -> Result<SubscriberEmail, String> {
+    pub fn parse(text: &str) -> Result<SubscriberEmail, EmailError> {
         text.trim()
             .parse::<lettre::Address>()
             .map(SubscriberEmail)
-            .map_err(|e| format!("{text:?} is not a valid email address: {e}"))
+            .map_err(|reason| EmailError {
+                text: text.to_string(),
+                reason,
+            })
     }
 
     /// The address as text.
@@ -27,6 +30,21 @@ impl SubscriberEmail {
     }
 }
 
+/// A text that is not an email address.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{text:?} is not a valid email address: {reason}")]
+pub struct EmailError {
+    /// The text as given.
+    pub text: String,
+    /// What the address parser said.
+    pub reason: lettre::address::AddressError,
+}
+
+/// A text that is not a daily time `HH:MM`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?}: expected a time HH:MM, e.g. 07:00")]
+pub struct DailyTimeError(pub String);
+
 impl std::fmt::Display for SubscriberEmail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -35,13 +53,13 @@ impl std::fmt::Display for SubscriberEmail {
 
 /// A daily delivery time `HH:MM` as the cron expression (with seconds)
 /// subscribers' schedules are stored in: `07:00` → `0 0 7 * * *`.
-pub fn daily_cron(at: &str) -> Result<String, String> {
+pub fn daily_cron(at: &str) -> Result<String, DailyTimeError> {
     let (h, m) = at
         .trim()
         .split_once(':')
         .and_then(|(h, m)| Some((h.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
         .filter(|(h, m)| *h < 24 && *m < 60)
-        .ok_or_else(|| format!("{at:?}: expected a time HH:MM, e.g. 07:00"))?;
+        .ok_or_else(|| DailyTimeError(at.to_string()))?;
     Ok(format!("0 {m} {h} * * *"))
 }
 

@@ -3,6 +3,7 @@
 //! each [`TermMatch`] that made its rule hold — which the store keeps and
 //! the publish stage, digests and the server read.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ pub struct TopicSlug(String);
 
 impl TopicSlug {
     /// Checks `s` and wraps it; the error says what is wrong.
-    pub fn parse(s: &str) -> Result<TopicSlug, String> {
+    pub fn parse(s: &str) -> Result<TopicSlug, SlugError> {
         check_slug(s).map(|()| TopicSlug(s.to_string()))
     }
 
@@ -37,21 +38,33 @@ impl AsRef<str> for TopicSlug {
     }
 }
 
+/// What is wrong with a would-be [`TopicSlug`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SlugError {
+    /// Empty or longer than 64 bytes.
+    #[error("must be 1 to 64 characters")]
+    Length,
+    /// A character outside `a-z`, `0-9`, `-`.
+    #[error("{0:?} is not allowed: use lowercase ASCII letters, digits and `-`")]
+    Char(char),
+    /// A leading or trailing `-`.
+    #[error("must not start or end with `-`")]
+    Dash,
+}
+
 /// Checks a slug: 1–64 of `a-z`, `0-9`, `-`, not starting or ending with `-`.
-fn check_slug(s: &str) -> Result<(), String> {
+fn check_slug(s: &str) -> Result<(), SlugError> {
     if s.is_empty() || s.len() > 64 {
-        return Err("must be 1 to 64 characters".into());
+        return Err(SlugError::Length);
     }
     if let Some(c) = s
         .chars()
         .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '-'))
     {
-        return Err(format!(
-            "{c:?} is not allowed: use lowercase ASCII letters, digits and `-`"
-        ));
+        return Err(SlugError::Char(c));
     }
     if s.starts_with('-') || s.ends_with('-') {
-        return Err("must not start or end with `-`".into());
+        return Err(SlugError::Dash);
     }
     Ok(())
 }
@@ -156,6 +169,28 @@ pub struct TermMatch {
     pub start: usize,
     /// End byte offset (exclusive).
     pub end: usize,
+    /// The gazetteer place the term spells, if it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<PlaceRef>,
+}
+
+/// What an explanation says of a matched gazetteer place. Borrowed from the
+/// embedded gazetteer when made by the tagger (no allocation per match),
+/// owned when read back from the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceRef {
+    /// Its usual English name.
+    pub name: Cow<'static, str>,
+    /// city, federal subject, province, port…
+    pub kind: Cow<'static, str>,
+    /// The country's English name.
+    pub country: Cow<'static, str>,
+}
+
+impl fmt::Display for PlaceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}, {})", self.name, self.kind, self.country)
+    }
 }
 
 #[cfg(test)]
@@ -175,7 +210,7 @@ mod tests {
             ("रूस", "'र'"),
         ] {
             let e = TopicSlug::parse(bad).expect_err(bad);
-            assert!(e.contains(why), "{bad}: {e}");
+            assert!(e.to_string().contains(why), "{bad}: {e}");
         }
     }
 }

@@ -29,15 +29,6 @@ pub enum PollError {
     /// The parser panicked; the pass goes on without this feed.
     #[error("parser crashed: {0}")]
     Crashed(String),
-    /// The feed's stored URL does not parse.
-    #[error("feed URL {url:?} is invalid: {source}")]
-    Url {
-        /// The URL as stored.
-        url: String,
-        /// Why it does not parse.
-        #[source]
-        source: url::ParseError,
-    },
 }
 
 impl PollError {
@@ -46,7 +37,7 @@ impl PollError {
         match self {
             PollError::Fetch(e) => e.http_status(),
             PollError::Parse { status, .. } => Some(*status),
-            PollError::Crashed(_) | PollError::Url { .. } => None,
+            PollError::Crashed(_) => None,
         }
     }
 
@@ -54,21 +45,20 @@ impl PollError {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             PollError::Fetch(e) => e.retry_after(),
-            PollError::Parse { .. } | PollError::Crashed(_) | PollError::Url { .. } => None,
+            PollError::Parse { .. } | PollError::Crashed(_) => None,
         }
     }
 
     /// Whether trying again soon may help: only a fetch can fail
     /// transiently ([`FetchError::is_transient`]). A body that is not a
-    /// feed, a parser that panics on it or a URL that does not parse stays
-    /// so until someone changes it: not worth fetching at the interval.
+    /// feed or a parser that panics on it stays so until someone changes
+    /// it: not worth fetching at the interval.
     pub fn failure(&self) -> Failure {
         match self {
             PollError::Fetch(e) if e.is_transient() => Failure::Transient,
-            PollError::Fetch(_)
-            | PollError::Parse { .. }
-            | PollError::Crashed(_)
-            | PollError::Url { .. } => Failure::Permanent,
+            PollError::Fetch(_) | PollError::Parse { .. } | PollError::Crashed(_) => {
+                Failure::Permanent
+            }
         }
     }
 }

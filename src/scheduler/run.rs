@@ -18,7 +18,7 @@ use super::due::{jitter_for, next_due, publishing_cadence, Failure, Observed};
 use super::error::PollError;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
-use crate::model::{OutletPages, PollRecord, PollResult};
+use crate::model::{FeedUrl, OutletPages, PollRecord, PollResult};
 use crate::store::{FeedRow, Store, StoreError, StoreReport};
 use crate::stories::{StoryGrouper, TermFinder, DEFAULT_WINDOW};
 use crate::topics::{tag_item_text, Tagger};
@@ -275,26 +275,20 @@ async fn poll_feed(
 ) -> PollRecord {
     let at = Utc::now();
     let started = Instant::now();
-    let result = match url::Url::parse(&feed.url) {
-        Ok(url) => {
-            let host = poller.host_permits(&url);
-            // Permits are never closed, so acquiring cannot fail.
-            let _host = host.acquire_owned().await.ok();
-            let _global = poller.global.clone().acquire_owned().await.ok();
-            let request = FetchRequest {
-                url,
-                etag: feed.etag.clone(),
-                last_modified: feed.last_modified.clone(),
-            };
-            let outcome = poller.fetcher.fetch(&request).await;
-            digest_outcome(outcome, poller, at).await
-        }
-        Err(source) => failed(PollError::Url {
-            url: feed.url.clone(),
-            source,
-        }),
+    let (mut result, observed) = {
+        let url = feed.url.as_url();
+        let host = poller.host_permits(url);
+        // Permits are never closed, so acquiring cannot fail.
+        let _host = host.acquire_owned().await.ok();
+        let _global = poller.global.clone().acquire_owned().await.ok();
+        let request = FetchRequest {
+            url: url.clone(),
+            etag: feed.etag.clone(),
+            last_modified: feed.last_modified.clone(),
+        };
+        let outcome = poller.fetcher.fetch(&request).await;
+        digest_outcome(outcome, poller, at).await
     };
-    let (mut result, observed) = result;
     if feed.full_text {
         let budget = tokio::time::Instant::now() + poller.article_budget;
         let until = articles_by.map_or(budget, |by| by.min(budget));
@@ -446,7 +440,11 @@ fn parse_fetched(
             signatures,
             etag: fetched.etag,
             last_modified: fetched.last_modified,
-            moved_to: fetched.moved_permanently.map(String::from),
+            // A redirect to anything but http(s) is not followed by the
+            // fetcher; should one arrive, the feed keeps its URL.
+            moved_to: fetched
+                .moved_permanently
+                .and_then(|url| FeedUrl::try_from(url).ok()),
             outlet_pages: OutletPages::default(),
         },
         feed_hint: hint,

@@ -90,6 +90,7 @@ async fn tick_inner(
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::model::FeedUrl;
     use crate::store::FeedOrigin;
 
     #[tokio::test]
@@ -97,12 +98,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let database = dir.path().join("k.db");
         let store = Store::open(&database).unwrap();
-        // URLs that fail without touching the network: each poll is
+        // A port nobody listens on: each poll is refused at once and
         // recorded as a failure, which is all a tick needs to move on.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
         for n in 0..5 {
-            store
-                .add_feed(&format!("not a url {n}"), FeedOrigin::Cli)
-                .unwrap();
+            let url = FeedUrl::parse(&format!("http://{closed}/{n}.xml")).unwrap();
+            store.add_feed(&url, FeedOrigin::Cli).unwrap();
         }
         let config = Config::from_toml("[schedule]\nbatch = 2", None).unwrap();
         let poller =
@@ -132,9 +136,8 @@ mod tests {
         let database = dir.path().join("k.db");
         let store = Store::open(&database).unwrap();
         for n in 0..5 {
-            store
-                .add_feed(&format!("http://{addr}/{n}.xml"), FeedOrigin::Cli)
-                .unwrap();
+            let url = FeedUrl::parse(&format!("http://{addr}/{n}.xml")).unwrap();
+            store.add_feed(&url, FeedOrigin::Cli).unwrap();
         }
         let config = Config::from_toml(
             "[fetch]\nconcurrency = 1\nconnect_timeout = \"1s\"\ntimeout = \"1s\"\n\

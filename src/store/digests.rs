@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::{from_unix, to_unix, Store, StoreError};
-use crate::model::DigestPeriod;
+use super::{from_unix, parse_column, to_unix, Store, StoreError};
+use crate::model::{DigestPeriod, DigestStatus};
 
 /// The `meta` key holding the generated HMAC key when none is configured.
 const SECRET_KEY: &str = "digest.secret";
@@ -19,8 +19,8 @@ pub struct DigestRow {
     pub subscriber_id: i64,
     /// The first-seen span it covers.
     pub period: DigestPeriod,
-    /// `pending`, `sent`, `empty` or `failed`.
-    pub status: String,
+    /// Pending, sent, empty or failed.
+    pub status: DigestStatus,
     /// The Message-ID every attempt carries.
     pub message_id: String,
     /// Attempts made so far.
@@ -63,7 +63,7 @@ fn digest_from_row(r: &Row<'_>) -> rusqlite::Result<DigestRow> {
         // The table's CHECK keeps start < end.
         period: DigestPeriod::new(start, end)
             .ok_or(rusqlite::Error::IntegralValueOutOfRange(2, r.get(2)?))?,
-        status: r.get(4)?,
+        status: parse_column(r, 4)?,
         message_id: r.get(5)?,
         attempts: r.get(6)?,
     })
@@ -143,7 +143,7 @@ impl Store {
     pub fn finish_digest(
         &mut self,
         digest_id: i64,
-        status: &str,
+        status: DigestStatus,
         items: usize,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
@@ -153,7 +153,12 @@ impl Store {
                      attempts = attempts + (?2 = 'sent')
                  WHERE id = ?1",
             )?
-            .execute(params![digest_id, status, items as i64, to_unix(now)])?;
+            .execute(params![
+                digest_id,
+                status.as_str(),
+                items as i64,
+                to_unix(now)
+            ])?;
         Ok(())
     }
 

@@ -9,8 +9,8 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use super::items::{upsert_items, StoreReport};
 use super::search::index_item;
 use super::stories::{leave_story, save_signature};
-use super::{from_unix, to_unix, Store, StoreError};
-use crate::model::{FeedState, PollRecord, PollResult};
+use super::{from_unix, parse_column, to_unix, Store, StoreError};
+use crate::model::{FeedState, FeedUrl, PollRecord, PollResult, UnknownStatus};
 use crate::search::IndexText;
 
 /// Where a feed's subscription came from.
@@ -43,13 +43,28 @@ pub enum FeedStatus {
     Gone,
 }
 
+impl std::str::FromStr for FeedStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<FeedStatus, UnknownStatus> {
+        match s {
+            "active" => Ok(FeedStatus::Active),
+            "gone" => Ok(FeedStatus::Gone),
+            _ => Err(UnknownStatus {
+                kind: "feed",
+                value: s.to_string(),
+            }),
+        }
+    }
+}
+
 /// A feed as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedRow {
     /// Row id.
     pub id: i64,
     /// Current URL (a permanent redirect updates it).
-    pub url: String,
+    pub url: FeedUrl,
     /// Title from the feed document.
     pub title: Option<String>,
     /// The outlet's site.
@@ -91,16 +106,15 @@ fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
     let secs = |v: Option<i64>| v.map(|s| Duration::from_secs(s.max(0) as u64));
     Ok(FeedRow {
         id: r.get(0)?,
-        url: r.get(1)?,
+        // Every way in (config, CLI, OPML, a redirect) checks the URL, so
+        // one that does not parse was written by hand: an error naming it.
+        url: parse_column(r, 1)?,
         title: r.get(2)?,
         site_url: r.get(3)?,
         language: r.get(4)?,
         etag: r.get(5)?,
         last_modified: r.get(6)?,
-        status: match r.get::<_, String>(7)?.as_str() {
-            "gone" => FeedStatus::Gone,
-            _ => FeedStatus::Active,
-        },
+        status: parse_column(r, 7)?,
         interval: secs(r.get(8)?),
         state: FeedState {
             hint: secs(r.get(9)?),
@@ -117,7 +131,8 @@ fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
 impl Store {
     /// Subscribes to a feed URL; an existing URL, or one a feed was
     /// permanently redirected away from, is left as it is.
-    pub fn add_feed(&self, url: &str, origin: FeedOrigin) -> Result<AddFeed, StoreError> {
+    pub fn add_feed(&self, url: &FeedUrl, origin: FeedOrigin) -> Result<AddFeed, StoreError> {
+        let url = url.as_str();
         let moved: Option<i64> = self
             .conn
             .query_row(
@@ -155,10 +170,10 @@ impl Store {
     }
 
     /// Unsubscribes from a feed, deleting its items. Returns whether it existed.
-    pub fn remove_feed(&self, url: &str) -> Result<bool, StoreError> {
+    pub fn remove_feed(&self, url: &FeedUrl) -> Result<bool, StoreError> {
         Ok(self
             .conn
-            .execute("DELETE FROM feeds WHERE url = ?1", [url])?
+            .execute("DELETE FROM feeds WHERE url = ?1", [url.as_str()])?
             == 1)
     }
 
@@ -276,9 +291,9 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
                     "INSERT OR REPLACE INTO feed_redirects (from_url, feed_id)
                      SELECT url, id FROM feeds WHERE id = ?1 AND url != ?2",
                 )?
-                .execute(params![rec.feed_id, url])?;
+                .execute(params![rec.feed_id, url.as_str()])?;
                 tx.prepare_cached("UPDATE OR IGNORE feeds SET url = ?2 WHERE id = ?1")?
-                    .execute(params![rec.feed_id, url])?;
+                    .execute(params![rec.feed_id, url.as_str()])?;
             }
             (report, "ok", None, None)
         }

@@ -136,7 +136,10 @@ mod tests {
     fn line_counts_grow_per_page_and_stale_rare_lines_are_forgotten() {
         let mut store = Store::open_in_memory().unwrap();
         let AddFeed::Added(feed) = store
-            .add_feed("https://a.example/rss", FeedOrigin::Cli)
+            .add_feed(
+                &crate::model::FeedUrl::parse("https://a.example/rss").unwrap(),
+                FeedOrigin::Cli,
+            )
             .unwrap()
         else {
             panic!("new feed")
@@ -160,7 +163,10 @@ mod tests {
     fn stored_versions_tell_new_changed_and_same_apart() {
         let store = Store::open_in_memory().unwrap();
         let AddFeed::Added(feed) = store
-            .add_feed("https://a.example/rss", FeedOrigin::Cli)
+            .add_feed(
+                &crate::model::FeedUrl::parse("https://a.example/rss").unwrap(),
+                FeedOrigin::Cli,
+            )
             .unwrap()
         else {
             panic!("new feed")

@@ -239,7 +239,10 @@ mod tests {
 
     fn feed(store: &Store) -> i64 {
         match store
-            .add_feed("https://a.example/rss", FeedOrigin::Cli)
+            .add_feed(
+                &crate::model::FeedUrl::parse("https://a.example/rss").unwrap(),
+                FeedOrigin::Cli,
+            )
             .unwrap()
         {
             crate::store::AddFeed::Added(id) => id,

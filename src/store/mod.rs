@@ -118,6 +118,19 @@ fn to_unix(t: chrono::DateTime<chrono::Utc>) -> i64 {
     t.timestamp()
 }
 
+/// Column `idx` as text parsed into `T` (a status word, say): a stored value
+/// `T` does not know is a conversion error naming it, never a default.
+fn parse_column<T>(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: String = r.get(idx)?;
+    text.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
 /// The UTC time of a stored Unix-seconds value.
 fn from_unix(secs: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default()

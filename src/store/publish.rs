@@ -313,7 +313,10 @@ mod tests {
     fn store_with(n: i64) -> Store {
         let mut store = Store::open_in_memory().unwrap();
         let AddFeed::Added(feed_id) = store
-            .add_feed("https://a.example/rss", FeedOrigin::Cli)
+            .add_feed(
+                &crate::model::FeedUrl::parse("https://a.example/rss").unwrap(),
+                FeedOrigin::Cli,
+            )
             .unwrap()
         else {
             panic!("feed exists")
@@ -399,7 +402,10 @@ mod tests {
         // Opening (as every scheduler tick and reader does) is no change.
         assert_eq!(watcher.data_version().unwrap(), before);
         writer
-            .add_feed("https://b.example/rss", FeedOrigin::Cli)
+            .add_feed(
+                &crate::model::FeedUrl::parse("https://b.example/rss").unwrap(),
+                FeedOrigin::Cli,
+            )
             .unwrap();
         assert_ne!(watcher.data_version().unwrap(), before);
     }

@@ -207,7 +207,10 @@ mod tests {
     fn store_with(dir: &tempfile::TempDir, old: usize, new: usize) -> (Store, i64) {
         let mut store = Store::open(&dir.path().join("k.db")).unwrap();
         let AddFeed::Added(id) = store
-            .add_feed("https://a.example/rss", FeedOrigin::Cli)
+            .add_feed(
+                &crate::model::FeedUrl::parse("https://a.example/rss").unwrap(),
+                FeedOrigin::Cli,
+            )
             .unwrap()
         else {
             panic!("feed exists")

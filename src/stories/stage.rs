@@ -179,7 +179,10 @@ mod tests {
     }
 
     fn feed(store: &Store, url: &str) -> i64 {
-        match store.add_feed(url, FeedOrigin::Cli).unwrap() {
+        match store
+            .add_feed(&crate::model::FeedUrl::parse(url).unwrap(), FeedOrigin::Cli)
+            .unwrap()
+        {
             AddFeed::Added(id) => id,
             other => panic!("{other:?}"),
         }
@@ -318,7 +321,9 @@ mod tests {
         two_outlets(&mut store, true);
         let mut g = grouper(&mut store);
         assign_pending(&mut store, &mut g).unwrap();
-        assert!(store.remove_feed("https://a.example/rss").unwrap());
+        assert!(store
+            .remove_feed(&crate::model::FeedUrl::parse("https://a.example/rss").unwrap())
+            .unwrap());
         let list = store.list_stories(None, 10).unwrap();
         assert_eq!(list.len(), 1, "the rain story went with its only item");
         assert_eq!((list[0].title.as_str(), list[0].member_count), (ENGLISH, 1));

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::rules::{Node, Within};
-use crate::model::FieldKind;
+use crate::model::{FieldKind, SlugError};
 
 /// Largest `within = N` accepted, in words.
 pub const MAX_WITHIN_WORDS: u32 = 1000;
@@ -30,6 +30,11 @@ pub struct TermGroupDef {
     /// [`super::Tagger::entity_terms`] for story grouping.
     #[serde(default)]
     pub entity: bool,
+    /// Also every place of the built-in gazetteer for this country code
+    /// ("RU", "KP", "UA"), one entry a place with its English and Hindi
+    /// spellings (see `data/gazetteer/README.md`).
+    #[serde(default)]
+    pub gazetteer: Option<String>,
     /// Free text for editors; ignored by the tagger.
     #[serde(default)]
     pub description: Option<String>,
@@ -96,7 +101,7 @@ impl Weights {
 pub enum RuleError {
     /// The slug breaks the slug rules.
     #[error("topic `{topic}`: invalid slug: {problem}")]
-    InvalidSlug { topic: String, problem: String },
+    InvalidSlug { topic: String, problem: SlugError },
     /// Two topics share a slug.
     #[error("topic `{topic}`: duplicate slug: an earlier topic already uses it")]
     DuplicateSlug { topic: String },
@@ -118,8 +123,8 @@ pub enum RuleError {
         path: String,
         group: String,
     },
-    /// `within` is neither "sentence" nor a word count in range.
-    #[error("topic `{topic}`: {path}: bad proximity {value}: use within = \"sentence\" or a number of words from 1 to {MAX_WITHIN_WORDS}")]
+    /// `within` is neither "sentence", "clause" nor a word count in range.
+    #[error("topic `{topic}`: {path}: bad proximity {value}: use within = \"sentence\", \"clause\" or a number of words from 1 to {MAX_WITHIN_WORDS}")]
     BadProximity {
         topic: String,
         path: String,
@@ -148,6 +153,9 @@ pub enum RuleError {
     /// A suffix that folds to nothing.
     #[error("term group `{group}`: suffix {suffix:?} is empty after folding")]
     InvalidSuffix { group: String, suffix: String },
+    /// `gazetteer` names a country the built-in gazetteer does not have.
+    #[error("term group `{group}`: gazetteer {country:?} is not built in (use \"RU\", \"KP\" or \"UA\")")]
+    UnknownGazetteer { group: String, country: String },
     /// `include` names a group that is not defined.
     #[error("term group `{group}`: includes unknown term group `{include}`")]
     UnknownInclude { group: String, include: String },
@@ -165,7 +173,7 @@ pub(crate) struct GroupLookup<'a> {
     pub is_empty: &'a dyn Fn(usize) -> bool,
 }
 
-const NODE_KEYS: &str = "group, all, any, not, within, min, in";
+const NODE_KEYS: &str = "group, all, any, not, within, min, in, name";
 
 /// Parses a topic's `rule` value into a checked rule tree.
 pub(crate) fn parse_rule(
@@ -228,6 +236,18 @@ impl Parser<'_> {
                 ))
             }
         };
+        let node = self.operation(t, op, path)?;
+        match t.get("name") {
+            None => Ok(node),
+            Some(toml::Value::String(name)) if !name.trim().is_empty() => Ok(Node::Named {
+                name: name.trim().to_string(),
+                node: Box::new(node),
+            }),
+            Some(_) => Err(self.bad(path, "`name` must be a non-empty string")),
+        }
+    }
+
+    fn operation(&self, t: &toml::Table, op: &str, path: &str) -> Result<Node, RuleError> {
         let min = self.min(t, op, path)?;
         if t.contains_key("within") && op != "all" {
             return Err(self.bad(path, "`within` only goes with `all`"));
@@ -325,6 +345,7 @@ impl Parser<'_> {
     fn within(&self, v: &toml::Value, path: &str) -> Result<Within, RuleError> {
         match v {
             toml::Value::String(s) if s == "sentence" || s == "segment" => Ok(Within::Segment),
+            toml::Value::String(s) if s == "clause" => Ok(Within::Clause),
             toml::Value::Integer(n) if (1..=i64::from(MAX_WITHIN_WORDS)).contains(n) => {
                 Ok(Within::Words(*n as u32))
             }

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::matcher::Scan;
-use super::rules::{children, describe, Ctx, Node};
+use super::rules::{self, children, describe, Ctx, Node};
 use super::tagger::Tagger;
 use super::{TermMatch, TopicSlug};
 
@@ -44,15 +44,16 @@ pub struct ExplainNode {
 }
 
 pub(crate) fn build(tagger: &Tagger, scan: &Scan) -> Explanation {
+    let by_group = rules::hits_by_group(&tagger.lex, scan);
     let topics = tagger
         .info()
         .iter()
         .zip(&tagger.rules)
         .map(|(info, topic)| {
             let ctx = Ctx {
-                lex: &tagger.lex,
                 scan,
                 weights: topic.weights,
+                by_group: &by_group,
             };
             let root = node(tagger, &ctx, &topic.rule);
             TopicExplanation {
@@ -108,7 +109,10 @@ impl ExplainNode {
                 .evidence
                 .iter()
                 .take(SHOWN_PER_NODE)
-                .map(|m| format!("{} \"{}\" @{}", m.field, m.surface, m.start))
+                .map(|m| match &m.place {
+                    Some(place) => format!("{} \"{}\" @{} = {place}", m.field, m.surface, m.start),
+                    None => format!("{} \"{}\" @{}", m.field, m.surface, m.start),
+                })
                 .collect();
             write!(f, ": {}", shown.join(", "))?;
             if self.evidence.len() > SHOWN_PER_NODE {

@@ -1,9 +1,10 @@
 //! Term groups compiled into folded terms and the patterns (term + suffix)
 //! that the matcher looks for.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::{is_valid_group_name, RuleError, TermGroupDef};
+use super::gazetteer;
 use super::normalize::{fold_into, is_word_char, Dashes, Folded};
 
 /// One spelling of one entry of a group.
@@ -15,6 +16,8 @@ pub(crate) struct Term {
     pub entry: usize,
     /// As written in the config.
     pub written: String,
+    /// The gazetteer place it spells (an index into `gazetteer::places()`).
+    pub place: Option<u32>,
 }
 
 /// A compiled term group.
@@ -22,6 +25,8 @@ pub(crate) struct Term {
 pub(crate) struct Group {
     pub name: String,
     pub entity: bool,
+    /// The gazetteer country its places come from, if any.
+    pub gazetteer: Option<String>,
     /// Per entry: its folded spellings (the first names the entity).
     pub entries: Vec<Vec<String>>,
     /// Every term that counts for the group, its own and included, sorted.
@@ -52,6 +57,14 @@ impl Lexicon {
     pub fn compile(defs: &BTreeMap<String, TermGroupDef>) -> Result<Lexicon, RuleError> {
         let mut lex = Lexicon::default();
         let mut pats: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        // Spellings the config lists itself: a gazetteer place sharing one
+        // is left to the hand-written entry (one identity per place, and
+        // "Moscow" stays a country word, not a place).
+        let written: BTreeSet<String> = defs
+            .values()
+            .flat_map(|d| d.terms.iter().flat_map(|l| l.split('|')))
+            .map(fold_term)
+            .collect();
         for (gi, (name, def)) in defs.iter().enumerate() {
             if !is_valid_group_name(name) {
                 return Err(RuleError::InvalidGroupName {
@@ -61,16 +74,17 @@ impl Lexicon {
             lex.index.insert(name.clone(), gi);
             let suffixes = fold_suffixes(name, &def.suffixes)?;
             let mut entries = Vec::new();
-            for line in &def.terms {
+            let mut add = |line: &str, written: Vec<&str>, place: Option<u32>| {
                 let entry = entries.len();
                 let mut spellings = Vec::new();
-                for written in line.split('|').map(str::trim) {
+                for written in written {
                     let folded = check_term(name, line, written)?;
                     let t = lex.terms.len() as u32;
                     lex.terms.push(Term {
                         group: gi,
                         entry,
                         written: written.to_string(),
+                        place,
                     });
                     for s in std::iter::once("").chain(suffixes.iter().map(String::as_str)) {
                         let list = pats.entry(format!("{folded}{s}")).or_default();
@@ -81,10 +95,29 @@ impl Lexicon {
                     spellings.push(folded);
                 }
                 entries.push(spellings);
+                Ok::<(), RuleError>(())
+            };
+            for line in &def.terms {
+                add(line, line.split('|').map(str::trim).collect(), None)?;
+            }
+            if let Some(country) = &def.gazetteer {
+                for (i, place) in gazetteer::places().iter().enumerate() {
+                    let listed = || place.terms.iter().any(|t| written.contains(&fold_term(t)));
+                    if place.country == country && !listed() {
+                        add(place.name, place.terms.clone(), Some(i as u32))?;
+                    }
+                }
+                if !gazetteer::places().iter().any(|p| p.country == country) {
+                    return Err(RuleError::UnknownGazetteer {
+                        group: name.clone(),
+                        country: country.clone(),
+                    });
+                }
             }
             lex.groups.push(Group {
                 name: name.clone(),
                 entity: def.entity,
+                gazetteer: def.gazetteer.clone(),
                 entries,
                 members: Vec::new(),
             });

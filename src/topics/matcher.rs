@@ -1,17 +1,24 @@
-//! One Aho-Corasick automaton over every pattern of every group: an item's
-//! fields are folded once into one buffer and scanned once, whatever the number
-//! of topics. Matches are kept only on word boundaries.
+//! Every pattern of every group found in one pass: an item's fields are
+//! folded once into one buffer, cut into word runs once, and each run looked
+//! up in the [`WordIndex`] of whole-word patterns, whatever the number of
+//! topics or gazetteer places. The few patterns that begin or end with a
+//! non-word character ("U.S.", "D.P.R.K.") go through a small Aho-Corasick
+//! automaton instead. Matches are kept only on word boundaries.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::config::RuleError;
 use super::normalize::{char_at, char_before, fold_into, is_word_char, Dashes, Folded};
+use super::words::{word_runs, Run, WordIndex};
 use super::{Field, TagInput};
 use crate::model::FieldKind;
 
-/// The compiled automaton and, per pattern, the terms it spells.
+/// The compiled patterns and, per pattern, the terms it spells.
 pub(crate) struct Matcher {
-    ac: AhoCorasick,
+    /// The patterns bounded by word characters on both sides.
+    words: WordIndex,
+    /// The others, if any, with their pattern numbers.
+    ac: Option<(AhoCorasick, Vec<u32>)>,
     pattern_terms: Vec<Vec<u32>>,
 }
 
@@ -35,6 +42,9 @@ pub(crate) struct Hit {
     pub end: u32,
     /// Sentence (segment) number, counted over the whole buffer.
     pub segment: u32,
+    /// Clause number: a title's sentences split further at commas that
+    /// separate two parts of at least [`MIN_CLAUSE_WORDS`] words each.
+    pub clause: u32,
     /// Word number, counted over the whole buffer.
     pub word: u32,
 }
@@ -72,14 +82,40 @@ impl Scan<'_> {
 }
 
 impl Matcher {
-    /// Builds the automaton over the lexicon's patterns.
+    /// Indexes the lexicon's patterns: whole-word ones by their words, the
+    /// rest in an automaton.
     pub fn new(patterns: &[(String, Vec<u32>)]) -> Result<Matcher, RuleError> {
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA).filter(|_| patterns.len() <= 2000))
-            .build(patterns.iter().map(|(p, _)| p.as_bytes()))
-            .map_err(|e| RuleError::Automaton(e.to_string()))?;
+        Matcher::build(patterns, true)
+    }
+
+    /// Every pattern in the automaton, as the matcher was before the word
+    /// index: the reference the word index is checked against.
+    pub fn automaton_only(patterns: &[(String, Vec<u32>)]) -> Result<Matcher, RuleError> {
+        Matcher::build(patterns, false)
+    }
+
+    fn build(patterns: &[(String, Vec<u32>)], by_words: bool) -> Result<Matcher, RuleError> {
+        let mut words = WordIndex::default();
+        let mut others: Vec<u32> = Vec::new();
+        for (i, (p, _)) in patterns.iter().enumerate() {
+            if by_words && WordIndex::takes(p) {
+                words.insert(p, i as u32);
+            } else {
+                others.push(i as u32);
+            }
+        }
+        let ac = if others.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA).filter(|_| others.len() <= 2000))
+                .build(others.iter().map(|&i| patterns[i as usize].0.as_bytes()))
+                .map_err(|e| RuleError::Automaton(e.to_string()))?;
+            Some((ac, others))
+        };
         Ok(Matcher {
+            words,
             ac,
             pattern_terms: patterns.iter().map(|(_, t)| t.clone()).collect(),
         })
@@ -103,6 +139,11 @@ impl Matcher {
             .iter()
             .enumerate()
             .map(|(i, c)| (Field::Category(i), c.as_str()));
+        // Folding rarely grows text: reserve once instead of growing by doubling.
+        let total = fields.iter().map(|(_, f)| f.len() + 1).sum::<usize>()
+            + doc.categories.iter().map(|c| c.len() + 1).sum::<usize>();
+        scan.folded.text.reserve(total);
+        scan.folded.map.reserve(total);
         for (field, source) in fields.into_iter().chain(cats) {
             if source.trim().is_empty() {
                 continue;
@@ -118,68 +159,163 @@ impl Matcher {
             });
         }
         self.find(&mut scan);
-        locate(&scan.folded.text, &mut scan.hits);
+        let title_end = scan
+            .slots
+            .first()
+            .filter(|s| s.field == Field::Title)
+            .map_or(0, |s| s.end);
+        locate(&scan.folded.text, title_end, &mut scan.hits);
         scan
     }
 
     fn find(&self, scan: &mut Scan) {
         let text = scan.folded.text.as_str();
-        let mut slot = 0;
-        for m in self.ac.find_overlapping_iter(text) {
-            let (s, e) = (m.start(), m.end());
-            if char_before(text, s).is_some_and(is_word_char)
-                || char_at(text, e).is_some_and(is_word_char)
-            {
-                continue;
-            }
-            while scan.slots[slot].end < s {
-                slot += 1;
-            }
-            for &term in &self.pattern_terms[m.pattern().as_usize()] {
-                scan.hits.push(Hit {
+        let (slots, hits) = (&scan.slots, &mut scan.hits);
+        let mut push = |s: usize, e: usize, pattern: u32| {
+            // Fields are in text order, and a match never spans two (their
+            // separator is a line break, which no pattern holds).
+            let slot = slots.partition_point(|slot| slot.end < s);
+            for &term in &self.pattern_terms[pattern as usize] {
+                hits.push(Hit {
                     term,
                     slot: slot as u32,
                     start: s as u32,
                     end: e as u32,
                     segment: 0,
+                    clause: 0,
                     word: 0,
                 });
+            }
+        };
+        if !self.words.is_empty() {
+            // About one run per six bytes of text, in either script.
+            let mut runs: Vec<Run> = Vec::with_capacity(text.len() / 6 + 1);
+            word_runs(text, &mut runs);
+            self.words.find(text, &runs, &mut push);
+        }
+        if let Some((ac, ids)) = &self.ac {
+            for m in ac.find_overlapping_iter(text) {
+                let (s, e) = (m.start(), m.end());
+                if char_before(text, s).is_some_and(is_word_char)
+                    || char_at(text, e).is_some_and(is_word_char)
+                {
+                    continue;
+                }
+                push(s, e, ids[m.pattern().as_usize()]);
             }
         }
         scan.hits.sort_by_key(|h| (h.start, h.end, h.term));
     }
 }
 
-/// Fills in segment and word numbers, counting breaks up to each hit.
+/// A comma splits a title's sentence into clauses only between two parts
+/// of at least this many words: "खाबरोवस्क में बाढ़, प्योंगयांग में परेड" is two
+/// reports, while "Russia, North Korea hold talks" and "VLADIVOSTOK, July
+/// 12 –" are one.
+pub(crate) const MIN_CLAUSE_WORDS: u32 = 3;
+
+/// Fills in segment, clause and word numbers, counting breaks up to each hit.
 /// Breaks: line breaks (so fields and categories), `|`, `;`, `।`, `॥`, `?`,
 /// `!`, and `.` before a space unless it ends a one-letter abbreviation
-/// ("उ. कोरिया", "U.S.").
-fn locate(text: &str, hits: &mut [Hit]) {
+/// ("उ. कोरिया", "U.S."). In the title (the first `title_end` bytes),
+/// clauses also break at the commas of [`clause_breaks`]: a
+/// headline joins two reports with a comma, while a summary's commas set off
+/// parts of one report ("troops, deployed to Kursk, …").
+fn locate(text: &str, title_end: usize, hits: &mut [Hit]) {
+    if hits.is_empty() {
+        return;
+    }
+    let commas = clause_breaks(&text[..title_end]);
+    let mut next_comma = commas.iter().copied().peekable();
     let bytes = text.as_bytes();
-    let (mut pos, mut segment, mut word) = (0usize, 0u32, 0u32);
+    let (mut pos, mut segment, mut clause, mut word) = (0usize, 0u32, 0u32, 0u32);
     for hit in hits.iter_mut() {
         let target = hit.start as usize;
         while pos < target {
             match bytes[pos] {
                 b' ' => word += 1,
-                b'\n' => {
-                    word += 1;
-                    segment += 1;
-                }
-                b'|' | b';' | b'?' | b'!' => segment += 1,
-                b'.' if is_sentence_dot(text, pos) => segment += 1,
-                0xE0 if bytes.get(pos + 1) == Some(&0xA5)
-                    && matches!(bytes.get(pos + 2), Some(0xA4 | 0xA5)) =>
-                {
-                    segment += 1
-                }
+                b'\n' => word += 1,
                 _ => {}
+            }
+            if segment_break(text, pos) {
+                segment += 1;
+                clause += 1;
+            } else if next_comma.peek() == Some(&pos) {
+                next_comma.next();
+                clause += 1;
             }
             pos += 1;
         }
         hit.segment = segment;
+        hit.clause = clause;
         hit.word = word;
     }
+}
+
+/// Whether the byte at `pos` ends a sentence (see [`locate`]).
+#[inline]
+fn segment_break(text: &str, pos: usize) -> bool {
+    let bytes = text.as_bytes();
+    match bytes[pos] {
+        b'\n' | b'|' | b';' | b'?' | b'!' => true,
+        b'.' => is_sentence_dot(text, pos),
+        0xE0 => {
+            bytes.get(pos + 1) == Some(&0xA5) && matches!(bytes.get(pos + 2), Some(0xA4 | 0xA5))
+        }
+        _ => false,
+    }
+}
+
+/// Byte positions of the commas that split a sentence into
+/// clauses: both sides (up to the previous split and the next comma) have
+/// at least [`MIN_CLAUSE_WORDS`] words. One pass.
+fn clause_breaks(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    // Words since the last split, the pending comma and words after it.
+    let (mut before, mut pending, mut after) = (0u32, None::<usize>, 0u32);
+    let mut in_word = false;
+    for pos in 0..bytes.len() {
+        let b = bytes[pos];
+        // Not a colon: in a headline it introduces what the actor before it
+        // said ("किम यो जोंग का बयान: रूस के साथ…").
+        // "20,000" is a number, not a break.
+        let is_comma = b == b',' && matches!(bytes.get(pos + 1), None | Some(b' '));
+        let ends_segment = segment_break(text, pos);
+        if ends_segment || is_comma {
+            in_word = false;
+            if let Some(c) = pending.take() {
+                if before >= MIN_CLAUSE_WORDS && after >= MIN_CLAUSE_WORDS {
+                    out.push(c);
+                    before = after;
+                } else {
+                    before += after;
+                }
+                after = 0;
+            }
+            if ends_segment {
+                before = 0;
+            } else {
+                pending = Some(pos);
+            }
+            continue;
+        }
+        let word_byte = b.is_ascii_alphanumeric() || b >= 0x80;
+        if word_byte && !in_word {
+            if pending.is_some() {
+                after += 1;
+            } else {
+                before += 1;
+            }
+        }
+        in_word = word_byte;
+    }
+    if let Some(c) = pending {
+        if before >= MIN_CLAUSE_WORDS && after >= MIN_CLAUSE_WORDS {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn is_sentence_dot(text: &str, pos: usize) -> bool {

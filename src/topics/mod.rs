@@ -3,9 +3,10 @@
 //! Topics come from config as named **term groups** (lists of spellings in any
 //! script, with inflection suffixes) and **rules** over them (`all`, `any`,
 //! `not`, proximity `within`, `min` mentions, field weights); see
-//! `docs/topics.md`. [`Tagger::compile`] checks everything once and builds a
-//! single Aho-Corasick automaton for all groups; [`Tagger::tag`] folds an item
-//! once ([`normalize_text`]), scans it once, and evaluates each topic's rule.
+//! `docs/topics.md`. [`Tagger::compile`] checks everything once and indexes
+//! every spelling of every group together (by its words in a hash map, or in
+//! one small Aho-Corasick automaton); [`Tagger::tag`] folds an item once
+//! ([`normalize_text`]), scans it once, and evaluates each topic's rule.
 //!
 //! ```
 //! use khabar::topics::{TagInput, Tagger};
@@ -18,21 +19,28 @@
 
 mod config;
 mod explain;
+mod gazetteer;
 mod item;
 mod lexicon;
 mod matcher;
 mod normalize;
 mod rules;
 mod tagger;
+mod words;
 
 #[cfg(test)]
 mod corpus_tests;
+#[cfg(test)]
+mod geography_tests;
+#[cfg(test)]
+mod matcher_tests;
 #[cfg(test)]
 mod tests;
 
 pub use crate::model::{Field, FieldKind, TermMatch, TopicHit, TopicSlug};
 pub use config::{RuleError, TermGroupDef, TopicDef, Weights, MAX_WITHIN_WORDS};
 pub use explain::{ExplainNode, Explanation, TopicExplanation};
+pub use gazetteer::{country_name, places, Place, PlaceRef};
 pub use item::{retag_stored, tag_item, tag_item_text};
 pub use normalize::normalize_text;
 pub(crate) use normalize::{fold_into, is_word_char, Dashes, Folded};

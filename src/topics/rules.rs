@@ -1,5 +1,7 @@
 //! Rule trees and their evaluation over an item's hits.
 
+use std::borrow::Cow;
+
 use super::config::Weights;
 use super::lexicon::Lexicon;
 use super::matcher::{Hit, Scan};
@@ -10,7 +12,9 @@ use crate::model::FieldKind;
 pub(crate) enum Within {
     /// In one sentence (segment) of one field.
     Segment,
-    /// At most this many words apart, in one sentence of one field.
+    /// In one clause of one sentence (see `matcher::MIN_CLAUSE_WORDS`).
+    Clause,
+    /// At most this many words apart, in one clause of one field.
     Words(u32),
 }
 
@@ -32,24 +36,46 @@ pub(crate) enum Node {
         min: u32,
     },
     Not(Box<Node>),
+    /// A rule with a name, for explanations ("implied parties").
+    Named {
+        name: String,
+        node: Box<Node>,
+    },
 }
 
 /// Whether a node held, and the hits (indices into `Scan::hits`, sorted) that
-/// are its evidence.
+/// are its evidence: borrowed from the item's hits by group when a group's
+/// hits all count, so a rule tree copies no evidence it does not change.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Outcome {
+pub(crate) struct Outcome<'a> {
     pub held: bool,
-    pub evidence: Vec<u32>,
+    pub evidence: Cow<'a, [u32]>,
 }
 
-/// What evaluation needs: the lexicon, the scanned item and the topic's weights.
+/// What evaluation needs: the scanned item, its hits by group and the
+/// topic's weights.
 pub(crate) struct Ctx<'a> {
-    pub lex: &'a Lexicon,
     pub scan: &'a Scan<'a>,
     pub weights: Weights,
+    /// Per group, the hits that count for it (see [`hits_by_group`]).
+    pub by_group: &'a [Vec<u32>],
 }
 
-impl Ctx<'_> {
+/// Per group, the indices of the item's hits that count for it, in order:
+/// computed once per item, so each rule node reads its group's hits instead
+/// of scanning them all, and a hundred topics cost little on an item that
+/// names none of their terms.
+pub(crate) fn hits_by_group(lex: &Lexicon, scan: &Scan) -> Vec<Vec<u32>> {
+    let mut out = vec![Vec::new(); lex.groups.len()];
+    for (i, h) in scan.hits.iter().enumerate() {
+        for &g in &lex.term_groups[h.term as usize] {
+            out[g].push(i as u32);
+        }
+    }
+    out
+}
+
+impl<'a> Ctx<'a> {
     fn weight(&self, hit: &Hit) -> u32 {
         self.weights.of(self.scan.slots[hit.slot as usize].kind)
     }
@@ -62,61 +88,86 @@ impl Ctx<'_> {
     }
 
     /// Evaluates `node` over the item.
-    pub fn eval(&self, node: &Node) -> Outcome {
+    pub fn eval(&self, node: &Node) -> Outcome<'a> {
         match node {
             Node::Group { group, min, fields } => {
-                let evidence: Vec<u32> = (0..self.scan.hits.len() as u32)
-                    .filter(|&i| {
-                        let h = &self.scan.hits[i as usize];
-                        let kind = self.scan.slots[h.slot as usize].kind;
-                        self.lex.term_groups[h.term as usize]
-                            .binary_search(group)
-                            .is_ok()
-                            && self.weight(h) > 0
-                            && fields.as_ref().is_none_or(|f| f.contains(&kind))
-                    })
-                    .collect();
+                let by_group: &'a [Vec<u32>] = self.by_group;
+                let Some(hits) = by_group.get(*group).filter(|h| !h.is_empty()) else {
+                    return Outcome::default();
+                };
+                let counts = |&i: &u32| {
+                    let h = &self.scan.hits[i as usize];
+                    let kind = self.scan.slots[h.slot as usize].kind;
+                    self.weight(h) > 0 && fields.as_ref().is_none_or(|f| f.contains(&kind))
+                };
+                let evidence = if hits.iter().all(counts) {
+                    Cow::Borrowed(hits.as_slice())
+                } else {
+                    Cow::Owned(hits.iter().copied().filter(counts).collect())
+                };
                 self.with_min(true, evidence, *min)
             }
             Node::Any { children, min } => {
-                let outs: Vec<Outcome> = children.iter().map(|c| self.eval(c)).collect();
-                let held = outs.iter().any(|o| o.held);
-                self.with_min(held, union(outs.into_iter().filter(|o| o.held)), *min)
+                let held: Vec<Outcome> = children
+                    .iter()
+                    .map(|c| self.eval(c))
+                    .filter(|o| o.held)
+                    .collect();
+                let any = !held.is_empty();
+                let evidence = match held.len() {
+                    0 => Cow::Borrowed(&[][..]),
+                    1 => held
+                        .into_iter()
+                        .next()
+                        .map(|o| o.evidence)
+                        .unwrap_or_default(),
+                    _ => Cow::Owned(union(held.into_iter())),
+                };
+                self.with_min(any, evidence, *min)
             }
             Node::All {
                 children,
                 within,
                 min,
             } => {
-                let outs: Vec<Outcome> = children.iter().map(|c| self.eval(c)).collect();
-                if !outs.iter().all(|o| o.held) {
-                    return Outcome::default();
+                // Stop at the first part that fails: most items name none of
+                // most topics' terms, and nothing is allocated for them.
+                let mut outs: Vec<Outcome> = Vec::new();
+                for c in children {
+                    let o = self.eval(c);
+                    if !o.held {
+                        return Outcome::default();
+                    }
+                    outs.push(o);
                 }
                 let positives: Vec<&Outcome> = children
                     .iter()
                     .zip(&outs)
-                    .filter(|(c, _)| !matches!(c, Node::Not(_)))
+                    .filter(|(c, _)| !is_negation(c))
                     .map(|(_, o)| o)
                     .collect();
-                let evidence = match within {
+                let evidence: Cow<'a, [u32]> = Cow::Owned(match within {
                     None => union(positives.into_iter().cloned()),
                     Some(w) => self.near(&positives, *w),
-                };
+                });
                 let held = within.is_none() || !evidence.is_empty();
                 self.with_min(held, evidence, *min)
             }
             Node::Not(child) => Outcome {
                 held: !self.eval(child).held,
-                evidence: Vec::new(),
+                evidence: Cow::Borrowed(&[]),
             },
+            Node::Named { node, .. } => self.eval(node),
         }
     }
 
-    fn with_min(&self, held: bool, evidence: Vec<u32>, min: u32) -> Outcome {
-        let held = held && self.weighted(&evidence) >= u64::from(min);
+    fn with_min(&self, held: bool, evidence: Cow<'a, [u32]>, min: u32) -> Outcome<'a> {
+        // Every hit weighs at least 1, so min 1 needs no sum.
+        let held = held
+            && (min <= 1 && !evidence.is_empty() || self.weighted(&evidence) >= u64::from(min));
         Outcome {
             held,
-            evidence: if held { evidence } else { Vec::new() },
+            evidence: if held { evidence } else { Cow::Borrowed(&[]) },
         }
     }
 
@@ -125,31 +176,33 @@ impl Ctx<'_> {
     /// sorted by position: the widest valid window ending at each hit.
     fn near(&self, parts: &[&Outcome], within: Within) -> Vec<u32> {
         let hits = &self.scan.hits;
-        let mut events: Vec<(u32, u32, u32, usize, u32)> = Vec::new();
+        let mut events: Vec<Event> = Vec::new();
         for (part, outcome) in parts.iter().enumerate() {
-            for &i in &outcome.evidence {
+            for &i in outcome.evidence.iter() {
                 let h = &hits[i as usize];
-                events.push((h.slot, h.segment, h.word, part, i));
+                events.push((h.slot, h.segment, h.clause, h.word, part, i));
             }
         }
         events.sort_unstable();
-        type Event = (u32, u32, u32, usize, u32);
         let fits = |a: &Event, b: &Event| {
             (a.0, a.1) == (b.0, b.1)
                 && match within {
                     Within::Segment => true,
-                    Within::Words(n) => b.2 - a.2 <= n,
+                    Within::Clause => a.2 == b.2,
+                    // Words apart in one clause: a headline's comma between
+                    // two reports is no nearer than a sentence break.
+                    Within::Words(n) => a.2 == b.2 && b.3 - a.3 <= n,
                 }
         };
         let mut counts = vec![0usize; parts.len()];
         let (mut covered, mut left) = (0, 0);
         let mut marks = vec![0i32; events.len() + 1];
         for right in 0..events.len() {
-            let part = events[right].3;
+            let part = events[right].4;
             counts[part] += 1;
             covered += usize::from(counts[part] == 1);
             while !fits(&events[left], &events[right]) {
-                let lp = events[left].3;
+                let lp = events[left].4;
                 counts[lp] -= 1;
                 covered -= usize::from(counts[lp] == 0);
                 left += 1;
@@ -164,7 +217,7 @@ impl Ctx<'_> {
         for (i, e) in events.iter().enumerate() {
             depth += marks[i];
             if depth > 0 {
-                out.push(e.4);
+                out.push(e.5);
             }
         }
         out.sort_unstable();
@@ -173,8 +226,20 @@ impl Ctx<'_> {
     }
 }
 
-fn union(outs: impl Iterator<Item = Outcome>) -> Vec<u32> {
-    let mut all: Vec<u32> = outs.flat_map(|o| o.evidence).collect();
+/// A hit in a proximity window: slot, segment, clause, word, part, hit index.
+type Event = (u32, u32, u32, u32, usize, u32);
+
+/// A `not`, named or not: checked for the whole item, not in the window.
+fn is_negation(node: &Node) -> bool {
+    match node {
+        Node::Not(_) => true,
+        Node::Named { node, .. } => is_negation(node),
+        _ => false,
+    }
+}
+
+fn union<'a>(outs: impl Iterator<Item = Outcome<'a>>) -> Vec<u32> {
+    let mut all: Vec<u32> = outs.flat_map(|o| o.evidence.into_owned()).collect();
     all.sort_unstable();
     all.dedup();
     all
@@ -198,6 +263,7 @@ pub(crate) fn describe(node: &Node, lex: &Lexicon) -> String {
             let mut s = "all".to_string();
             match within {
                 Some(Within::Segment) => s += " within sentence",
+                Some(Within::Clause) => s += " within clause",
                 Some(Within::Words(n)) => s += &format!(" within {n} words"),
                 None => {}
             }
@@ -209,6 +275,7 @@ pub(crate) fn describe(node: &Node, lex: &Lexicon) -> String {
         Node::Any { min, .. } if *min > 1 => format!("any min {min}"),
         Node::Any { .. } => "any".to_string(),
         Node::Not(_) => "not".to_string(),
+        Node::Named { name, .. } => format!("rule \"{name}\""),
     }
 }
 
@@ -216,7 +283,7 @@ pub(crate) fn describe(node: &Node, lex: &Lexicon) -> String {
 pub(crate) fn children(node: &Node) -> &[Node] {
     match node {
         Node::All { children, .. } | Node::Any { children, .. } => children,
-        Node::Not(child) => std::slice::from_ref(child),
+        Node::Not(child) | Node::Named { node: child, .. } => std::slice::from_ref(child),
         Node::Group { .. } => &[],
     }
 }

@@ -1,6 +1,6 @@
 //! `Tagger`: topics compiled once, applied to many items.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use sha2::{Digest, Sha256};
 
@@ -9,7 +9,7 @@ use super::explain::{self, Explanation};
 use super::lexicon::Lexicon;
 use super::matcher::{Matcher, Scan};
 use super::normalize::FOLDING_VERSION;
-use super::rules::{children, describe, Ctx, Node};
+use super::rules::{self, children, describe, Ctx, Node};
 use super::{EntityTerms, TagInput, TermMatch, TopicHit, TopicInfo, TopicSlug, TopicsConfig};
 
 /// The built-in topics, used when the config defines none.
@@ -95,7 +95,7 @@ impl Tagger {
                 weights: def.weights,
             });
         }
-        let matcher = Matcher::new(&lex.patterns)?;
+        let matcher = Matcher::new(&read_patterns(&lex, &rules))?;
         let fingerprint = fingerprint(&lex, &info, &rules);
         Ok(Tagger {
             lex,
@@ -124,12 +124,13 @@ impl Tagger {
     /// The topics the item is about, in config order, each with its evidence.
     pub fn tag(&self, doc: &TagInput<'_>) -> Vec<TopicHit> {
         let scan = self.matcher.scan(doc);
+        let by_group = rules::hits_by_group(&self.lex, &scan);
         let mut out = Vec::new();
         for (info, topic) in self.info.iter().zip(&self.rules) {
             let ctx = Ctx {
-                lex: &self.lex,
                 scan: &scan,
                 weights: topic.weights,
+                by_group: &by_group,
             };
             let outcome = ctx.eval(&topic.rule);
             if outcome.held {
@@ -144,12 +145,14 @@ impl Tagger {
             .into_iter()
             .map(|i| self.term_match(scan, i))
             .collect();
-        let mut why: Vec<String> = Vec::new();
-        for m in &matches {
-            if !why.contains(&m.surface) {
-                why.push(m.surface.clone());
-            }
-        }
+        // Each surface once, in text order (a set: a long article has
+        // hundreds of matches).
+        let mut seen: HashSet<&str> = HashSet::with_capacity(matches.len());
+        let why: Vec<String> = matches
+            .iter()
+            .filter(|m| seen.insert(m.surface.as_str()))
+            .map(|m| m.surface.clone())
+            .collect();
         TopicHit {
             slug: info.slug.clone(),
             why,
@@ -170,6 +173,10 @@ impl Tagger {
             surface: scan.surface(hit).to_string(),
             start,
             end,
+            place: term
+                .place
+                .and_then(|i| super::gazetteer::places().get(i as usize))
+                .map(super::gazetteer::Place::to_ref),
         }
     }
 
@@ -198,6 +205,32 @@ impl Tagger {
         })
     }
 
+    /// The term groups filled from the gazetteer: (group, country name,
+    /// number of its places compiled in), in group-name order. A place the
+    /// config's own terms already name is left to them (not counted).
+    pub fn gazetteer_groups(&self) -> Vec<(&str, &'static str, usize)> {
+        self.lex
+            .groups
+            .iter()
+            .enumerate()
+            .filter_map(|(gi, g)| {
+                let country = g.gazetteer.as_deref()?;
+                let places: BTreeSet<usize> = self
+                    .lex
+                    .terms
+                    .iter()
+                    .filter(|t| t.group == gi && t.place.is_some())
+                    .map(|t| t.entry)
+                    .collect();
+                Some((
+                    g.name.as_str(),
+                    super::gazetteer::country_name(country),
+                    places.len(),
+                ))
+            })
+            .collect()
+    }
+
     /// The spellings of every entry of every term group, entities and
     /// concepts alike ("shells | गोले | गोला-बारूद"): what story grouping
     /// reads as one thing across languages.
@@ -211,9 +244,75 @@ impl Tagger {
         })
     }
 
+    /// The same tagger with every pattern of every group in one Aho-Corasick
+    /// automaton, as khabar matched before the word index (and before groups
+    /// no rule reads were left out): the reference the tests check the
+    /// matcher against, and the "before" of the tagging bench.
+    pub fn with_automaton_only(mut self) -> Result<Tagger, RuleError> {
+        self.matcher = Matcher::automaton_only(&self.lex.patterns)?;
+        Ok(self)
+    }
+
+    /// Every hit the matcher finds in `doc`, located: (term, slot, start,
+    /// end, segment, clause, word).
+    #[cfg(test)]
+    pub(crate) fn raw_hits(&self, doc: &TagInput<'_>) -> Vec<[u32; 7]> {
+        let scan = self.matcher.scan(doc);
+        scan.hits
+            .iter()
+            .map(|h| [h.term, h.slot, h.start, h.end, h.segment, h.clause, h.word])
+            .collect()
+    }
+
     pub(crate) fn info(&self) -> &[TopicInfo] {
         &self.info
     }
+
+    /// Per term, whether some rule reads it (only those are matched).
+    #[cfg(test)]
+    pub(crate) fn read_terms(&self) -> Vec<bool> {
+        read_terms(&self.lex, &self.rules)
+    }
+}
+
+/// Per term, whether some topic's rule reads a group it counts for. A group
+/// no rule names (the built-in `events`, read only by story grouping, which
+/// matches `term_entries` itself) would add hits to every article that
+/// nothing looks at.
+fn read_terms(lex: &Lexicon, rules: &[CompiledTopic]) -> Vec<bool> {
+    fn walk(node: &Node, read: &mut BTreeSet<usize>) {
+        if let Node::Group { group, .. } = node {
+            read.insert(*group);
+        }
+        for c in children(node) {
+            walk(c, read);
+        }
+    }
+    let mut read = BTreeSet::new();
+    for topic in rules {
+        walk(&topic.rule, &mut read);
+    }
+    lex.term_groups
+        .iter()
+        .map(|groups| groups.iter().any(|g| read.contains(g)))
+        .collect()
+}
+
+/// The lexicon's patterns, each with only the terms some rule reads;
+/// patterns left with none are dropped.
+fn read_patterns(lex: &Lexicon, rules: &[CompiledTopic]) -> Vec<(String, Vec<u32>)> {
+    let read = read_terms(lex, rules);
+    lex.patterns
+        .iter()
+        .filter_map(|(p, terms)| {
+            let kept: Vec<u32> = terms
+                .iter()
+                .copied()
+                .filter(|&t| read[t as usize])
+                .collect();
+            (!kept.is_empty()).then(|| (p.clone(), kept))
+        })
+        .collect()
 }
 
 /// The hits not strictly inside a longer one ("किम" in "किम जोंग उन" adds

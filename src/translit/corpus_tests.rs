@@ -23,7 +23,9 @@ fn corpus_words() -> BTreeSet<String> {
         for e in entries.flatten() {
             let text = std::fs::read_to_string(e.path()).unwrap_or_default();
             for w in normalize_text(&text).split(|c: char| !is_word(c)) {
-                if w.chars().count() >= 2 && !w.chars().all(|c| c.is_ascii_digit()) {
+                // Tokens with a digit are figures and fixture ids (d11,
+                // k01), not words that a reader could confuse.
+                if w.chars().count() >= 2 && !w.chars().any(|c| c.is_ascii_digit()) {
                     words.insert(w.to_string());
                 }
             }

@@ -8,6 +8,8 @@
 //!   one allocation; meant for hot paths.
 //! - [`romanize`]: Devanagari text → lowercase Latin as Hindi is typed in
 //!   Latin letters, for display and search.
+//! - [`devanagari_candidates`]: a Latin name → the Devanagari spellings Hindi
+//!   news is likely to use, most likely first (the gazetteer's Hindi forms).
 //!
 //! ```
 //! use khabar::translit::{romanize, skeleton};
@@ -29,9 +31,11 @@
 //! one pass than a general scheme converter followed by a second pass.
 
 mod devanagari;
+mod generate;
 mod romanize;
 mod skeleton;
 
+pub use generate::{devanagari_candidates, MAX_CANDIDATES};
 pub use romanize::romanize;
 pub use skeleton::skeleton;
 

@@ -22,7 +22,7 @@ use crate::digest::send::build_notice;
 use crate::digest::tokens::{
     claimed_id, csrf_token, sign, sign_until, verify, verify_csrf, verify_until, Purpose,
 };
-use crate::model::{daily_cron, daily_time, SubscriberEmail};
+use crate::model::{daily_cron, daily_time, SubscriberEmail, SubscriberStatus};
 use crate::server::AppState;
 use crate::store::{NewSubscriber, StoreError, SubscribeRequest, SubscriberRow};
 
@@ -347,11 +347,11 @@ async fn preferences(
         "unsubscribe?token={}",
         sign(&acc.secret, sub.id, &sub.token_salt, Purpose::Unsubscribe)
     );
-    let (words, active) = match sub.status.as_str() {
-        "active" => ("सक्रिय · receiving digests", true),
-        "unsubscribed" => ("unsubscribed · not receiving digests", false),
-        "bouncing" => ("paused · mail to this address bounced", true),
-        _ => ("waiting for confirmation", true),
+    let (words, active) = match sub.status {
+        SubscriberStatus::Active => ("सक्रिय · receiving digests", true),
+        SubscriberStatus::Unsubscribed => ("unsubscribed · not receiving digests", false),
+        SubscriberStatus::Bouncing => ("paused · mail to this address bounced", true),
+        SubscriberStatus::Pending => ("waiting for confirmation", true),
     };
     let page = PreferencesPage {
         title: "पसंद · Preferences",
