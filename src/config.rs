@@ -89,6 +89,7 @@ pub struct RawConfig {
     server: RawServer,
     smtp: RawSmtp,
     digest: RawDigest,
+    websub: RawWebSub,
     feeds: Vec<RawFeed>,
     // Topics are summarised by `khabar config check`, not printed back.
     #[serde(skip_serializing)]
@@ -122,6 +123,7 @@ struct RawFetch {
     #[serde(with = "humantime_serde")]
     timeout: Duration,
     max_body_bytes: u64,
+    max_inflight_bytes: u64,
     max_redirects: usize,
     max_articles: usize,
     allow_private: Vec<String>,
@@ -137,6 +139,7 @@ impl Default for RawFetch {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             max_body_bytes: 10 * 1024 * 1024,
+            max_inflight_bytes: 16 * 1024 * 1024,
             max_redirects: 5,
             max_articles: 20,
             allow_private: Vec::new(),
@@ -198,7 +201,7 @@ pub const DEFAULT_METRICS_ALLOW: [&str; 2] = ["127.0.0.0/8", "::1/128"];
 #[serde(default, deny_unknown_fields)]
 struct RawServer {
     listen: String,
-    public_url: String,
+    public_url: Option<String>,
     behind_proxy: bool,
     metrics_allow: Vec<String>,
 }
@@ -207,7 +210,7 @@ impl Default for RawServer {
     fn default() -> Self {
         RawServer {
             listen: "127.0.0.1:8080".into(),
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: None,
             behind_proxy: false,
             metrics_allow: DEFAULT_METRICS_ALLOW
                 .iter()
@@ -274,6 +277,25 @@ impl Default for RawDigest {
 }
 
 #[derive(Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawWebSub {
+    enabled: Option<bool>,
+    #[serde(with = "humantime_serde")]
+    lease: Duration,
+    max_subscribers: usize,
+}
+
+impl Default for RawWebSub {
+    fn default() -> Self {
+        RawWebSub {
+            enabled: None,
+            lease: Duration::from_secs(10 * 24 * 3600),
+            max_subscribers: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawFeed {
     url: String,
@@ -282,6 +304,9 @@ struct RawFeed {
     #[serde(default)]
     full_text: bool,
 }
+
+/// `server.public_url` when the file sets none.
+const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// Shortest accepted HMAC secret: a guessable key would let anyone sign
 /// unsubscribe and confirmation links.
@@ -321,6 +346,8 @@ pub struct Config {
     /// Saved searches (`[[searches]]`): published as feeds and offered as
     /// digest topics (issue #17).
     pub searches: Vec<crate::search::SavedSearch>,
+    /// WebSub push (issue #16).
+    pub websub: WebSubConfig,
 }
 
 impl Config {
@@ -338,6 +365,20 @@ impl Config {
     pub fn saved_search(&self, slug: &str) -> Option<&crate::search::SavedSearch> {
         self.searches.iter().find(|s| s.slug.as_str() == slug)
     }
+}
+
+/// WebSub (issue #16): subscribing to outlets' hubs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebSubConfig {
+    /// Subscribe to hubs feeds announce (`websub.enabled`, env
+    /// `KHABAR_WEBSUB_ENABLED`; default: on when `server.public_url` is set,
+    /// since hubs must be able to reach the callback).
+    pub enabled: bool,
+    /// The lease asked of hubs (`hub.lease_seconds`), and the longest
+    /// khabar's own hub grants.
+    pub lease: Duration,
+    /// Most subscriptions khabar's own hub keeps (`websub.max_subscribers`).
+    pub max_subscribers: usize,
 }
 
 /// Where and as whom digests are mailed.
@@ -423,6 +464,10 @@ pub struct FetchConfig {
     pub timeout: Duration,
     /// Largest body accepted, counted after decompression.
     pub max_body_bytes: u64,
+    /// Body bytes held at once by all fetches together, from the first
+    /// chunk until the body is parsed (issue #11); one body beyond it may
+    /// complete at a time, so at most this plus `max_body_bytes` are held.
+    pub max_inflight_bytes: u64,
     /// Redirects followed before giving up.
     pub max_redirects: usize,
     /// Article pages fetched per full-text feed per pass (issue #7), so a
@@ -453,6 +498,7 @@ impl FetchConfig {
             connect_timeout: raw.connect_timeout,
             timeout: raw.timeout,
             max_body_bytes: raw.max_body_bytes,
+            max_inflight_bytes: raw.max_inflight_bytes,
             max_redirects: raw.max_redirects,
             max_articles: raw.max_articles,
             allow_private,
@@ -676,7 +722,12 @@ impl Validator {
                 format!("expected host:port, got {listen_text:?}"),
             )
         })?;
-        let public_url = url::Url::parse(&raw.server.public_url).map_err(|e| {
+        let public_url_set = raw.server.public_url.is_some();
+        let public_url_text = raw
+            .server
+            .public_url
+            .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+        let public_url = url::Url::parse(&public_url_text).map_err(|e| {
             self.invalid(
                 "server.public_url",
                 format!("expected an absolute URL: {e}"),
@@ -699,6 +750,7 @@ impl Validator {
             })
             .collect::<Result<_, _>>()?;
         let fetch = self.fetch(raw.fetch, &public_url)?;
+        let websub = self.websub(raw.websub, public_url_set)?;
         let schedule = self.schedule(raw.schedule)?;
         let retention = self.retention(raw.retention)?;
         self.digest(&raw.digest)?;
@@ -741,6 +793,19 @@ impl Validator {
             feeds,
             smtp,
             digest,
+            websub,
+        })
+    }
+
+    fn websub(&self, raw: RawWebSub, public_url_set: bool) -> Result<WebSubConfig, ConfigError> {
+        let enabled = raw.enabled.unwrap_or(public_url_set);
+        if raw.lease < Duration::from_secs(1) {
+            return Err(self.invalid("websub.lease", "expected at least 1s"));
+        }
+        Ok(WebSubConfig {
+            enabled,
+            lease: raw.lease,
+            max_subscribers: raw.max_subscribers,
         })
     }
 
@@ -817,6 +882,9 @@ impl Validator {
         }
         if raw.max_body_bytes < 1024 {
             return Err(self.invalid("fetch.max_body_bytes", "expected at least 1024"));
+        }
+        if raw.max_inflight_bytes < 1024 {
+            return Err(self.invalid("fetch.max_inflight_bytes", "expected at least 1024"));
         }
         if !(1..=10_000).contains(&raw.max_items) {
             return Err(self.invalid("fetch.max_items", "expected 1 to 10000"));
@@ -956,6 +1024,7 @@ mod tests {
         assert_eq!(c.fetch.concurrency, 32);
         assert_eq!(c.fetch.per_host, 2);
         assert_eq!(c.fetch.max_items, 1_000);
+        assert_eq!(c.fetch.max_inflight_bytes, 16 << 20);
         assert_eq!(c.schedule.interval, Duration::from_secs(1800));
         assert_eq!(c.schedule.batch, 256);
         assert_eq!(c.schedule.tick, Duration::from_secs(30));
@@ -969,6 +1038,10 @@ mod tests {
         let cases = [
             ("[fetch]\nconcurrency = 0", "fetch.concurrency"),
             ("[fetch]\nmax_items = 0", "fetch.max_items"),
+            (
+                "[fetch]\nmax_inflight_bytes = 10",
+                "fetch.max_inflight_bytes",
+            ),
             ("[schedule]\ninterval = \"soon\"", "interval"),
             ("[digest]\ntimezone = \"Mars/Olympus\"", "digest.timezone"),
             ("[digest]\nschedule = \"every day\"", "digest.schedule"),

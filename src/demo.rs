@@ -5,15 +5,23 @@
 //! `.html` to open in a browser), prints what to open, and then runs the
 //! daemon on another free port: merged feed, topic feeds, the page and the
 //! subscribe form, until Ctrl-C.
+//!
+//! One outlet announces a WebSub hub (issue #16), served in-process next
+//! to the outlets: once the daemon subscribes, the hub verifies intent and
+//! pushes a signed document with one more entry, and the tour prints that
+//! entry when it is in the daemon's merged feed.
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
+use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
@@ -62,6 +70,12 @@ const FILES: &[(&str, &[u8])] = &[
         include_bytes!("../demo/outlets/wonsan-coast.svg"),
     ),
 ];
+
+/// The outlet that announces the hub (`Link: <…/hub>; rel="hub"`).
+const PUSHING_OUTLET: &str = "bharat-varta.atom";
+
+/// The title of the entry the hub pushes.
+const PUSHED_TITLE: &str = "रूस और उत्तर कोरिया के बीच नई रेल सेवा पर बातचीत (WebSub से तुरंत पहुंची ख़बर)";
 
 /// Files the outlets link to that are not feeds (an item's picture), with
 /// their Content-Type: the demo's pages and digest show them from loopback.
@@ -131,6 +145,10 @@ pub async fn run(dir: &Path, once: bool) -> Result<()> {
     }
     println!("  http://{site}/              the page");
     println!("  http://{site}/subscribe     the subscribe form (mail goes to the outbox)");
+    println!(
+        "{PUSHING_OUTLET} announces a WebSub hub: the daemon subscribes, and waits for a push…"
+    );
+    tokio::spawn(print_pushed(site));
     crate::daemon::run_on(config, listener).await
 }
 
@@ -244,24 +262,146 @@ fn print_feeds(config: &Config) -> Result<()> {
     Ok(())
 }
 
-/// Starts the outlets' server on 127.0.0.1 and a free port.
+/// What the outlets' server knows: the outlets, and its own address.
+struct Outlets {
+    outlets: Vec<Outlet>,
+    addr: SocketAddr,
+}
+
+/// Starts the outlets' server, with the hub, on 127.0.0.1 and a free port.
 async fn serve_outlets(outlets: Vec<Outlet>) -> Result<SocketAddr> {
-    let app = Router::new()
-        .route("/{file}", get(outlet_file))
-        .with_state(outlets);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .context("binding the demo outlets' server")?;
     let addr = listener.local_addr()?;
+    let app = Router::new()
+        .route("/hub", post(hub))
+        .route("/{file}", get(outlet_file))
+        .with_state(Arc::new(Outlets { outlets, addr }));
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(addr)
 }
 
+/// The `Link` header of the outlet that announces the hub.
+fn hub_links(addr: SocketAddr) -> String {
+    format!("<http://{addr}/hub>; rel=\"hub\", <http://{addr}/{PUSHING_OUTLET}>; rel=\"self\"")
+}
+
+/// The outlets' WebSub hub (W3C WebSub §5.1, §5.3, §7): accepts a
+/// subscription to the pushing outlet with 202, then verifies intent and,
+/// once the subscriber echoes the challenge, pushes the outlet's document
+/// with one new entry, signed with the subscriber's secret.
+async fn hub(State(server): State<Arc<Outlets>>, body: Bytes) -> Response {
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let topic = format!("http://{}/{PUSHING_OUTLET}", server.addr);
+    if field("hub.topic") != topic {
+        return (StatusCode::BAD_REQUEST, "unknown topic").into_response();
+    }
+    let Ok(callback) = url::Url::parse(field("hub.callback")) else {
+        return (StatusCode::BAD_REQUEST, "bad hub.callback").into_response();
+    };
+    if field("hub.mode") != "subscribe" {
+        // Unsubscribing needs no push: accepted and forgotten.
+        return StatusCode::ACCEPTED.into_response();
+    }
+    let secret = field("hub.secret").to_owned();
+    let links = hub_links(server.addr);
+    tokio::spawn(async move {
+        if let Err(e) = verify_and_push(callback, topic, secret, links).await {
+            eprintln!("demo hub: {e:#}");
+        }
+    });
+    StatusCode::ACCEPTED.into_response()
+}
+
+async fn verify_and_push(
+    callback: url::Url,
+    topic: String,
+    secret: String,
+    links: String,
+) -> Result<()> {
+    let client = reqwest::Client::new();
+    let mut verify = callback.clone();
+    verify
+        .query_pairs_mut()
+        .append_pair("hub.mode", "subscribe")
+        .append_pair("hub.topic", &topic)
+        .append_pair("hub.challenge", "khabar-demo-challenge")
+        .append_pair("hub.lease_seconds", "86400");
+    let echoed = client.get(verify).send().await?.text().await?;
+    anyhow::ensure!(
+        echoed == "khabar-demo-challenge",
+        "the subscriber did not confirm"
+    );
+    let body = pushed_document()?;
+    let signature = crate::websub::signature::sign_sha256(secret.as_bytes(), &body);
+    let answer = client
+        .post(callback)
+        .header(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")
+        .header(header::LINK, links)
+        .header("X-Hub-Signature", signature)
+        .body(body)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        answer.status().is_success(),
+        "the push was answered {}",
+        answer.status()
+    );
+    Ok(())
+}
+
+/// The pushing outlet's document with one entry more, dated now.
+fn pushed_document() -> Result<Vec<u8>> {
+    let (_, feed) = FILES
+        .iter()
+        .find(|(name, _)| *name == PUSHING_OUTLET)
+        .context("the pushing outlet is bundled")?;
+    let feed = std::str::from_utf8(feed).context("the bundled Atom is UTF-8")?;
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let entry = format!(
+        "<entry>\n<title type=\"text\">{PUSHED_TITLE}</title>\n\
+         <id>https://bharat-varta.example/?p=websub-demo</id>\n\
+         <link rel=\"alternate\" type=\"text/html\" href=\"https://bharat-varta.example/antarrashtriya/websub-demo\"/>\n\
+         <published>{now}</published>\n<updated>{now}</updated>\n\
+         <summary type=\"text\">रूस और उत्तर कोरिया ने तुमन नदी के पुल से होकर नई रेल सेवा पर बातचीत की। \
+         यह ख़बर पोल से नहीं, हब के धक्के (WebSub push) से पहुंची।</summary>\n</entry>\n"
+    );
+    let at = feed
+        .find("<entry>")
+        .context("the bundled Atom has entries")?;
+    Ok(format!("{}{entry}{}", &feed[..at], &feed[at..]).into_bytes())
+}
+
+/// Prints the pushed entry once the daemon's merged feed carries it.
+async fn print_pushed(site: SocketAddr) {
+    let client = reqwest::Client::new();
+    let url = format!("http://{site}/feed.atom");
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let Ok(answer) = client.get(&url).send().await else {
+            continue;
+        };
+        if answer.text().await.is_ok_and(|t| t.contains(PUSHED_TITLE)) {
+            println!(
+                "pushed by the hub, in {url} {:.1} s after the daemon started: {PUSHED_TITLE}",
+                started.elapsed().as_secs_f64()
+            );
+            return;
+        }
+    }
+    println!("no push arrived within 2 minutes (see the log)");
+}
+
 async fn outlet_file(
-    State(outlets): State<Vec<Outlet>>,
+    State(server): State<Arc<Outlets>>,
     UrlPath(file): UrlPath<String>,
     headers: HeaderMap,
 ) -> Response {
+    let outlets = &server.outlets;
     let content_type = match outlets.iter().find(|o| o.file == file) {
         Some(outlet) => outlet.content_type.clone(),
         None => match MEDIA.iter().find(|(name, _)| *name == file) {
@@ -280,9 +420,15 @@ async fn outlet_file(
     {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    (
+    let mut response = (
         [(header::CONTENT_TYPE, content_type), (header::ETAG, etag)],
         *body,
     )
-        .into_response()
+        .into_response();
+    if file == PUSHING_OUTLET {
+        if let Ok(links) = header::HeaderValue::from_str(&hub_links(server.addr)) {
+            response.headers_mut().insert(header::LINK, links);
+        }
+    }
+    response
 }

@@ -77,5 +77,11 @@ pub mod daemon;
 /// The offline tour: bundled outlets on loopback.
 pub mod demo;
 
+/// How freed memory goes back to the system (large blocks, big parses).
+pub mod allocator;
+
 /// What the fuzzer runs (issue #11): each stage from arbitrary bytes.
 pub mod fuzzing;
+
+/// WebSub (issue #16): subscriptions to outlets' hubs, pushes in.
+pub mod websub;

@@ -63,6 +63,7 @@ pub enum StartupError {
 
 /// The async runtime every khabar command runs on.
 pub fn runtime() -> Result<tokio::runtime::Runtime, StartupError> {
+    crate::allocator::tune();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(MAX_BLOCKING_THREADS)

@@ -4,11 +4,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use chrono::Utc;
 use clap::Subcommand;
 
 use crate::config::Config;
 use crate::model::FeedUrl;
-use crate::store::{AddFeed, FeedOrigin, Store};
+use crate::store::{AddFeed, FeedOrigin, Store, SubscriptionRow, SubscriptionState};
 use crate::{opml, startup};
 
 #[derive(Debug, Subcommand)]
@@ -45,7 +46,7 @@ pub(super) fn run(config: &Config, command: FeedsCommand) -> Result<ExitCode> {
                 AddFeed::Exists(id) => println!("already subscribed as feed {id}: {url}"),
             }
         }
-        FeedsCommand::List => print_feeds(&store)?,
+        FeedsCommand::List => print_feeds(&store, config.websub.enabled)?,
         FeedsCommand::Remove { url } => {
             // A text that is no feed URL names no subscribed feed either.
             let removed = match FeedUrl::parse(&url) {
@@ -74,7 +75,12 @@ pub(super) fn run(config: &Config, command: FeedsCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_feeds(store: &Store) -> Result<()> {
+fn print_feeds(store: &Store, websub: bool) -> Result<()> {
+    let pushes: std::collections::HashMap<i64, SubscriptionRow> = store
+        .list_subscriptions()?
+        .into_iter()
+        .filter_map(|s| Some((s.feed_id?, s)))
+        .collect();
     println!(
         "{:>5}  {:<7}  {:>6}  {:<20}  {:<40}  TITLE / LAST ERROR",
         "ID", "STATUS", "ERRORS", "NEXT DUE", "URL"
@@ -87,8 +93,36 @@ fn print_feeds(store: &Store) -> Result<()> {
             "{:>5}  {:<7}  {:>6}  {:<20}  {:<40}  {note}",
             f.id, status, f.state.error_count, due, f.url
         );
+        if let Some(sub) = pushes.get(&f.id) {
+            println!("{:>7}push: {}", "", push_state(sub, websub, Utc::now()));
+        }
     }
     Ok(())
+}
+
+/// A feed's WebSub state in words (issue #16): active until when, or why not.
+fn push_state(sub: &SubscriptionRow, websub: bool, now: chrono::DateTime<Utc>) -> String {
+    let at = |t: chrono::DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let why = sub.last_error.as_deref().unwrap_or("no answer");
+    let state = match sub.state {
+        _ if !websub => "off (websub.enabled is false, or server.public_url is unset)".to_owned(),
+        SubscriptionState::Active => match sub.lease_expires {
+            Some(until) if until > now => format!("active until {}", at(until)),
+            _ => format!("lapsed, resubscribing at {}", at(sub.next_action)),
+        },
+        SubscriptionState::New => "subscribing".to_owned(),
+        SubscriptionState::Requested => {
+            format!(
+                "awaiting the hub's verification (until {})",
+                at(sub.next_action)
+            )
+        }
+        SubscriptionState::Denied | SubscriptionState::Failed => {
+            format!("not active: {why}; retrying at {}", at(sub.next_action))
+        }
+        SubscriptionState::Unsubscribing => "unsubscribing".to_owned(),
+    };
+    format!("{state} (hub {}, {} pushes)", sub.hub, sub.pushes)
 }
 
 fn import_opml(store: &Store, file: &Path) -> Result<()> {

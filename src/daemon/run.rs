@@ -18,10 +18,13 @@ use tokio::sync::watch;
 use super::digest_loop::digest_loop;
 use super::{schedule_loop, InstanceLock};
 use crate::config::Config;
+use crate::fetch::Outbound;
 use crate::scheduler::{pass_deadline, Heartbeat};
 use crate::server::accounts::Accounts;
+use crate::server::distribute;
 use crate::server::{serve, AppState};
 use crate::startup::{self, Delivery};
+use crate::websub::{Callbacks, Hub, Subscriber};
 
 /// The longest shutdown may take before the daemon exits anyway: inside
 /// the 10 s that systemd (`TimeoutStopSec`) and `docker stop` allow.
@@ -75,6 +78,9 @@ async fn daemon(
     tracing::info!(%addr, public_url = %config.public_url, lock = %lock.path().display(), "serving");
 
     let (stop, stopped) = watch::channel(false);
+    // The websub routes are ready before the first request is served.
+    let poller = startup::poller(&config)?;
+    let websub = start_websub(&config, &poller, &state, stopped.clone())?;
     let server = tokio::spawn(serve(
         listener,
         Arc::clone(&state),
@@ -82,7 +88,7 @@ async fn daemon(
     ));
     let digests = tokio::spawn(digest_loop(config.clone(), delivery, stopped.clone()));
     let scheduler = tokio::spawn(schedule_loop(
-        startup::poller(&config)?,
+        poller,
         pass_deadline(&config.fetch),
         config.retention,
         heartbeat,
@@ -93,12 +99,17 @@ async fn daemon(
     tracing::info!("shutting down");
     let _ = stop.send(true);
     let finished = tokio::time::timeout(SHUTDOWN_DEADLINE, async {
-        (scheduler.await, digests.await, server.await)
+        let websub = match websub {
+            Some(task) => task.await,
+            None => Ok(()),
+        };
+        (scheduler.await, digests.await, server.await, websub)
     })
     .await;
     match finished {
-        Ok((scheduler, digests, server)) => {
+        Ok((scheduler, digests, server, websub)) => {
             scheduler.context("the scheduler loop panicked")?;
+            websub.context("the websub subscriber panicked")?;
             digests.context("the digest loop panicked")?;
             server
                 .context("the server panicked")?
@@ -111,6 +122,49 @@ async fn daemon(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// With `websub.enabled`: answers on the callbacks, starts the subscriber
+/// loop and khabar's own hub (issue #16). Pushes are stored by `poller`, the
+/// scheduler's, so that one grouper sees polls and pushes alike.
+fn start_websub(
+    config: &Config,
+    poller: &Arc<crate::scheduler::Poller>,
+    state: &Arc<AppState>,
+    stopped: watch::Receiver<bool>,
+) -> Result<Option<tokio::task::JoinHandle<()>>> {
+    if !config.websub.enabled {
+        return Ok(None);
+    }
+    let client = Outbound::new(&config.fetch)?;
+    let subscriber = Subscriber::new(
+        client,
+        config.database.clone(),
+        &config.public_url,
+        &config.websub,
+    );
+    state.enable_websub(Arc::new(Callbacks::new(
+        Arc::clone(poller),
+        config.websub.lease,
+        config.fetch.max_body_bytes,
+    )));
+    tracing::info!(callbacks = %subscriber.callback(""), "websub: subscribing to hubs feeds announce");
+    let hub = Arc::new(Hub::new(
+        Outbound::new(&config.fetch)?,
+        config.database.clone(),
+        crate::publish::Site::from_config(config),
+        config.websub.lease,
+        config.websub.max_subscribers,
+    ));
+    state.enable_hub(Arc::clone(&hub));
+    let hub = tokio::spawn(distribute(Arc::clone(state), hub, stopped.clone()));
+    let subscriber = tokio::spawn(subscriber.run(stopped));
+    Ok(Some(tokio::spawn(async move {
+        let (hub, subscriber) = tokio::join!(hub, subscriber);
+        if let Err(e) = hub.and(subscriber) {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    })))
 }
 
 async fn wait_for(mut stopped: watch::Receiver<bool>) {

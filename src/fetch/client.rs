@@ -8,6 +8,7 @@ use chrono::Utc;
 use reqwest::header::{HeaderMap, IF_MODIFIED_SINCE, IF_NONE_MATCH, LOCATION};
 use reqwest::{Method, StatusCode};
 
+use super::budget::{BodyBudget, BodyPermit};
 use super::guard::{blocked, Blocked, GuardedClient};
 use super::response::{self, FetchOutcome, FetchedFeed};
 use super::{AddressPolicy, FetchError};
@@ -30,16 +31,21 @@ pub struct Fetcher {
     client: GuardedClient,
     max_body_bytes: u64,
     max_redirects: usize,
+    /// The whole request's time, body included, less any wait for budget.
+    timeout: std::time::Duration,
+    budget: BodyBudget,
 }
 
 impl Fetcher {
     /// Builds the client (rustls, gzip/brotli/deflate, timeouts, redirects
-    /// followed here, the guard with `fetch.allow_private`).
+    /// followed here, the guard with `fetch.allow_private`, a budget of
+    /// `fetch.max_inflight_bytes` body bytes shared by every fetch it makes).
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, FetchError> {
+        // The request timeout is kept here rather than by reqwest, so that
+        // time spent waiting for body budget does not count against it.
         let builder = reqwest::Client::builder()
             .user_agent(cfg.user_agent.as_str())
             .connect_timeout(cfg.connect_timeout)
-            .timeout(cfg.timeout)
             .gzip(true)
             .brotli(true)
             .deflate(true)
@@ -53,6 +59,8 @@ impl Fetcher {
             client,
             max_body_bytes: cfg.max_body_bytes,
             max_redirects: cfg.max_redirects,
+            timeout: cfg.timeout,
+            budget: BodyBudget::new(cfg.max_inflight_bytes, cfg.max_body_bytes),
         })
     }
 
@@ -65,12 +73,18 @@ impl Fetcher {
     }
 
     async fn fetch_inner(&self, req: &FetchRequest) -> Result<FetchOutcome, FetchError> {
+        let mut deadline = tokio::time::Instant::now() + self.timeout;
         let mut url = req.url.clone();
         let mut seen = HashSet::from([url.clone()]);
         let mut all_permanent = true;
         let mut redirects = 0;
         loop {
-            let resp = self.send(&url, req).await.map_err(|e| match e {
+            let sent = tokio::time::timeout_at(deadline, self.send(&url, req))
+                .await
+                .map_err(|_| FetchError::Timeout {
+                    url: url.to_string(),
+                })?;
+            let resp = sent.map_err(|e| match e {
                 // Say which hop was refused: the operator sees where the
                 // feed tried to send khabar.
                 FetchError::Refused { reason, .. } if url != req.url => FetchError::Refused {
@@ -103,7 +117,7 @@ impl Fetcher {
                 continue;
             }
             let moved = (redirects > 0 && all_permanent).then(|| url.clone());
-            return self.finish(req, url, moved, resp).await;
+            return self.finish(req, url, moved, resp, &mut deadline).await;
         }
     }
 
@@ -131,9 +145,11 @@ impl Fetcher {
         final_url: url::Url,
         moved_permanently: Option<url::Url>,
         mut resp: reqwest::Response,
+        deadline: &mut tokio::time::Instant,
     ) -> Result<FetchOutcome, FetchError> {
         let status = resp.status();
         let hints = response::hints(resp.headers(), Utc::now());
+        let links = response::websub_links(resp.headers());
         match status {
             StatusCode::NOT_MODIFIED => return Ok(FetchOutcome::NotModified { hints }),
             StatusCode::GONE => return Ok(FetchOutcome::Gone),
@@ -154,14 +170,26 @@ impl Fetcher {
             return Err(self.too_large(req));
         }
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&final_url, &e))? {
+        let mut budget = BodyPermit::default();
+        loop {
+            let chunk = tokio::time::timeout_at(*deadline, resp.chunk())
+                .await
+                .map_err(|_| FetchError::Timeout {
+                    url: final_url.to_string(),
+                })?
+                .map_err(|e| classify(&final_url, &e))?;
+            let Some(chunk) = chunk else { break };
             if (body.len() + chunk.len()) as u64 > self.max_body_bytes {
                 return Err(self.too_large(req));
             }
+            // A feed waiting for budget is not slow: its deadline moves on.
+            *deadline += self.budget.take(&mut budget, chunk.len()).await;
             body.extend_from_slice(&chunk);
         }
+        budget.complete();
         Ok(FetchOutcome::Fetched(Box::new(FetchedFeed {
             body,
+            budget,
             content_type,
             final_url,
             moved_permanently,
@@ -169,6 +197,7 @@ impl Fetcher {
             last_modified,
             status: status.as_u16(),
             hints,
+            links,
         })))
     }
 

@@ -7,13 +7,17 @@
 //! [`AddressPolicy`] allows (`fetch.allow_private`, issue #11).
 
 mod address;
+mod budget;
 mod client;
 mod error;
 pub mod guard;
+mod outbound;
 mod response;
 
 pub use address::{special_purpose, AddressKind, AddressPolicy, Refused};
+pub use budget::{BodyBudget, BodyPermit};
 pub use client::{FetchRequest, Fetcher};
 pub use error::FetchError;
 pub use guard::{Blocked, GuardedClient};
-pub use response::{FetchOutcome, FetchedFeed, Hints};
+pub use outbound::Outbound;
+pub use response::{FetchOutcome, FetchedFeed, Hints, WebSubLinks};

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, CACHE_CONTROL, CONTENT_TYPE, ETAG, LAST_MODIFIED, RETRY_AFTER};
+use reqwest::header::{
+    HeaderMap, CACHE_CONTROL, CONTENT_TYPE, ETAG, LAST_MODIFIED, LINK, RETRY_AFTER,
+};
 
 use super::FetchError;
 
@@ -28,6 +30,9 @@ pub enum FetchOutcome {
 pub struct FetchedFeed {
     /// The body, decompressed, at most the cap.
     pub body: Vec<u8>,
+    /// The body's bytes in the fetcher's in-flight budget: drop it (with
+    /// the body, once parsed) to give them back.
+    pub budget: super::BodyPermit,
     /// The Content-Type header (charset may be in it).
     pub content_type: Option<String>,
     /// The URL the body came from, after redirects.
@@ -42,6 +47,75 @@ pub struct FetchedFeed {
     pub status: u16,
     /// Scheduling hints.
     pub hints: Hints,
+    /// The WebSub links of the HTTP `Link` header.
+    pub links: WebSubLinks,
+}
+
+/// The `rel="hub"` and `rel="self"` targets of a response's `Link`
+/// headers (RFC 8288), as written: WebSub discovery (W3C WebSub §4)
+/// prefers them to the document's own links.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebSubLinks {
+    /// The first `rel="hub"` target.
+    pub hub: Option<String>,
+    /// The first `rel="self"` target.
+    pub self_url: Option<String>,
+}
+
+/// Most `Link` entries read from one response: a hostile server's header
+/// can hold thousands.
+const MAX_LINKS: usize = 64;
+
+/// The WebSub links of every `Link` header of `headers`.
+pub(super) fn websub_links(headers: &HeaderMap) -> WebSubLinks {
+    let mut links = WebSubLinks::default();
+    let values = headers.get_all(LINK).iter().filter_map(|v| v.to_str().ok());
+    for (target, rels) in values.flat_map(link_values).take(MAX_LINKS) {
+        let has = |name: &str| {
+            rels.split_ascii_whitespace()
+                .any(|r| r.eq_ignore_ascii_case(name))
+        };
+        if has("hub") && links.hub.is_none() {
+            links.hub = Some(target.to_owned());
+        }
+        if has("self") && links.self_url.is_none() {
+            links.self_url = Some(target.to_owned());
+        }
+    }
+    links
+}
+
+/// The `(target, rel)` pairs of one `Link` value: `<uri>; rel="a b", <uri>; …`.
+/// Hand-written (one linear pass over a header of at most a few KiB): the
+/// crates for RFC 8288 are unmaintained or pull in a regex engine.
+fn link_values(value: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut rest = value;
+    std::iter::from_fn(move || loop {
+        let open = rest.find('<')?;
+        let close = open + rest[open..].find('>')?;
+        let target = rest[open + 1..close].trim();
+        rest = &rest[close + 1..];
+        // The parameters run to the next ',' outside a quoted string.
+        let mut quoted = false;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                quoted ^= c == '"';
+                c == ',' && !quoted
+            })
+            .map_or(rest.len(), |(i, _)| i);
+        let params = &rest[..end];
+        rest = &rest[end..];
+        let rel = params.split(';').find_map(|p| {
+            let (name, value) = p.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("rel")
+                .then(|| value.trim().trim_matches('"'))
+        });
+        if let Some(rel) = rel {
+            return Some((target, rel));
+        }
+    })
 }
 
 /// What the server says about when to come back.
@@ -122,6 +196,43 @@ mod tests {
                 want.map(Duration::from_secs),
                 "{value}"
             );
+        }
+    }
+
+    #[test]
+    fn websub_links_come_from_every_link_header() {
+        let cases: [(&[&str], Option<&str>, Option<&str>); 5] = [
+            (
+                &[r#"<https://hub.example/>; rel="hub", <https://o.example/feed>; rel="self""#],
+                Some("https://hub.example/"),
+                Some("https://o.example/feed"),
+            ),
+            (
+                &[
+                    "<https://h/>; rel=hub",
+                    "<https://s/>; rel=\"alternate self\"",
+                ],
+                Some("https://h/"),
+                Some("https://s/"),
+            ),
+            (
+                &[r#"<https://a/>; title="x, y"; rel="HUB""#],
+                Some("https://a/"),
+                None,
+            ),
+            (&["<https://a/>; rel=\"next\""], None, None),
+            (&["garbage <unclosed"], None, None),
+        ];
+        for (values, hub, self_url) in cases {
+            let mut headers = HeaderMap::new();
+            for v in values {
+                headers.append(LINK, v.parse().unwrap());
+            }
+            let want = WebSubLinks {
+                hub: hub.map(str::to_owned),
+                self_url: self_url.map(str::to_owned),
+            };
+            assert_eq!(websub_links(&headers), want, "{values:?}");
         }
     }
 

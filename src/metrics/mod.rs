@@ -44,7 +44,32 @@ pub const ROUTES: &[&str] = &[
     "/confirm",
     "/unsubscribe",
     "/preferences",
+    "/websub/hub",
+    "/websub/:token",
     "other",
+];
+
+/// What became of a document pushed to a WebSub callback (issue #16; the
+/// labels of [`crate::websub::PushOutcome`]).
+pub const WEBSUB_PUSH_OUTCOMES: &[&str] = &[
+    "accepted",
+    "unsigned",
+    "bad_signature",
+    "unknown_callback",
+    "too_large",
+    "unparseable",
+    "failed",
+];
+
+/// The states of a subscription to an outlet's hub (issue #16; the names
+/// of [`crate::store::SubscriptionState`]).
+pub const WEBSUB_STATES: &[&str] = &[
+    "new",
+    "requested",
+    "active",
+    "denied",
+    "failed",
+    "unsubscribing",
 ];
 
 /// HTTP status classes.
@@ -101,6 +126,10 @@ metrics! {
     FEEDS_FAILING: Gauge = ("khabar_feeds_failing", "Active feeds whose last poll failed.", &[]);
     /// Active feeds due now and not yet polled.
     FEEDS_DUE: Gauge = ("khabar_feeds_due", "Active feeds due for a poll now (the scheduler's backlog).", &[]);
+    /// Documents pushed to khabar's WebSub callbacks.
+    WEBSUB_PUSHES: Counter = ("khabar_websub_pushes_total", "Documents pushed to khabar's WebSub callbacks, by outcome.", &[("outcome", WEBSUB_PUSH_OUTCOMES)]);
+    /// Subscriptions to outlets' hubs, as last read from the database.
+    WEBSUB_SUBSCRIPTIONS: Gauge = ("khabar_websub_subscriptions", "Subscriptions to outlets' WebSub hubs, by state.", &[("state", WEBSUB_STATES)]);
     /// The database's size.
     DATABASE_SIZE: Gauge = ("khabar_database_size_bytes", "Size of the SQLite database (pages in use and free), in bytes.", &[]);
 }

@@ -19,6 +19,10 @@ pub struct FeedMeta {
     pub updated: Option<DateTime<Utc>>,
     /// The feed's own polling hint (RSS `ttl`, `sy:updatePeriod`/`sy:updateFrequency`).
     pub ttl: Option<Duration>,
+    /// The absolute http(s) URL of the WebSub hub the feed announces.
+    pub hub: Option<String>,
+    /// The feed's own absolute http(s) URL (`rel="self"`): the WebSub topic.
+    pub self_url: Option<String>,
 }
 
 /// A parsed and normalised feed document: metadata plus items in document order.

@@ -33,7 +33,7 @@ pub use html::sanitize_html;
 pub use report::parse_report;
 pub(crate) use text::is_block_element;
 pub use text::{html_to_text, nfc};
-pub use urls::web_url;
+pub use urls::{http_url, web_url};
 
 use crate::model::{FeedMeta, ItemKey, NewItem, NormalizedFeed, SanitizedHtml};
 use crate::parse::{ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};
@@ -87,6 +87,11 @@ fn meta(meta: &ParsedMeta, base: Option<&Url>, now: DateTime<Utc>) -> FeedMeta {
             .as_deref()
             .and_then(|d| dates::parse_date(d, now)),
         ttl: ttl(meta),
+        hub: meta.hub.as_deref().and_then(|l| urls::http_url(l, base)),
+        self_url: meta
+            .self_link
+            .as_deref()
+            .and_then(|l| urls::http_url(l, base)),
     }
 }
 

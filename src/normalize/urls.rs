@@ -47,6 +47,17 @@ pub fn absolute_link(raw: &str, base: Option<&Url>) -> Option<String> {
     }
 }
 
+/// An absolute http(s) URL for `raw` (joined to `base` when relative), or
+/// nothing: for URLs khabar itself requests, such as a WebSub hub.
+pub fn http_url(raw: &str, base: Option<&Url>) -> Option<String> {
+    let raw = raw.trim();
+    let url = match base {
+        Some(base) => base.join(raw).ok()?,
+        None => Url::parse(raw).ok()?,
+    };
+    (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then(|| url.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

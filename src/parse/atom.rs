@@ -2,7 +2,10 @@
 //! their `type` (1.0: text/html/xhtml; 0.3: a media type and `mode`).
 
 use super::dom::{Element, Ns};
-use super::{join_base, media, push_unique, ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};
+use super::{
+    join_base, link_with_rel, media, push_unique, ParsedEntry, ParsedFeed, ParsedMeta, Text,
+    TextKind,
+};
 
 /// Where Atom's own elements live (Atom 0.3 documents sometimes omit the namespace).
 const CORE: &[Ns] = &[Ns::Atom, Ns::None, Ns::Root];
@@ -27,6 +30,8 @@ pub fn map(feed: &Element) -> ParsedFeed {
             .or_else(|| child_text(feed, CORE, "modified"))
             .or_else(|| child_text(feed, DC, "date"))
             .or_else(|| child_text(feed, DCTERMS, "modified")),
+        hub: link_with_rel(feed.children_named(CORE, "link"), "hub"),
+        self_link: link_with_rel(feed.children_named(CORE, "link"), "self"),
         base,
         ..ParsedMeta::default()
     };

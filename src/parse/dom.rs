@@ -288,7 +288,8 @@ fn known(uri: &[u8]) -> Option<Ns> {
         | "http://backend.userland.com/rss2"
         | "http://backend.userland.com/rss"
         | "http://blogs.law.harvard.edu/tech/rss" => Ns::Rss,
-        "http://www.w3.org/2005/Atom" | "http://purl.org/atom/ns#" => Ns::Atom,
+        // Compared lowercased, as `uri` is.
+        "http://www.w3.org/2005/atom" | "http://purl.org/atom/ns#" => Ns::Atom,
         "http://purl.org/dc/elements/1.1" => Ns::Dc,
         "http://purl.org/dc/terms" => Ns::DcTerms,
         "http://purl.org/rss/1.0/modules/content" => Ns::Content,

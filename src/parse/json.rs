@@ -43,6 +43,8 @@ pub fn parse(text: &str) -> Result<ParsedFeed, ParseError> {
         title: string(&feed, "title").map(plain),
         link: string(&feed, "home_page_url"),
         language: string(&feed, "language"),
+        hub: websub_hub(&feed),
+        self_link: string(&feed, "feed_url"),
         ..ParsedMeta::default()
     };
     let entries = items
@@ -51,6 +53,16 @@ pub fn parse(text: &str) -> Result<ParsedFeed, ParseError> {
         .map(entry)
         .collect();
     Ok(ParsedFeed { meta, entries })
+}
+
+/// The first `hubs` entry of type WebSub (JSON Feed 1.1 §"hubs").
+fn websub_hub(feed: &Map<String, Value>) -> Option<String> {
+    feed.get("hubs")?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_object)
+        .filter(|h| string(h, "type").is_some_and(|t| t.eq_ignore_ascii_case("websub")))
+        .find_map(|h| string(h, "url"))
 }
 
 /// Whether `text` holds more than `max` JSON values, counted as separators and

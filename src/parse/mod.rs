@@ -61,6 +61,12 @@ pub struct ParsedMeta {
     pub update_period: Option<String>,
     /// `sy:updateFrequency`: how many updates per period.
     pub update_frequency: Option<u32>,
+    /// The WebSub hub the feed announces (`link rel="hub"`, JSON Feed
+    /// `hubs`), possibly relative.
+    pub hub: Option<String>,
+    /// The feed's own canonical URL (`link rel="self"`, JSON Feed
+    /// `feed_url`): the WebSub topic, possibly relative.
+    pub self_link: Option<String>,
 }
 
 /// One entry's values as written in the document.
@@ -202,6 +208,21 @@ fn looks_like_html(text: &str) -> bool {
 
 /// Joins an element's `xml:base` onto the one in effect around it. A base that
 /// is still relative stays as written, to be resolved against the feed URL.
+/// The `href` of the first `<link>` in `links` whose space-separated
+/// `rel` names `rel` (case-insensitively, as RFC 8288 §3.3 says).
+fn link_with_rel<'a>(links: impl Iterator<Item = &'a dom::Element>, rel: &str) -> Option<String> {
+    links
+        .filter(|l| {
+            l.attr("rel").is_some_and(|r| {
+                r.split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case(rel))
+            })
+        })
+        .find_map(|l| l.attr("href"))
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+}
+
 fn join_base(outer: Option<&str>, own: Option<&str>) -> Option<String> {
     let own = own.map(str::trim).filter(|b| !b.is_empty());
     match (outer, own) {
@@ -217,6 +238,45 @@ fn join_base(outer: Option<&str>, own: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // See: issue #16
+    #[test]
+    fn websub_hub_and_self_links_are_found_in_every_format() {
+        let cases = [
+            (
+                "atom",
+                r#"<feed xmlns="http://www.w3.org/2005/Atom"><link href="/"/>
+                   <link rel="hub" href="https://hub.example/"/>
+                   <link rel="self" href="/feed.atom"/></feed>"#,
+            ),
+            (
+                "rss with atom:link",
+                r#"<rss xmlns:atom="http://www.w3.org/2005/Atom"><channel>
+                   <atom:link rel="HUB" href="https://hub.example/"/>
+                   <atom:link rel="self" href="/feed.atom"/></channel></rss>"#,
+            ),
+            (
+                "json feed",
+                r#"{"version": "https://jsonfeed.org/version/1.1", "items": [],
+                    "feed_url": "/feed.atom",
+                    "hubs": [{"type": "rssCloud", "url": "https://x/"},
+                             {"type": "WebSub", "url": "https://hub.example/"}]}"#,
+            ),
+        ];
+        for (name, doc) in cases {
+            let meta = parse_feed(doc.as_bytes(), None).unwrap().meta;
+            assert_eq!(
+                (meta.hub.as_deref(), meta.self_link.as_deref()),
+                (Some("https://hub.example/"), Some("/feed.atom")),
+                "{name}"
+            );
+        }
+        let none = parse_feed(
+            b"<rss><channel><link>https://o/</link></channel></rss>",
+            None,
+        );
+        assert_eq!(none.unwrap().meta.hub, None);
+    }
 
     fn titles(feed: &ParsedFeed) -> Vec<String> {
         feed.entries

@@ -3,7 +3,10 @@
 //! links never leak into the feed's.
 
 use super::dom::{Element, Ns};
-use super::{join_base, media, push_unique, ParsedEntry, ParsedFeed, ParsedMeta, Text, TextKind};
+use super::{
+    join_base, link_with_rel, media, push_unique, ParsedEntry, ParsedFeed, ParsedMeta, Text,
+    TextKind,
+};
 
 /// Where RSS's own elements live: no namespace, an RSS namespace, or the
 /// namespace the root element was put in.
@@ -63,6 +66,8 @@ fn meta(root: &Element, channel: &Element, base: Option<String>) -> ParsedMeta {
         update_period: child_text(channel, &[Ns::Sy], "updatePeriod"),
         update_frequency: child_text(channel, &[Ns::Sy], "updateFrequency")
             .and_then(|t| t.parse().ok()),
+        hub: link_with_rel(channel.children_named(ATOM, "link"), "hub"),
+        self_link: link_with_rel(channel.children_named(ATOM, "link"), "self"),
         base,
     }
 }

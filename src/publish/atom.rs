@@ -52,6 +52,9 @@ fn feed_links(page: &Page<'_>) -> Vec<Link> {
         link("self", &page.self_url, Some("application/atom+xml")),
         link("alternate", &page.site.home(), Some("text/html")),
     ];
+    if let Some(hub) = page.hub() {
+        links.push(link("hub", hub, None));
+    }
     if let Some(current) = &page.current_url {
         links.push(link("current", current, Some("application/atom+xml")));
     }

@@ -17,8 +17,18 @@ struct JsonFeed<'a> {
     description: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<JsonHub<'a>>,
     authors: [Author; 1],
     items: Vec<JsonItem>,
+}
+
+/// JSON Feed 1.1 `hubs`: the WebSub hub (issue #16).
+#[derive(Serialize)]
+struct JsonHub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -79,6 +89,14 @@ pub fn render(page: &Page<'_>) -> Result<Vec<u8>, PublishError> {
         feed_url: &page.self_url,
         description: &page.subtitle,
         next_url: page.next_url.as_deref(),
+        hubs: page
+            .hub()
+            .map(|url| JsonHub {
+                kind: "WebSub",
+                url,
+            })
+            .into_iter()
+            .collect(),
         authors: [Author {
             name: super::GENERATOR.into(),
         }],

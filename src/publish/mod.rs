@@ -156,6 +156,7 @@ pub struct Site {
     base: Url,
     topics: Vec<TopicInfo>,
     searches: Vec<crate::search::SavedSearch>,
+    hub: Option<String>,
 }
 
 impl Site {
@@ -172,6 +173,7 @@ impl Site {
             base,
             topics,
             searches: Vec::new(),
+            hub: None,
         }
     }
 
@@ -181,10 +183,13 @@ impl Site {
         self
     }
 
-    /// The site of a configuration, with its saved searches.
+    /// The site of a configuration, with its saved searches; with
+    /// `websub.enabled`, its feeds announce khabar's own hub (issue #16).
     pub fn from_config(config: &Config) -> Site {
-        Site::new(&config.public_url, config.tagger.topics().to_vec())
-            .with_searches(config.searches.clone())
+        let site = Site::new(&config.public_url, config.tagger.topics().to_vec())
+            .with_searches(config.searches.clone());
+        let hub = config.websub.enabled.then(|| site.url(HUB_PATH));
+        Site { hub, ..site }
     }
 
     /// The saved searches, in config order.
@@ -195,6 +200,11 @@ impl Site {
     /// The saved search with this slug.
     pub fn saved_search(&self, slug: &str) -> Option<&crate::search::SavedSearch> {
         self.searches.iter().find(|s| s.slug.as_str() == slug)
+    }
+
+    /// The WebSub hub the feeds announce, if any.
+    pub fn hub(&self) -> Option<&str> {
+        self.hub.as_deref()
     }
 
     /// The configured topics, in config order.
@@ -218,6 +228,9 @@ impl Site {
     }
 }
 
+/// Where khabar's own WebSub hub answers, relative to the site.
+pub const HUB_PATH: &str = "websub/hub";
+
 /// One feed document to build: which items, in which format, which page.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FeedRequest {
@@ -230,6 +243,22 @@ pub struct FeedRequest {
 }
 
 impl FeedRequest {
+    /// The subscription document (first page) at `path` relative to
+    /// `site` (`feed.atom`, `topics/SLUG.json`), if it is one.
+    pub fn from_path(site: &Site, path: &str) -> Option<FeedRequest> {
+        let (name, ext) = path.rsplit_once('.')?;
+        let format = Format::from_extension(ext)?;
+        let topic = match name {
+            "feed" => None,
+            _ => Some(site.topic(name.strip_prefix("topics/")?)?.slug.clone()),
+        };
+        Some(FeedRequest {
+            format,
+            topic,
+            page: PageQuery::default(),
+        })
+    }
+
     /// The document's path relative to the site, without query.
     pub fn path(&self) -> String {
         match &self.topic {
@@ -272,6 +301,14 @@ pub struct Page<'a> {
     pub next_url: Option<String>,
     /// When the newest change in it happened.
     pub updated: DateTime<Utc>,
+}
+
+impl Page<'_> {
+    /// The hub to announce: on subscription documents (not older pages),
+    /// when the site has one (W3C WebSub §4).
+    pub fn hub(&self) -> Option<&str> {
+        self.site.hub().filter(|_| self.current_url.is_none())
+    }
 }
 
 /// Builds one feed document from the database.

@@ -41,6 +41,11 @@ pub fn render(page: &Page<'_>) -> Result<Vec<u8>, PublishError> {
 
 fn atom_links(page: &Page<'_>) -> ExtensionMap {
     let mut links = vec![atom_link("self", &page.self_url)];
+    if let Some(hub) = page.hub() {
+        let mut hub = atom_link("hub", hub);
+        hub.attrs.remove("type");
+        links.push(hub);
+    }
     if let Some(current) = &page.current_url {
         links.push(atom_link("current", current));
     }

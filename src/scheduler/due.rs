@@ -150,6 +150,19 @@ pub fn next_due(
     }
 }
 
+/// The next state of a feed a WebSub hub pushes (issue #16): polling is
+/// only the safety net, so a successful poll waits `max_interval`.
+pub fn pushed_next_due(next: FeedState, bounds: &ScheduleConfig, now: DateTime<Utc>) -> FeedState {
+    let wait = chrono::Duration::from_std(bounds.max_interval).unwrap_or(chrono::Duration::MAX);
+    FeedState {
+        next_due: now
+            .checked_add_signed(wait)
+            .unwrap_or(now)
+            .max(next.next_due),
+        ..next
+    }
+}
+
 /// The average gap between a document's items dated within the last week:
 /// the time since the oldest of them divided by their number. `None` with
 /// fewer than two such items (nothing to measure).
@@ -475,6 +488,32 @@ mod tests {
             distinct.len() > 300,
             "jitter should spread due times, got {} distinct",
             distinct.len()
+        );
+    }
+
+    #[test]
+    fn a_pushed_feed_is_polled_at_max_interval_even_when_it_publishes_often() {
+        let state = FeedState {
+            next_due: now(),
+            error_count: 0,
+            hint: None,
+            cadence: Some(Duration::from_secs(10 * MIN)),
+        };
+        let observed = Observed::Fetched {
+            feed_hint: None,
+            max_age: None,
+            cadence: Some(Duration::from_secs(10 * MIN)),
+        };
+        let polled = next_due(&state, bounds().interval, observed, &bounds(), 0.5, now());
+        assert!(
+            polled.next_due < now() + chrono::Duration::hours(1),
+            "{polled:?}"
+        );
+        let pushed = pushed_next_due(polled.clone(), &bounds(), now());
+        assert_eq!(pushed.next_due, now() + chrono::Duration::hours(24));
+        assert_eq!(
+            pushed.cadence, polled.cadence,
+            "the rest of the state is kept"
         );
     }
 }

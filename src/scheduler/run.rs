@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
 use super::contain::{or_on_panic, write_contained, BatchWriter};
-use super::due::{jitter_for, next_due, publishing_cadence, Failure, Observed};
+use super::due::{jitter_for, next_due, publishing_cadence, pushed_next_due, Failure, Observed};
 use super::error::PollError;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
@@ -30,6 +30,12 @@ const WRITE_QUEUE: usize = 64;
 
 /// Most polls written in one transaction.
 const WRITE_BATCH: usize = 64;
+
+/// Bodies of at least [`LARGE_BODY`](crate::allocator::LARGE_BODY) parsed at
+/// once (issue #11). Parsing a hostile 10 MiB document takes several times
+/// its size while it runs, so this, more than the bodies in flight, sets the
+/// peak memory of a pass over big feeds; small feeds never wait for it.
+const LARGE_PARSES: usize = 2;
 
 /// What one pass did, for the summary line and metrics.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -80,11 +86,13 @@ pub struct Poller {
     /// compute each item's story signature.
     pub(super) finder: Arc<TermFinder>,
     pub(super) global: Arc<Semaphore>,
+    /// Parses of large bodies at once (see [`LARGE_PARSES`]).
+    large_parses: Arc<Semaphore>,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// The story grouper (issues #7, #13), kept across passes; rebuilt from
     /// the database by the first pass, and after a failed write.
-    stories: Mutex<Option<StoryGrouper>>,
+    pub(super) stories: Mutex<Option<StoryGrouper>>,
     /// Article pages fetched per full-text feed per pass.
     pub(super) max_articles: usize,
     /// How long a full-text feed's article fetches may take, from the end
@@ -92,7 +100,7 @@ pub struct Poller {
     /// feed's whole poll fits in the pass deadline.
     article_budget: Duration,
     /// Items kept from one feed document (the newest).
-    max_items: usize,
+    pub(super) max_items: usize,
 }
 
 impl Poller {
@@ -110,6 +118,7 @@ impl Poller {
             finder: Arc::new(TermFinder::new(&tagger)),
             tagger,
             global: Arc::new(Semaphore::new(fetch.concurrency)),
+            large_parses: Arc::new(Semaphore::new(LARGE_PARSES)),
             per_host: fetch.per_host,
             hosts: Mutex::new(HashMap::new()),
             stories: Mutex::new(None),
@@ -311,7 +320,11 @@ fn record(
     observed: Observed,
 ) -> PollRecord {
     let interval = feed.interval.unwrap_or(poller.schedule.interval);
-    let next = next_due(
+    let succeeded = matches!(
+        observed,
+        Observed::Fetched { .. } | Observed::NotModified { .. }
+    );
+    let mut next = next_due(
         &feed.state,
         interval,
         observed,
@@ -319,6 +332,9 @@ fn record(
         jitter_for(feed.id),
         Utc::now(),
     );
+    if feed.push_active && succeeded {
+        next = pushed_next_due(next, &poller.schedule, Utc::now());
+    }
     PollRecord {
         feed_id: feed.id,
         at,
@@ -348,6 +364,13 @@ async fn digest_outcome(
             let max_age = fetched.hints.max_age;
             let (tagger, finder) = (poller.tagger.clone(), poller.finder.clone());
             let max_items = poller.max_items;
+            // Never closed, so acquiring cannot fail; held (with the body's
+            // budget) until the parse is done.
+            let _large = if fetched.body.len() >= crate::allocator::LARGE_BODY {
+                poller.large_parses.clone().acquire_owned().await.ok()
+            } else {
+                None
+            };
             let parsed = tokio::task::spawn_blocking(move || {
                 parse_fetched(*fetched, &tagger, &finder, now, max_items)
             })
@@ -386,31 +409,58 @@ fn failed(e: PollError) -> (PollResult, Observed) {
 }
 
 /// A fetched body, parsed, normalised, tagged and signed.
-struct ParsedPoll {
+pub(super) struct ParsedPoll {
     /// What is stored.
-    result: PollResult,
+    pub(super) result: PollResult,
     /// The feed's own polling hint (`ttl`).
     feed_hint: Option<Duration>,
     /// The average gap between its items.
     cadence: Option<Duration>,
 }
 
-fn parse_fetched(
+pub(super) fn parse_fetched(
     fetched: FetchedFeed,
     tagger: &Tagger,
     finder: &TermFinder,
     now: DateTime<Utc>,
     max_items: usize,
 ) -> Result<ParsedPoll, PollError> {
+    let FetchedFeed {
+        body,
+        budget,
+        content_type,
+        final_url,
+        moved_permanently,
+        etag,
+        last_modified,
+        status,
+        links,
+        hints: _,
+    } = fetched;
+    let bytes = body.len() as u64;
     let parsed =
-        parse::parse_feed(&fetched.body, fetched.content_type.as_deref()).map_err(|source| {
-            PollError::Parse {
-                url: fetched.final_url.clone(),
-                status: fetched.status,
-                source,
-            }
+        parse::parse_feed(&body, content_type.as_deref()).map_err(|source| PollError::Parse {
+            url: final_url.clone(),
+            status,
+            source,
         })?;
-    let feed = normalize::normalize_feed(parsed, Some(&fetched.final_url), now, max_items);
+    // The raw body is not needed once parsed; its bytes stay counted in the
+    // fetcher's budget until the parsed document is normalised and dropped
+    // (issue #11), so that few parses run on a full-size body at once.
+    drop(body);
+    let mut feed = normalize::normalize_feed(parsed, Some(&final_url), now, max_items);
+    drop(budget);
+    // W3C WebSub §4: the HTTP Link header comes before the document's links.
+    let from_header = |link: &Option<String>| {
+        link.as_deref()
+            .and_then(|l| normalize::http_url(l, Some(&final_url)))
+    };
+    if let Some(hub) = from_header(&links.hub) {
+        feed.meta.hub = Some(hub);
+    }
+    if let Some(topic) = from_header(&links.self_url) {
+        feed.meta.self_url = Some(topic);
+    }
     let hint = feed.meta.ttl;
     let cadence = publishing_cadence(feed.items.iter().filter_map(|i| i.published), now);
     // Tagging and signing (here, in parallel, so that the single writer only
@@ -431,20 +481,21 @@ fn parse_fetched(
             )
         })
         .unzip();
+    if bytes as usize >= crate::allocator::LARGE_BODY {
+        crate::allocator::release_free_memory();
+    }
     Ok(ParsedPoll {
         result: PollResult::Fetched {
-            http_status: fetched.status,
-            bytes: fetched.body.len() as u64,
+            http_status: status,
+            bytes,
             feed,
             tags,
             signatures,
-            etag: fetched.etag,
-            last_modified: fetched.last_modified,
+            etag,
+            last_modified,
             // A redirect to anything but http(s) is not followed by the
             // fetcher; should one arrive, the feed keeps its URL.
-            moved_to: fetched
-                .moved_permanently
-                .and_then(|url| FeedUrl::try_from(url).ok()),
+            moved_to: moved_permanently.and_then(|url| FeedUrl::try_from(url).ok()),
             outlet_pages: OutletPages::default(),
         },
         feed_hint: hint,
@@ -463,19 +514,26 @@ fn write_loop(
 ) -> Result<PassSummary, StoreError> {
     let mut store = Store::open(&poller.database)?;
     let summary = write_batches(&mut store, rx, progress)?;
-    // One pass groups at a time; a poisoned lock only means a writer panicked.
+    group_pending(poller, &mut store)?;
+    Ok(summary)
+}
+
+/// Assigns the items waiting for a story, with the poller's grouper (one
+/// writer groups at a time).
+pub(super) fn group_pending(poller: &Poller, store: &mut Store) -> Result<(), StoreError> {
+    // A poisoned lock only means a writer panicked.
     let mut kept = poller.stories.lock().unwrap_or_else(|p| p.into_inner());
     let grouper = match kept.take() {
         Some(grouper) => grouper,
-        None => crate::stories::restore(&mut store, poller.finder.clone(), DEFAULT_WINDOW)?,
+        None => crate::stories::restore(store, poller.finder.clone(), DEFAULT_WINDOW)?,
     };
     // A failed or panicking assignment leaves the grouper ahead of the
     // database: it is dropped, and the next pass rebuilds it and assigns
     // what is still waiting. The polls themselves are already written.
-    if let Some(grouper) = group_contained(&mut store, grouper)? {
+    if let Some(grouper) = group_contained(store, grouper)? {
         *kept = Some(grouper);
     }
-    Ok(summary)
+    Ok(())
 }
 
 /// Assigns the waiting items to stories with `grouper`, which is returned

@@ -84,12 +84,25 @@ async fn feed(
         Ok(page) => page,
         Err(e) => return text(StatusCode::BAD_REQUEST, &format!("{e}\n")),
     };
-    let key = DocKey::Feed(FeedRequest {
+    let first_page = page.before.is_none();
+    let request = FeedRequest {
         format,
         topic,
         page,
+    };
+    let link = state.site.hub().filter(|_| first_page).map(|hub| {
+        format!(
+            "<{hub}>; rel=\"hub\", <{}>; rel=\"self\"",
+            state.site.url(&request.path())
+        )
     });
-    serve_document(state, key, headers, FEED_CACHE_CONTROL).await
+    let mut response =
+        serve_document(state, DocKey::Feed(request), headers, FEED_CACHE_CONTROL).await;
+    // W3C WebSub §4: the hub and the topic, in the header too (issue #16).
+    if let Some(value) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        response.headers_mut().insert(header::LINK, value);
+    }
+    response
 }
 
 /// `/`: the human page.

@@ -106,6 +106,10 @@ fn set_gauges(g: &MetricsGauges) {
     m::FEEDS_FAILING.set(g.feeds_failing as f64, &[]);
     m::FEEDS_DUE.set(g.feeds_due as f64, &[]);
     m::DATABASE_SIZE.set(g.database_bytes as f64, &[]);
+    for state in m::WEBSUB_STATES {
+        let n = g.websub.iter().find(|(s, _)| s == state).map_or(0, |p| p.1);
+        m::WEBSUB_SUBSCRIPTIONS.set(n as f64, &[state]);
+    }
 }
 
 /// The route label of the router's matched path (axum 0.8 writes captures
@@ -114,6 +118,7 @@ fn route_label(matched: Option<&MatchedPath>) -> &'static str {
     match matched.map(MatchedPath::as_str) {
         Some("/{file}") => "/:file",
         Some("/topics/{file}") => "/topics/:file",
+        Some("/websub/{token}") => "/websub/:token",
         Some(path) => ROUTES
             .iter()
             .find(|r| **r == path)

@@ -1,6 +1,6 @@
 //! The HTTP server (issue #4): the published feeds, the front page, OPML,
 //! health and metrics, for feed readers and people; and the subscriber
-//! pages ([`accounts`], issue #5).
+//! pages ([`accounts`], issue #5); and the WebSub callbacks (issue #16).
 //!
 //! [`router`] maps URLs to small handlers ([`feeds`]); documents come from
 //! [`AppState::document`], which serves them from memory ([`cache`]) until
@@ -25,9 +25,11 @@ mod client;
 mod conditional;
 mod feeds;
 mod health;
+mod hub;
 mod metrics;
 mod search;
 mod serve;
+mod websub;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -45,6 +47,7 @@ use crate::publish::{self, Paging, PublishError, Site};
 use crate::store::{Store, StoreError};
 
 pub use cache::{DocKey, Served};
+pub use hub::distribute;
 pub use serve::serve;
 
 /// Documents built from SQLite at once; more requests for stale documents
@@ -65,6 +68,13 @@ pub struct AppState {
     accounts: Option<accounts::Accounts>,
     /// The scheduler's heartbeat for `/healthz`, when one runs (`khabar run`).
     heartbeat: OnceLock<Arc<crate::scheduler::Heartbeat>>,
+    /// The WebSub callbacks, when subscribing is on (`khabar run`, issue #16).
+    websub: OnceLock<Arc<crate::websub::Callbacks>>,
+    /// khabar's own WebSub hub, when it runs (`khabar run`, issue #16).
+    hub: OnceLock<Arc<crate::websub::Hub>>,
+    /// Told each time the cache is invalidated: the hub's distributor
+    /// looks for new documents to deliver.
+    changed: tokio::sync::Notify,
     /// Who may read `/metrics`.
     metrics_allow: Vec<ipnet::IpNet>,
     /// Whether the client address comes from `X-Forwarded-For`.
@@ -114,6 +124,9 @@ impl AppState {
             gauges: metrics::GaugeRefresh::default(),
             accounts,
             heartbeat: OnceLock::new(),
+            websub: OnceLock::new(),
+            hub: OnceLock::new(),
+            changed: tokio::sync::Notify::new(),
             metrics_allow: crate::config::DEFAULT_METRICS_ALLOW
                 .iter()
                 .filter_map(|net| net.parse().ok())
@@ -127,9 +140,22 @@ impl AppState {
         &self.site
     }
 
+    /// Answers on `/websub/…` with `callbacks` (set once; later calls are
+    /// ignored).
+    pub fn enable_websub(&self, callbacks: Arc<crate::websub::Callbacks>) {
+        let _ = self.websub.set(callbacks);
+    }
+
+    /// Answers on `/websub/hub` with `hub` (set once; later calls are
+    /// ignored). Set before serving, so that no request finds it missing.
+    pub fn enable_hub(&self, hub: Arc<crate::websub::Hub>) {
+        let _ = self.hub.set(hub);
+    }
+
     /// Forgets every cached document (after this process wrote the database).
     pub fn invalidate(&self) {
         self.cache.invalidate();
+        self.changed.notify_one();
     }
 
     /// Invalidates the cache if another connection committed since the last
@@ -246,6 +272,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/search", get(api::search))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::metrics))
+        .route("/websub/hub", axum::routing::post(websub::hub))
+        .route("/websub/{token}", get(websub::verify).post(websub::push))
         .route(
             "/subscribe",
             get(accounts::subscribe_form).post(accounts::subscribe_submit),

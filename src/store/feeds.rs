@@ -10,8 +10,9 @@ use super::items::{upsert_items, StoreReport};
 use super::search::index_item;
 use super::stories::{leave_story, save_signature};
 use super::{from_unix, parse_column, to_unix, Store, StoreError};
-use crate::model::{FeedState, FeedUrl, PollRecord, PollResult, UnknownStatus};
+use crate::model::{FeedState, FeedUrl, NormalizedFeed, PollRecord, PollResult, UnknownStatus};
 use crate::search::IndexText;
+use crate::topics::TopicHit;
 
 /// Where a feed's subscription came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +88,9 @@ pub struct FeedRow {
     pub last_polled: Option<DateTime<Utc>>,
     /// Whether new items get their article page's main text as content.
     pub full_text: bool,
+    /// A hub pushes this feed's new entries (an active, unexpired WebSub
+    /// lease): the feed is polled at `schedule.max_interval` (issue #16).
+    pub push_active: bool,
 }
 
 /// The result of adding a feed.
@@ -100,7 +104,8 @@ pub enum AddFeed {
 
 const FEED_COLUMNS: &str = "id, url, title, site_url, language, etag, last_modified, status, \
      interval_secs, hint_secs, next_due, error_count, last_error, last_polled, cadence_secs, \
-     full_text";
+     full_text, EXISTS (SELECT 1 FROM websub_subscriptions w WHERE w.feed_id = feeds.id
+         AND w.state = 'active' AND w.lease_expires > unixepoch())";
 
 fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
     let secs = |v: Option<i64>| v.map(|s| Duration::from_secs(s.max(0) as u64));
@@ -125,6 +130,7 @@ fn feed_from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
         last_error: r.get(12)?,
         last_polled: r.get::<_, Option<i64>>(13)?.map(from_unix),
         full_text: r.get(15)?,
+        push_active: r.get(16)?,
     })
 }
 
@@ -237,10 +243,87 @@ impl Store {
         tx.commit()?;
         Ok(reports)
     }
+
+    /// Writes a document a WebSub hub pushed for `feed_id` (issue #16) in
+    /// one transaction: its items as a poll would, and a `push` line in the
+    /// fetch log; the feed's schedule is left as it is.
+    pub fn write_push(
+        &mut self,
+        feed_id: i64,
+        push: &PushRecord,
+    ) -> Result<StoreReport, StoreError> {
+        let tx = super::write_tx(&mut self.conn)?;
+        let report = store_items(
+            &tx,
+            feed_id,
+            &push.feed,
+            &push.tags,
+            &push.signatures,
+            push.at,
+        )?;
+        tx.prepare_cached(
+            "INSERT INTO fetch_log (feed_id, at, outcome, http_status, duration_ms, bytes,
+                 new_items, updated_items, error)
+             VALUES (?1, ?2, 'push', 200, ?3, ?4, ?5, ?6, NULL)",
+        )?
+        .execute(params![
+            feed_id,
+            to_unix(push.at),
+            push.duration.as_millis() as i64,
+            push.bytes as i64,
+            report.new,
+            report.updated
+        ])?;
+        tx.commit()?;
+        Ok(report)
+    }
 }
 
-/// Writes one poll. A changed item leaves its story; new and changed items
-/// keep the signature computed when their feed was parsed.
+/// A pushed document, parsed, normalised and tagged like a poll's.
+#[derive(Debug)]
+pub struct PushRecord {
+    /// When it arrived.
+    pub at: DateTime<Utc>,
+    /// How long parsing took.
+    pub duration: Duration,
+    /// Body size.
+    pub bytes: u64,
+    /// The normalised document.
+    pub feed: NormalizedFeed,
+    /// Each item's topics, in the order of `feed.items`.
+    pub tags: Vec<Vec<TopicHit>>,
+    /// Each item's story signature, in the order of `feed.items`.
+    pub signatures: Vec<Vec<u8>>,
+}
+
+/// Stores a feed document's items: a changed item leaves its story; new
+/// and changed items are (re)indexed for search and keep the signature
+/// computed when the feed was parsed.
+fn store_items(
+    tx: &Transaction<'_>,
+    feed_id: i64,
+    feed: &NormalizedFeed,
+    tags: &[Vec<TopicHit>],
+    signatures: &[Vec<u8>],
+    at: DateTime<Utc>,
+) -> Result<StoreReport, StoreError> {
+    let (report, rows) = upsert_items(tx, feed_id, &feed.items, tags, at)?;
+    for (id, i, changed) in rows {
+        if changed {
+            leave_story(tx, id)?;
+        }
+        if let Some(item) = feed.items.get(i) {
+            index_item(tx, id, &IndexText::of_new_item(item), changed)?;
+        }
+        if let Some(data) = signatures.get(i) {
+            save_signature(tx, id, data)?;
+        }
+    }
+    Ok(report)
+}
+
+/// Writes one poll: its items, the hub it announces, the feed's state and
+/// the fetch log.
 fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, StoreError> {
     let at = to_unix(rec.at);
     let hint = rec.next.hint.map(|d| d.as_secs() as i64);
@@ -256,19 +339,10 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
             outlet_pages,
             ..
         } => {
-            let (report, rows) = upsert_items(tx, rec.feed_id, &feed.items, tags, rec.at)?;
+            let report = store_items(tx, rec.feed_id, feed, tags, signatures, rec.at)?;
             super::fulltext::count_outlet_pages(tx, rec.feed_id, outlet_pages, rec.at)?;
-            for (id, i, changed) in rows {
-                if changed {
-                    leave_story(tx, id)?;
-                }
-                if let Some(item) = feed.items.get(i) {
-                    index_item(tx, id, &IndexText::of_new_item(item), changed)?;
-                }
-                if let Some(data) = signatures.get(i) {
-                    save_signature(tx, id, data)?;
-                }
-            }
+            let found = feed.meta.hub.as_deref().zip(feed.meta.self_url.as_deref());
+            super::websub::note_hub(tx, rec.feed_id, found, rec.at)?;
             tx.prepare_cached(
                 "UPDATE feeds SET title = coalesce(?2, title), site_url = coalesce(?3, site_url),
                      language = coalesce(?4, language), etag = ?5, last_modified = ?6,

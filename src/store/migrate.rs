@@ -56,6 +56,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0011_story_evidence.sql"),
     ),
     (
+        "0012_websub",
+        include_str!("../../migrations/0012_websub.sql"),
+    ),
+    (
         "0013_search",
         include_str!("../../migrations/0013_search.sql"),
     ),

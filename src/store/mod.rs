@@ -18,8 +18,10 @@ mod search;
 mod stories;
 mod subscribers;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod topics;
+mod websub;
+mod websub_hub;
 
 use std::path::Path;
 use std::time::Duration;
@@ -30,7 +32,7 @@ use rusqlite::Connection;
 pub use crate::model::{FeedState, OutletPages, PollRecord, PollResult};
 pub use digests::{DigestItemRow, DigestRow};
 pub use error::StoreError;
-pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedStatus};
+pub use feeds::{AddFeed, FeedOrigin, FeedRow, FeedStatus, PushRecord};
 pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, MetricsGauges, OutletRow, RelatedRow};
@@ -41,6 +43,8 @@ pub use subscribers::{
     AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberLink, SubscriberRow,
 };
 pub use topics::StoredTopic;
+pub use websub::{HubMode, HubRequest, SubscriptionRow, SubscriptionState};
+pub use websub_hub::{HubSubscribe, HubSubscriberRow};
 
 /// A write transaction that takes the write lock at `BEGIN`. A deferred
 /// one that reads first and writes later fails at once with `SQLITE_BUSY`

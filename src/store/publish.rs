@@ -71,7 +71,7 @@ pub struct RelatedRow {
 pub const MAX_RELATED: usize = 20;
 
 /// What `/metrics` reads from the database, as of one moment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MetricsGauges {
     /// Feeds still polled.
     pub feeds_active: u64,
@@ -83,6 +83,9 @@ pub struct MetricsGauges {
     pub feeds_due: u64,
     /// The database file's pages, in bytes.
     pub database_bytes: u64,
+    /// Subscriptions to outlets' WebSub hubs per state (issue #16); one
+    /// row per subscribed outlet.
+    pub websub: Vec<(String, u64)>,
 }
 
 const ENTRY_SELECT: &str = "SELECT i.id, i.feed_id, i.key, i.url, i.title, i.summary,
@@ -280,6 +283,7 @@ impl Store {
             feeds_failing: failing,
             feeds_due: due,
             database_bytes: pages * page_size,
+            websub: self.websub_states()?,
         })
     }
 }

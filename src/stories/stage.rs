@@ -110,13 +110,12 @@ fn signature_of(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use chrono::{DateTime, Utc};
 
     use super::*;
-    use crate::model::{ItemKey, NewItem, NormalizedFeed};
-    use crate::store::{AddFeed, EntryQuery, FeedOrigin, FeedState, PollRecord, PollResult};
+    use crate::model::{ItemKey, NewItem};
+    use crate::store::{AddFeed, EntryQuery, FeedOrigin, PollRecord, PollResult};
     use crate::stories::DEFAULT_WINDOW;
     use crate::topics::Tagger;
 
@@ -151,31 +150,11 @@ mod tests {
         } else {
             vec![]
         };
-        PollRecord {
-            feed_id,
-            at,
-            duration: Duration::ZERO,
-            result: PollResult::Fetched {
-                http_status: 200,
-                bytes: 1,
-                feed: NormalizedFeed {
-                    items,
-                    ..Default::default()
-                },
-                tags: vec![],
-                signatures,
-                etag: None,
-                last_modified: None,
-                moved_to: None,
-                outlet_pages: Default::default(),
-            },
-            next: FeedState {
-                next_due: at,
-                error_count: 0,
-                hint: None,
-                cadence: None,
-            },
+        let mut record = crate::store::testing::fetched(feed_id, at, items, vec![], None);
+        if let PollResult::Fetched { signatures: s, .. } = &mut record.result {
+            *s = signatures;
         }
+        record
     }
 
     fn feed(store: &Store, url: &str) -> i64 {

@@ -298,6 +298,62 @@ fn one_poll_over_hostile_documents_keeps_bounded_text_and_memory() {
     assert_eq!(tagger.len(), 2);
 }
 
+/// Copies of each hostile document polled at once by the test below.
+const COPIES: usize = 4;
+
+/// Default fetch limits (concurrency 32, 10 MiB bodies, 64 MiB of bodies in
+/// flight), every feed on one host allowed as many: all of them fetched at
+/// once. A generous timeout: waiting for body budget must not fail a feed.
+const ALL_AT_ONCE: &str = r#"[fetch]
+per_host = 32
+connect_timeout = "2s"
+timeout = "100s"
+"#;
+
+#[test]
+fn many_big_hostile_feeds_at_once_stay_under_the_memory_bound() {
+    // 24 feeds of up to 9.5 MiB, all in flight at the default concurrency:
+    // about 230 MiB of bodies, which held at once (as before the in-flight
+    // budget) would exceed the bound by themselves.
+    let server = FeedServer::start();
+    let mut urls = Vec::new();
+    for (path, body) in documents() {
+        let body = axum::body::Bytes::from(body);
+        for copy in 0..COPIES {
+            let path = format!("/{copy}{path}");
+            server.serve(&path, Reply::rss(body.clone()));
+            urls.push(server.url(&path));
+        }
+    }
+    let listed: String = urls
+        .iter()
+        .map(|u| format!("\n[[feeds]]\nurl = {u:?}\n"))
+        .collect();
+    let khabar = Khabar::with_config(&format!("{ALL_AT_ONCE}{listed}"));
+
+    let summary = khabar.poll_all();
+    assert_eq!(
+        summary.ok as usize,
+        urls.len(),
+        "every feed recorded, none timed out waiting for budget: {summary:?}"
+    );
+    let peak = khabar.peak_rss();
+    println!(
+        "peak RSS of one poll over {} big hostile feeds at once: {} MiB",
+        urls.len(),
+        peak >> 20
+    );
+    assert!(
+        peak < PEAK_RSS_LIMIT,
+        "peak RSS {} MiB is under {} MiB",
+        peak >> 20,
+        PEAK_RSS_LIMIT >> 20
+    );
+    for url in &urls {
+        assert!(!khabar.items_of(url).is_empty(), "{url} stored its items");
+    }
+}
+
 #[test]
 fn max_items_is_configurable_and_keeps_the_newest() {
     let items: Vec<String> = (0..100)

@@ -56,3 +56,5 @@ mod smtp;
 mod stories;
 /// `khabar tag` and `khabar topics`: the contract, the dev set, retagging.
 mod tag;
+/// WebSub against a loopback hub: subscribe, verify, pushes, renewal (issue #16).
+mod websub;

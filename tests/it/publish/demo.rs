@@ -46,6 +46,25 @@ async fn the_demo_tour_polls_mails_a_digest_and_serves_until_ctrl_c() {
     let form = reqwest::get(format!("{base}subscribe")).await.unwrap();
     assert_eq!(form.status(), 200, "the form is on in the demo");
 
+    // One outlet announces a hub (issue #16): the daemon subscribes, the
+    // in-process hub pushes one more entry, and the merged feed carries it
+    // (polled with a generous deadline; the outlets' files never carry that
+    // entry, so only the push can bring it).
+    assert!(text.contains("announces a WebSub hub"), "{text}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let body = reqwest::get(&feed_url).await.unwrap().text().await.unwrap();
+        if body.contains("WebSub से तुरंत पहुंची ख़बर") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no pushed entry in the merged feed: {}",
+            daemon.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
     // Ctrl-C ends it cleanly.
     let pid = daemon.pid() as libc::pid_t;
     // SAFETY: kill(2) on our own child's pid.
