@@ -2,18 +2,24 @@
 //!
 //! Writes 100,000 synthetic items (60 words each from a Zipf-distributed
 //! Devanagari vocabulary, three names in each; a quarter of them English
-//! with Latin-script names) through `Store::write_polls`, which indexes them
-//! as a poll does, then runs a mix of queries — names in either script,
-//! phrases, OR, NOT, prefixes, filters, a very common word — each many
+//! with Latin-script names; one in ten tagged with the built-in topic)
+//! through `Store::write_polls`, which indexes them as a poll does, then
+//! runs a mix of queries — names in either script, phrases, OR, NOT,
+//! prefixes, `topic:`, `outlet:`, `since:`, a very common word — each many
 //! times, timing `Search::results` (page 1: match, rank, group, snippets)
-//! and printing p50/p99/max per query and over all.
+//! and printing p50/p99/max of wall time and of the thread's CPU time per
+//! query and over all, with the load average before and after.
+//!
+//! `KHABAR_SEARCH_BENCH_DB=PATH` keeps the database at PATH and reuses it
+//! when it is already there (delete it to write it again), so that two
+//! builds can be timed in turns on the same data.
 //!
 //! Target (issue #17): p99 < 50 ms.
 
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use khabar::model::{FeedUrl, ItemKey, NewItem, NormalizedFeed};
+use khabar::model::{FeedUrl, ItemKey, NewItem, NormalizedFeed, TopicHit, TopicSlug};
 use khabar::search::{Context, PageRequest, Search};
 use khabar::store::{AddFeed, FeedOrigin, FeedState, PollRecord, PollResult, Store};
 
@@ -24,6 +30,9 @@ const OUTLETS: usize = 20;
 const ITEMS_PER_POLL: usize = 50;
 const POLLS_PER_BATCH: usize = 64;
 const RUNS: usize = 40;
+/// One item in this many is tagged with [`TOPIC`].
+const TAGGED_EVERY: usize = 10;
+const TOPIC: &str = "russia-north-korea";
 
 const HINDI_NAMES: [&str; 8] = [
     "पुतिन",
@@ -125,7 +134,12 @@ fn item(i: usize, text: &str, start: DateTime<Utc>) -> NewItem {
     }
 }
 
-fn poll(feed_id: i64, at: DateTime<Utc>, items: Vec<NewItem>) -> PollRecord {
+fn poll(
+    feed_id: i64,
+    at: DateTime<Utc>,
+    items: Vec<NewItem>,
+    tags: Vec<Vec<TopicHit>>,
+) -> PollRecord {
     PollRecord {
         feed_id,
         at,
@@ -137,7 +151,7 @@ fn poll(feed_id: i64, at: DateTime<Utc>, items: Vec<NewItem>) -> PollRecord {
                 items,
                 ..Default::default()
             },
-            tags: vec![],
+            tags,
             signatures: vec![],
             etag: None,
             last_modified: None,
@@ -153,6 +167,28 @@ fn poll(feed_id: i64, at: DateTime<Utc>, items: Vec<NewItem>) -> PollRecord {
     }
 }
 
+/// CPU time this thread has used (so other processes' load does not count).
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// The 1, 5 and 15 minute load averages, as `/proc/loadavg` has them.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
@@ -161,8 +197,25 @@ fn main() {
     let mut rng = Rng(0x5EA2_C4F0_0000_0017);
     let vocab = vocabulary();
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("search-bench.db");
+    let path = std::env::var_os("KHABAR_SEARCH_BENCH_DB")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("search-bench.db"));
+    let reuse = path.exists();
     let mut store = Store::open(&path).expect("open the bench database");
+    let start = DateTime::from_timestamp(1_750_000_000, 0).unwrap_or_default();
+    if reuse {
+        println!("reusing {}", path.display());
+    } else {
+        write_items(&mut store, &mut rng, &vocab, start);
+    }
+    let db_mb = std::fs::metadata(&path).map_or(0, |m| m.len()) as f64 / 1e6;
+    println!("database {db_mb:.0} MB; load average {}", load_average());
+    run_queries(&store, &vocab, start);
+    println!("load average after: {}", load_average());
+}
+
+/// Writes [`ITEMS`] items through the writer, as polls do.
+fn write_items(store: &mut Store, rng: &mut Rng, vocab: &[String], start: DateTime<Utc>) {
     let feeds: Vec<i64> = (0..OUTLETS)
         .map(|i| {
             match store
@@ -176,7 +229,11 @@ fn main() {
             }
         })
         .collect();
-    let start = DateTime::from_timestamp(1_750_000_000, 0).unwrap_or_default();
+    let topic = TopicHit {
+        slug: TopicSlug::parse(TOPIC).expect("a valid slug"),
+        why: vec![],
+        matches: vec![],
+    };
     let t = Instant::now();
     let mut written = 0;
     while written < ITEMS {
@@ -184,19 +241,28 @@ fn main() {
         while batch.len() < POLLS_PER_BATCH && written < ITEMS {
             let n = ITEMS_PER_POLL.min(ITEMS - written);
             let items = (written..written + n)
-                .map(|i| item(i, &text(&mut rng, &vocab, i % 4 == 0), start))
+                .map(|i| item(i, &text(rng, vocab, i % 4 == 0), start))
+                .collect();
+            let tags = (written..written + n)
+                .map(|i| match i % TAGGED_EVERY {
+                    0 => vec![topic.clone()],
+                    _ => vec![],
+                })
                 .collect();
             let at = start + chrono::Duration::seconds((written + n) as i64 * 20);
-            batch.push(poll(feeds[batch.len() % OUTLETS], at, items));
+            batch.push(poll(feeds[batch.len() % OUTLETS], at, items, tags));
             written += n;
         }
         store.write_polls(&batch).expect("write a batch");
     }
-    let db_mb = std::fs::metadata(&path).map_or(0, |m| m.len()) as f64 / 1e6;
     println!(
-        "wrote and indexed {ITEMS} items in {:.1} s; database {db_mb:.0} MB",
+        "wrote and indexed {ITEMS} items in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+}
+
+/// Runs each query [`RUNS`] times and prints its latency.
+fn run_queries(store: &Store, vocab: &[String], start: DateTime<Utc>) {
     let common = vocab[0].clone();
     let queries = [
         "लावरोव".to_string(),
@@ -208,37 +274,62 @@ fn main() {
         "लाव*".to_string(),
         "Kursk since:2025-06-20".to_string(),
         "पेस्कोव outlet:o3.example".to_string(),
+        "outlet:o7.example".to_string(),
+        "Lavrov topic:russia-north-korea".to_string(),
+        "topic:russia-north-korea since:2025-06-20".to_string(),
         common,
     ];
     let now = start + chrono::Duration::seconds(ITEMS as i64 * 20);
     let mut all = Vec::new();
+    let mut all_cpu = Vec::new();
+    println!(
+        "{:<40} {:>7}  {:>23}  {:>23}",
+        "query", "stories", "wall p50 / p99 / max ms", "cpu p50 / p99 / max ms"
+    );
     for q in &queries {
-        let search = Search::parse(q, Context { topics: &[], now }).expect("query parses");
+        let cx = Context {
+            topics: &[TOPIC],
+            now,
+        };
+        let search = Search::parse(q, cx).expect("query parses");
         let mut times = Vec::with_capacity(RUNS);
+        let mut cpu = Vec::with_capacity(RUNS);
         let mut total = 0;
         for _ in 0..RUNS {
-            let t = Instant::now();
+            let (t, c) = (Instant::now(), thread_cpu());
             let results = search
-                .results(&store, PageRequest::default(), now)
+                .results(store, PageRequest::default(), now)
                 .expect("search runs");
             times.push(t.elapsed());
+            cpu.push(thread_cpu().saturating_sub(c));
             total = results.total;
         }
         times.sort();
+        cpu.sort();
         println!(
-            "{q:<28} {total:>6} stories  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>6.2} ms",
-            percentile(&times, 0.5).as_secs_f64() * 1e3,
-            percentile(&times, 0.99).as_secs_f64() * 1e3,
-            times.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+            "{:<40} {total:>7}  {:>7.2} {:>7.2} {:>7.2}  {:>7.2} {:>7.2} {:>7.2}",
+            format!("{q:?}"),
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.99)),
+            ms(times.last().copied().unwrap_or_default()),
+            ms(percentile(&cpu, 0.5)),
+            ms(percentile(&cpu, 0.99)),
+            ms(cpu.last().copied().unwrap_or_default()),
         );
         all.extend(times);
+        all_cpu.extend(cpu);
     }
     all.sort();
+    all_cpu.sort();
     println!(
-        "all {} searches over {ITEMS} items: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "all {} searches over {ITEMS} items: wall p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; \
+         cpu p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         all.len(),
-        percentile(&all, 0.5).as_secs_f64() * 1e3,
-        percentile(&all, 0.99).as_secs_f64() * 1e3,
-        all.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        ms(percentile(&all, 0.5)),
+        ms(percentile(&all, 0.99)),
+        ms(all.last().copied().unwrap_or_default()),
+        ms(percentile(&all_cpu, 0.5)),
+        ms(percentile(&all_cpu, 0.99)),
+        ms(all_cpu.last().copied().unwrap_or_default()),
     );
 }
