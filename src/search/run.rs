@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::highlight::{Marker, Segment};
 use super::lower::fts_expression;
 use super::query::{Context, Filters, Query};
-use super::rank::rank;
+use super::rank::{rank, RankedStory};
 use super::{QueryError, SearchError};
 use crate::model::DigestPeriod;
 use crate::normalize::html_to_text;
@@ -203,12 +203,21 @@ impl Search {
         let ranked = rank(&rows, now);
         let per_page = page.per_page.clamp(1, MAX_PER_PAGE);
         let skip = page.page.saturating_sub(1).saturating_mul(per_page);
-        let mut hits = Vec::new();
-        for story in ranked.iter().skip(skip).take(per_page) {
-            if let Some(row) = store.search_hit(story.best.item_id)? {
+        let shown: Vec<&RankedStory> = ranked.iter().skip(skip).take(per_page).collect();
+        let ids: Vec<i64> = shown
+            .iter()
+            .flat_map(|s| {
+                let others = s.others.iter().take(MAX_OTHER_REPORTS);
+                std::iter::once(&s.best.item_id).chain(others).copied()
+            })
+            .collect();
+        let mut rows = store.search_hits(&ids)?;
+        let mut hits = Vec::with_capacity(shown.len());
+        for story in shown {
+            if let Some(row) = rows.remove(&story.best.item_id) {
                 let mut hit = self.hit(row, story.matched, story.relevance);
                 for id in story.others.iter().take(MAX_OTHER_REPORTS) {
-                    if let Some(other) = store.search_hit(*id)? {
+                    if let Some(other) = rows.remove(id) {
                         hit.also.push(self.report(other));
                     }
                 }

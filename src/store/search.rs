@@ -7,6 +7,7 @@
 //! store only writes and reads them. Deletions need no code: a trigger
 //! drops an item's index row with the item.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -311,39 +312,58 @@ pub struct HitRow {
 }
 
 impl Store {
-    /// One item as a search result shows it, or `None` when it is gone.
-    pub fn search_hit(&self, item_id: i64) -> Result<Option<HitRow>, StoreError> {
+    /// The items `item_ids` as search results show them, by id (an item
+    /// that is gone is left out): two queries for a whole page, whatever
+    /// its size, one for the items and one for their stories' outlets.
+    pub fn search_hits(&self, item_ids: &[i64]) -> Result<HashMap<i64, HitRow>, StoreError> {
+        let ids = serde_json::to_string(item_ids).unwrap_or_else(|_| "[]".into());
         let mut stmt = self.conn.prepare_cached(
             "SELECT i.id, i.feed_id, i.key, i.url, i.title, i.summary, i.content_html,
                  i.authors, i.categories, i.published, i.updated, i.first_seen,
                  i.image_url, i.attachments,
                  coalesce(nullif(trim(f.title), ''), f.url), i.story_id,
-                 coalesce(s.member_count, 1),
-                 (SELECT json_group_array(name) FROM
-                     (SELECT coalesce(nullif(trim(g.title), ''), g.url) AS name
-                      FROM items m JOIN feeds g ON g.id = m.feed_id
-                      WHERE m.story_id = i.story_id
-                      GROUP BY g.id ORDER BY min(m.first_seen), min(m.id)))
+                 coalesce(s.member_count, 1)
              FROM items i JOIN feeds f ON f.id = i.feed_id
              LEFT JOIN stories s ON s.id = i.story_id
-             WHERE i.id = ?1",
+             WHERE i.id IN (SELECT value FROM json_each(?1))",
         )?;
-        let mut rows = stmt.query([item_id])?;
-        let Some(r) = rows.next()? else {
-            return Ok(None);
-        };
-        let outlet: String = r.get(14)?;
-        let mut outlets: Vec<String> =
-            serde_json::from_str(&r.get::<_, String>(17)?).unwrap_or_default();
-        if outlets.is_empty() {
-            outlets.push(outlet.clone());
+        let mut hits = stmt
+            .query_map([&ids], |r| {
+                let outlet: String = r.get(14)?;
+                Ok(HitRow {
+                    item: item_from_row(r)?,
+                    outlets: vec![outlet.clone()],
+                    outlet,
+                    story_id: r.get(15)?,
+                    reports: r.get(16)?,
+                })
+            })?
+            .map(|hit| hit.map(|h| (h.item.id, h)))
+            .collect::<Result<HashMap<_, _>, _>>()?;
+        let mut stories: Vec<i64> = hits.values().filter_map(|h| h.story_id).collect();
+        stories.sort_unstable();
+        stories.dedup();
+        if stories.is_empty() {
+            return Ok(hits);
         }
-        Ok(Some(HitRow {
-            item: item_from_row(r)?,
-            outlet,
-            story_id: r.get(15)?,
-            reports: r.get(16)?,
-            outlets,
-        }))
+        let mut outlets: HashMap<i64, Vec<String>> = HashMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT m.story_id, coalesce(nullif(trim(g.title), ''), g.url)
+             FROM items m JOIN feeds g ON g.id = m.feed_id
+             WHERE m.story_id IN (SELECT value FROM json_each(?1))
+             GROUP BY m.story_id, g.id
+             ORDER BY m.story_id, min(m.first_seen), min(m.id)",
+        )?;
+        let stories = serde_json::to_string(&stories).unwrap_or_else(|_| "[]".into());
+        let mut rows = stmt.query([stories])?;
+        while let Some(r) = rows.next()? {
+            outlets.entry(r.get(0)?).or_default().push(r.get(1)?);
+        }
+        for hit in hits.values_mut() {
+            if let Some(names) = hit.story_id.and_then(|s| outlets.get(&s)) {
+                hit.outlets.clone_from(names);
+            }
+        }
+        Ok(hits)
     }
 }
