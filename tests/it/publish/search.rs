@@ -1,7 +1,7 @@
 //! Search over HTTP (issue #17): `/search?q=` and `/search.atom|rss|json?q=`
 //! from `khabar run` over the demo database; feedparser reads the query
 //! feeds as the database has them; bad queries are answered 400 with the
-//! reason, never 500.
+//! reason, never 500, on the page, every feed format and `/api/search`.
 
 use std::process::Command;
 
@@ -89,14 +89,24 @@ async fn bad_queries_are_answered_400_with_the_reason_never_500() {
         for path in [
             format!("/search?q={q}"),
             format!("/search.atom?q={q}"),
+            format!("/search.rss?q={q}"),
             format!("/search.json?q={q}"),
+            format!("/api/search?q={q}"),
         ] {
             let response = k.get(&path).await;
             let status = response.status().as_u16();
             let body = response.text().await.unwrap();
             let want = if refused { 400 } else { 200 };
             assert_eq!(status, want, "{path}: {body}");
-            if !path.starts_with("/search.json") {
+            if path.starts_with("/api/") {
+                let doc: Value = serde_json::from_str(&body).expect("JSON, refused or not");
+                if refused {
+                    assert!(
+                        doc["error"].as_str().is_some_and(|e| !e.is_empty()),
+                        "{path}: {body}"
+                    );
+                }
+            } else if !path.starts_with("/search.json") {
                 assert!(!body.contains("<script>"), "escaped: {body}");
             }
             if refused {
