@@ -15,5 +15,7 @@ mod demo;
 mod http;
 /// Saved searches: feeds, the search page's list, digest topics (issue #17).
 mod saved;
+/// The search and story pages in headless Chromium, Devanagari drawn.
+mod screens;
 /// `/search` and the query feeds (issue #17).
 mod search;
