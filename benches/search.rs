@@ -308,7 +308,7 @@ fn run_queries(store: &Store, vocab: &[String], start: DateTime<Utc>) {
         cpu.sort();
         println!(
             "{:<40} {total:>7}  {:>7.2} {:>7.2} {:>7.2}  {:>7.2} {:>7.2} {:>7.2}",
-            format!("{q:?}"),
+            q,
             ms(percentile(&times, 0.5)),
             ms(percentile(&times, 0.99)),
             ms(times.last().copied().unwrap_or_default()),

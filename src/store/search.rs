@@ -210,10 +210,15 @@ impl Store {
         if !query.topics.is_empty() {
             let list: Vec<String> = query.topics.iter().map(|t| arg(t.clone().into())).collect();
             let list = list.join(", ");
+            // The story's other members are looked up through `items_story`
+            // only when there is a story: written as a join on `item_topics`,
+            // SQLite walked every tagged item for each match (over a second
+            // per search at 100,000 items; BENCHMARKS.md, "Search").
             conditions.push(format!(
                 "(EXISTS (SELECT 1 FROM item_topics t WHERE t.item_id = i.id AND t.topic IN ({list}))
-                  OR EXISTS (SELECT 1 FROM items m JOIN item_topics t ON t.item_id = m.id
-                             WHERE m.story_id = i.story_id AND t.topic IN ({list})))"
+                  OR i.story_id IS NOT NULL AND EXISTS (
+                      SELECT 1 FROM items m WHERE m.story_id = i.story_id AND EXISTS (
+                          SELECT 1 FROM item_topics t WHERE t.item_id = m.id AND t.topic IN ({list}))))"
             ));
         }
         if !query.outlets.is_empty() {
@@ -224,10 +229,18 @@ impl Store {
                 return Ok(Vec::new());
             }
             let ids = serde_json::to_string(&feeds).unwrap_or_else(|_| "[]".into());
-            conditions.push(format!(
-                "i.feed_id IN (SELECT value FROM json_each({}))",
-                arg(ids.into())
-            ));
+            let feeds = format!("(SELECT value FROM json_each({}))", arg(ids.into()));
+            conditions.push(match query.fts {
+                // The outlets' item ids, read once from the (feed_id, key)
+                // index, are tested against each match's rowid before its
+                // item row is read (`+` keeps the test out of FTS5's hands,
+                // which would run the match once per id): the walk over a
+                // common name's matches reads no item rows but the outlets'.
+                Some(_) => format!(
+                    "+item_search.rowid IN (SELECT f.id FROM items f WHERE f.feed_id IN {feeds})"
+                ),
+                None => format!("i.feed_id IN {feeds}"),
+            });
         }
         let limit = arg(i64::try_from(query.limit).unwrap_or(i64::MAX).into());
         let filter = if conditions.is_empty() {
