@@ -28,6 +28,7 @@ mod hub;
 mod metrics;
 mod serve;
 mod websub;
+mod zerocopy;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -13,3 +13,5 @@ mod daemon;
 mod demo;
 /// Validators, gzip, the cache, bad input, small endpoints.
 mod http;
+/// Bodies sent with sendfile arrive whole and in order.
+mod sendfile;
