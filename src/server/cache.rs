@@ -15,6 +15,7 @@ use axum::http::HeaderValue;
 use chrono::{DateTime, Utc};
 use flate2::write::GzEncoder;
 
+use super::zerocopy;
 use crate::publish::{Document, FeedRequest};
 
 /// Documents kept in each part of the cache (first pages, archive pages).
@@ -74,7 +75,7 @@ impl Served {
         });
         Served {
             gzip: gzip(&doc.body),
-            body: Bytes::from(doc.body),
+            body: zerocopy::shared(doc.body),
             content_type: HeaderValue::from_static(doc.content_type),
             etag: header(format!("\"{tag}\"")),
             etag_gzip: header(format!("\"{tag}-gz\"")),
@@ -88,7 +89,7 @@ fn gzip(body: &[u8]) -> Option<Bytes> {
     let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(body).ok()?;
     let zipped = encoder.finish().ok()?;
-    (zipped.len() < body.len()).then(|| Bytes::from(zipped))
+    (zipped.len() < body.len()).then(|| zerocopy::shared(zipped))
 }
 
 struct Cached {
@@ -148,24 +149,26 @@ impl DocCache {
         Some(Arc::clone(&cached.served))
     }
 
-    /// Keeps `served` for `key`, built from data at `generation`; when the
-    /// key's part is full, stale documents go first, then the least
-    /// recently served one.
+    /// Keeps `served` for `key`, built from data at `generation`. Stale
+    /// documents go at once, from every part (they hold memory, and large
+    /// ones a file descriptor, see [`zerocopy`]); when the key's part is
+    /// still full, its least recently served document goes.
     pub fn insert(&self, key: DocKey, generation: u64, served: Arc<Served>) {
         let current = self.generation();
         let used = AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed));
+        for part in [&self.firsts, &self.archive, &self.queries] {
+            let mut entries = part.write().unwrap_or_else(|e| e.into_inner());
+            entries.retain(|_, c| c.generation == current);
+        }
         let (part, bound) = self.part(&key);
         let mut entries = part.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= bound && !entries.contains_key(&key) {
-            entries.retain(|_, c| c.generation == current);
-            if entries.len() >= bound {
-                let oldest = entries
-                    .iter()
-                    .min_by_key(|(_, c)| c.used.load(Ordering::Relaxed))
-                    .map(|(k, _)| k.clone());
-                if let Some(oldest) = oldest {
-                    entries.remove(&oldest);
-                }
+            let oldest = entries
+                .iter()
+                .min_by_key(|(_, c)| c.used.load(Ordering::Relaxed))
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                entries.remove(&oldest);
             }
         }
         entries.insert(
@@ -280,6 +283,17 @@ mod tests {
         assert!(cache.get(&page(1, None)).is_some());
         assert!(cache.get(&page(2, None)).is_none());
         assert!(cache.get(&DocKey::Index).is_some());
+    }
+
+    #[test]
+    fn stale_documents_go_when_any_document_is_built() {
+        let cache = DocCache::default();
+        let g = cache.generation();
+        cache.insert(DocKey::Opml, g, served("old"));
+        cache.insert(page(50, Some(1)), g, served("old archive"));
+        cache.invalidate();
+        cache.insert(DocKey::Index, cache.generation(), served("new"));
+        assert_eq!(cache.len(), 1, "only the fresh document is held");
     }
 
     #[test]

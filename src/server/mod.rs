@@ -30,6 +30,7 @@ mod metrics;
 mod search;
 mod serve;
 mod websub;
+mod zerocopy;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};

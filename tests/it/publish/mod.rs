@@ -19,3 +19,5 @@ mod saved;
 mod screens;
 /// `/search` and the query feeds (issue #17).
 mod search;
+/// Bodies sent with sendfile arrive whole and in order.
+mod sendfile;

@@ -112,6 +112,11 @@ impl Khabar {
         self.daemon.terminate(limit).map(|(status, _)| status)
     }
 
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.daemon.pid()
+    }
+
     /// The process is still running.
     pub fn is_running(&mut self) -> bool {
         self.daemon.is_running()
