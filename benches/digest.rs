@@ -12,7 +12,7 @@ use khabar::config::Config;
 use khabar::digest::compose::compose;
 use khabar::digest::render::{render, Links};
 use khabar::digest::{send_due, Mailer, PassOptions, Sender};
-use khabar::model::{DigestPeriod, SubscriberEmail};
+use khabar::model::{DeliverySchedule, DigestPeriod, SubscriberEmail};
 use khabar::store::{DigestItemRow, NewSubscriber, Store};
 
 /// Subscribers in the delivery run (`KHABAR_BENCH_SUBSCRIBERS` to change).
@@ -122,13 +122,13 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(SUBSCRIBERS);
     let mut store = Store::open(&db).expect("store");
+    let delivery = DeliverySchedule::parse("Asia/Kolkata", "0 0 7 * * *").expect("valid");
     for i in 0..subscribers {
         let email = SubscriberEmail::parse(&format!("reader{i}@example.org")).expect("valid");
         let new = NewSubscriber {
             email: &email,
             topics: None,
-            timezone: "Asia/Kolkata",
-            schedule: "0 0 7 * * *",
+            delivery: &delivery,
         };
         store
             .add_subscriber(&new, now - Duration::days(2))

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
-use crate::model::FeedUrl;
+use crate::model::{DeliverySchedule, FeedUrl, ScheduleError};
 use crate::topics::Tagger;
 
 mod effective;
@@ -394,10 +394,9 @@ impl std::fmt::Debug for SmtpConfig {
 /// Digest schedule defaults and delivery policy.
 #[derive(Clone)]
 pub struct DigestConfig {
-    /// Default cron schedule (with seconds) for new subscribers.
-    pub schedule: String,
-    /// Default time zone for new subscribers.
-    pub timezone: chrono_tz::Tz,
+    /// New subscribers' delivery times (`digest.schedule`, a cron
+    /// expression with seconds, in `digest.timezone`), parsed once here.
+    pub delivery: crate::model::DeliverySchedule,
     /// Where `.eml` files go when no SMTP relay is configured.
     pub outbox: PathBuf,
     /// Send a digest even when nothing is new.
@@ -418,8 +417,8 @@ pub struct DigestConfig {
 impl std::fmt::Debug for DigestConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DigestConfig")
-            .field("schedule", &self.schedule)
-            .field("timezone", &self.timezone)
+            .field("schedule", &self.delivery.cron_source())
+            .field("timezone", &self.delivery.tz)
             .field("outbox", &self.outbox)
             .field("send_empty", &self.send_empty)
             .field("max_attempts", &self.max_attempts)
@@ -711,7 +710,6 @@ impl Validator {
         let websub = self.websub(raw.websub, public_url_set)?;
         let schedule = self.schedule(raw.schedule)?;
         let retention = self.retention(raw.retention)?;
-        self.digest(&raw.digest)?;
         self.smtp(&raw.smtp)?;
         let digest = self.digest_config(raw.digest)?;
         let smtp = self.smtp_config(raw.smtp)?;
@@ -766,6 +764,7 @@ impl Validator {
     }
 
     fn digest_config(&self, raw: RawDigest) -> Result<DigestConfig, ConfigError> {
+        let delivery = self.delivery(&raw)?;
         if raw.max_attempts == 0 {
             return Err(self.invalid("digest.max_attempts", "expected at least 1"));
         }
@@ -790,13 +789,7 @@ impl Validator {
             return Err(self.invalid("digest.confirm_within", "expected at least 1m"));
         }
         Ok(DigestConfig {
-            timezone: raw.timezone.parse().map_err(|_| {
-                self.invalid(
-                    "digest.timezone",
-                    format!("unknown time zone {:?}", raw.timezone),
-                )
-            })?,
-            schedule: raw.schedule,
+            delivery,
             outbox: raw.outbox,
             send_empty: raw.send_empty,
             max_attempts: raw.max_attempts,
@@ -931,26 +924,22 @@ impl Validator {
         })
     }
 
-    fn digest(&self, raw: &RawDigest) -> Result<(), ConfigError> {
-        use std::str::FromStr;
-        // cron's own message is the expression over a caret line; one line
-        // naming the value reads better in a log.
-        cron::Schedule::from_str(&raw.schedule).map_err(|_| {
-            self.invalid(
+    fn delivery(&self, raw: &RawDigest) -> Result<DeliverySchedule, ConfigError> {
+        DeliverySchedule::parse(&raw.timezone, &raw.schedule).map_err(|e| match e {
+            ScheduleError::TimeZone(_) => self.invalid(
+                "digest.timezone",
+                format!("unknown time zone {:?}", raw.timezone),
+            ),
+            // cron's own message is the expression over a caret line; one
+            // line naming the value reads better in a log.
+            ScheduleError::Cron { .. } => self.invalid(
                 "digest.schedule",
                 format!(
                     "expected a cron expression with seconds (\"0 0 7 * * *\"), not {:?}",
                     raw.schedule
                 ),
-            )
-        })?;
-        raw.timezone.parse::<chrono_tz::Tz>().map_err(|_| {
-            self.invalid(
-                "digest.timezone",
-                format!("unknown time zone {:?}", raw.timezone),
-            )
-        })?;
-        Ok(())
+            ),
+        })
     }
 
     fn smtp(&self, raw: &RawSmtp) -> Result<(), ConfigError> {

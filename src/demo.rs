@@ -187,10 +187,9 @@ async fn write_demo_digest(config: &Config, outbox: &Path) -> Result<Vec<std::pa
     let new = NewSubscriber {
         email: &email,
         topics: None,
-        timezone: config.digest.timezone.name(),
-        schedule: &config.digest.schedule,
+        delivery: &config.digest.delivery,
     };
-    let id = match store.add_subscriber(&new, chrono::Utc::now())? {
+    let id = match store.add_subscriber(&new, crate::clock::now())? {
         AddSubscriber::Added(id) | AddSubscriber::Exists(id) => id,
     };
     let delivery = Delivery::new(config, &mut store)?;
@@ -201,12 +200,12 @@ async fn write_demo_digest(config: &Config, outbox: &Path) -> Result<Vec<std::pa
     };
     // Periods end at whole seconds, exclusive: items first seen in this
     // very second belong to the next period. Start the period after them.
-    let subsec = chrono::Utc::now().timestamp_subsec_micros();
+    let subsec = crate::clock::now().timestamp_subsec_micros();
     tokio::time::sleep(std::time::Duration::from_micros(
         1_000_000 - u64::from(subsec),
     ))
     .await;
-    let summary = send_due(&mut store, &sender, chrono::Utc::now(), options).await?;
+    let summary = send_due(&mut store, &sender, crate::clock::now(), options).await?;
     println!("{summary}");
     let sub = store
         .subscriber(id)?
@@ -360,7 +359,7 @@ fn pushed_document() -> Result<Vec<u8>> {
         .find(|(name, _)| *name == PUSHING_OUTLET)
         .context("the pushing outlet is bundled")?;
     let feed = std::str::from_utf8(feed).context("the bundled Atom is UTF-8")?;
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let now = crate::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let entry = format!(
         "<entry>\n<title type=\"text\">{PUSHED_TITLE}</title>\n\
          <id>https://bharat-varta.example/?p=websub-demo</id>\n\

@@ -13,6 +13,9 @@ pub mod cli;
 /// digest delivery; used by the command line, the demo and the daemon.
 pub mod startup;
 
+/// The wall clock: the system's, or one started at `KHABAR_NOW` (a test aid).
+pub mod clock;
+
 /// `khabar.toml` → validated [`config::Config`].
 pub mod config;
 

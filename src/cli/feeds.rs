@@ -20,7 +20,22 @@ pub(super) enum FeedsCommand {
         url: String,
     },
     /// List feeds with their status and last error.
-    List,
+    List {
+        /// One JSON object per feed, with its validators, times and item
+        /// count, for scripts and monitoring.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the items khabar keeps from one feed, oldest first, with their
+    /// topics.
+    Items {
+        /// The feed's URL as listed.
+        url: String,
+        /// Each item in full (key, link, summary, sanitised content, media,
+        /// first seen, topics) as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Unsubscribe, deleting the feed's items.
     Remove {
         /// The feed's URL as listed.
@@ -46,7 +61,9 @@ pub(super) fn run(config: &Config, command: FeedsCommand) -> Result<ExitCode> {
                 AddFeed::Exists(id) => println!("already subscribed as feed {id}: {url}"),
             }
         }
-        FeedsCommand::List => print_feeds(&store, config.websub.enabled)?,
+        FeedsCommand::List { json: false } => print_feeds(&store, config.websub.enabled)?,
+        FeedsCommand::List { json: true } => print_feeds_json(&store)?,
+        FeedsCommand::Items { url, json } => print_items(&store, &url, json)?,
         FeedsCommand::Remove { url } => {
             // A text that is no feed URL names no subscribed feed either.
             let removed = match FeedUrl::parse(&url) {
@@ -96,6 +113,90 @@ fn print_feeds(store: &Store, websub: bool) -> Result<()> {
         if let Some(sub) = pushes.get(&f.id) {
             println!("{:>7}push: {}", "", push_state(sub, websub, Utc::now()));
         }
+    }
+    Ok(())
+}
+
+/// `feeds list --json`: what the table shows, and the rest of the row.
+fn print_feeds_json(store: &Store) -> Result<()> {
+    let counts = store.item_counts()?;
+    let time = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let feeds: Vec<_> = store
+        .list_feeds()?
+        .into_iter()
+        .map(|f| {
+            serde_json::json!({
+                "id": f.id,
+                "url": f.url.as_str(),
+                "status": super::ops::feed_status(&f),
+                "title": f.title,
+                "site_url": f.site_url,
+                "etag": f.etag,
+                "last_modified": f.last_modified,
+                "next_due": time(f.state.next_due),
+                "error_count": f.state.error_count,
+                "last_error": f.last_error,
+                "last_polled": f.last_polled.map(time),
+                "interval_secs": f.interval.map(|i| i.as_secs()),
+                "full_text": f.full_text,
+                "push_active": f.push_active,
+                "items": counts.get(&f.id).copied().unwrap_or(0),
+            })
+        })
+        .collect();
+    println!("{}", serde_json::to_string_pretty(&feeds)?);
+    Ok(())
+}
+
+/// `feeds items URL`: the feed's stored items, oldest first.
+fn print_items(store: &Store, url: &str, json: bool) -> Result<()> {
+    let feed = FeedUrl::parse(url)
+        .ok()
+        .and_then(|url| {
+            let feeds = store.list_feeds().ok()?;
+            feeds.into_iter().find(|f| f.url == url)
+        })
+        .with_context(|| format!("no feed with URL {url}; see `khabar feeds list`"))?;
+    let mut items = Vec::new();
+    for item in store.feed_items(feed.id)? {
+        let topics: Vec<String> = store
+            .item_topics(item.id)?
+            .into_iter()
+            .map(|t| t.topic)
+            .collect();
+        items.push((item, topics));
+    }
+    if json {
+        let items: Vec<_> = items
+            .iter()
+            .map(|(i, topics)| {
+                serde_json::json!({
+                    "id": i.id,
+                    "key": i.key,
+                    "url": i.url,
+                    "title": i.title,
+                    "summary": i.summary,
+                    "content_html": i.content.as_ref().map(|c| c.as_str()),
+                    "image": i.media.image,
+                    "attachments": i.media.attachments,
+                    "published": i.published.to_rfc3339(),
+                    "first_seen": i.first_seen.to_rfc3339(),
+                    "topics": topics,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&items)?);
+        return Ok(());
+    }
+    println!("{:>7}  {:<20}  {:<24}  TITLE", "ID", "FIRST SEEN", "TOPICS");
+    for (i, topics) in &items {
+        let seen = i.first_seen.format("%Y-%m-%d %H:%M:%S");
+        println!(
+            "{:>7}  {seen:<20}  {:<24}  {}",
+            i.id,
+            topics.join(","),
+            i.title
+        );
     }
     Ok(())
 }

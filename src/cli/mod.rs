@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
+use crate::clock;
 use crate::config::Config;
 use crate::startup;
 use crate::telemetry;
@@ -133,20 +134,15 @@ impl Args {
 const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(1);
 
 /// The instant one-shot commands (`digest`, `subscribers add`, `prune`)
-/// act at: `KHABAR_NOW` (RFC 3339) when set, so that tests pin the clock
-/// instead of sleeping across second boundaries, else the system clock.
-/// Read once here and passed down; the daemon and polls keep the real clock.
-fn now() -> Result<DateTime<Utc>> {
-    match std::env::var("KHABAR_NOW") {
-        Ok(text) => Ok(DateTime::parse_from_rfc3339(&text)
-            .with_context(|| format!("KHABAR_NOW={text:?} is not an RFC 3339 time"))?
-            .to_utc()),
-        Err(_) => Ok(Utc::now()),
-    }
+/// act at: exactly `KHABAR_NOW` when set (see [`crate::clock`]), else the
+/// system clock. Read once here and passed down.
+fn now() -> DateTime<Utc> {
+    clock::pinned().unwrap_or_else(clock::now)
 }
 
 /// Runs one command line.
 pub fn run(args: Args) -> Result<ExitCode> {
+    clock::start(std::env::var("KHABAR_NOW").ok().as_deref())?;
     telemetry::init(
         if args.is_long_running() {
             "info"
@@ -174,10 +170,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
             result.map(|()| ExitCode::SUCCESS)
         }
-        Command::Prune { dry_run } => poll::prune(&config()?, dry_run, now()?),
+        Command::Prune { dry_run } => poll::prune(&config()?, dry_run, now()),
         Command::Stories { command } => stories::run(&config()?, command),
-        Command::Subscribers { command } => subscribers::run(&config()?, command, now()?),
-        Command::Digest { command } => digest::run(&config()?, command, now()?),
+        Command::Subscribers { command } => subscribers::run(&config()?, command, now()),
+        Command::Digest { command } => digest::run(&config()?, command, now()),
         Command::Completions { shell } => ops::completions(shell),
         Command::Man => ops::man(),
         Command::Config { command } => ops::config(args.config.as_deref(), command),

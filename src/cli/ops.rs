@@ -20,8 +20,10 @@ Environment:
   the file: KHABAR_SERVER_PUBLIC_URL, KHABAR_SMTP_URL, KHABAR_DIGEST_SECRET,
   KHABAR_FETCH_ALLOW_PRIVATE=10.0.0.0/8,127.0.0.1 (lists: comma-separated or TOML),
   KHABAR_FEEDS='[{url = \"https://…\"}]'. KHABAR_CONFIG names the file,
-  KHABAR_LOG_JSON=true logs JSON lines and KHABAR_NOW (RFC 3339) pins the clock of
-  digest, subscribers add and prune. `khabar config check` shows the result.";
+  KHABAR_LOG_JSON=true logs JSON lines. KHABAR_NOW=2026-12-01T07:00:00Z, a test and
+  operations aid, starts khabar's clock at that instant: one-shot commands act at
+  exactly it, run and demo start there and advance with the real clock. `khabar
+  config check` shows the result.";
 
 /// `khabar config …`.
 #[derive(Debug, Subcommand)]

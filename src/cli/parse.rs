@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use chrono::Utc;
 
 use crate::config::Config;
 use crate::fetch::{FetchOutcome, FetchRequest, Fetcher};
@@ -25,7 +24,12 @@ pub(super) fn run(config: &Config, target: &str, json: bool) -> Result<ExitCode>
         };
     let parsed = parse::parse_feed(&body, content_type.as_deref())
         .with_context(|| format!("parsing {target}"))?;
-    let feed = normalize::normalize_feed(parsed, base.as_ref(), Utc::now(), config.fetch.max_items);
+    let feed = normalize::normalize_feed(
+        parsed,
+        base.as_ref(),
+        crate::clock::now(),
+        config.fetch.max_items,
+    );
     if json {
         println!("{}", normalize::parse_report(&feed));
         return Ok(ExitCode::SUCCESS);

@@ -160,7 +160,7 @@ fn eval(config: &Config, file: &Path, json: bool) -> Result<ExitCode> {
                     )
                 })?
                 .with_timezone(&Utc),
-            None => Utc::now(),
+            None => crate::clock::now(),
         };
         let key = match &item.id {
             serde_json::Value::String(s) => s.clone(),

@@ -34,8 +34,9 @@ pub const NOT_CONFIG: &[(&str, &str)] = &[
     ("KHABAR_LOG_JSON", "logs JSON lines, as --log-json does"),
     (
         "KHABAR_NOW",
-        "pins the clock of the one-shot commands digest, subscribers add and prune \
-         (RFC 3339; the tests use it to step past a period's end)",
+        "starts khabar's clock at an RFC 3339 instant, a test and operations aid: \
+         one-shot commands act at exactly that instant, run and demo start there \
+         and advance with the real clock",
     ),
 ];
 

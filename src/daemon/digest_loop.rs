@@ -44,7 +44,7 @@ pub(super) async fn digest_loop(
         let pass = send_due(
             &mut store,
             &sender,
-            chrono::Utc::now(),
+            crate::clock::now(),
             PassOptions::default(),
         );
         tokio::pin!(pass);

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::watch;
@@ -67,7 +66,7 @@ async fn daemon(
     let state = AppState::new(&config, Some(accounts))
         .with_context(|| format!("opening database {}", config.database.display()))?;
     let heartbeat = Arc::new(Heartbeat::new(
-        Utc::now(),
+        crate::clock::now(),
         Heartbeat::stale_after_for(&config.schedule, &config.fetch),
     ));
     state.watch_scheduler(Arc::clone(&heartbeat));

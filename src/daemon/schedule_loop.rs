@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::clock;
 use crate::config::RetentionConfig;
 use crate::scheduler::{tick, Heartbeat, Poller};
 use crate::store::{PruneReport, Store, StoreError};
@@ -45,11 +45,11 @@ pub async fn schedule_loop(
                 () = stopped(&stop) => return,
             }
         }
-        let now = Utc::now();
+        let now = clock::now();
         loop {
             match tick(poller.clone(), now, pass_deadline, &stop).await {
                 Ok(done) => {
-                    heartbeat.beat(Utc::now());
+                    heartbeat.beat(clock::now());
                     if done.summary.feeds > 0 {
                         on_new_data();
                     }
@@ -75,7 +75,7 @@ async fn stopped(stop: &watch::Receiver<bool>) {
 /// One retention run on the blocking pool, logged.
 async fn prune(database: std::path::PathBuf, retention: RetentionConfig) {
     let run = move || -> Result<PruneReport, StoreError> {
-        let now = Utc::now();
+        let now = clock::now();
         Store::open(&database)?.prune(retention.cutoffs(now), now, false)
     };
     match tokio::task::spawn_blocking(run).await {

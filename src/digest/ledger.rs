@@ -5,7 +5,7 @@
 //! Message-ID, so no subscriber is skipped and a repeat can only be the one
 //! message in flight, recognisable by its Message-ID.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sha2::{Digest, Sha256};
@@ -106,17 +106,18 @@ pub async fn send_due(
     let mut summary = SendSummary::default();
     let mut handovers = tokio::task::JoinSet::new();
     for sub in store.active_subscribers()? {
-        // Parsed once from the row; a bad one is this subscriber's failure,
-        // never silently the default schedule.
-        let schedule = match DeliverySchedule::parse(&sub.timezone, &sub.schedule) {
+        // Parsed once with the row; a bad one is this subscriber's failure
+        // (logged, counted, shown by `subscribers list`), never silently the
+        // default schedule, and the pass goes on with the others.
+        let schedule = match &sub.delivery {
             Ok(schedule) => schedule,
             Err(e) => {
-                tracing::warn!(subscriber_id = sub.id, error = %e, "digest not sent");
+                tracing::warn!(subscriber_id = sub.id, error = %e, "digest not sent: the stored schedule is unusable");
                 summary.failed += 1;
                 continue;
             }
         };
-        let due_by = (!options.all).then_some(&schedule);
+        let due_by = (!options.all).then_some(schedule);
         let Some(period) = next_period(store, &sub, due_by, now)? else {
             summary.not_due += 1;
             continue;
@@ -235,7 +236,7 @@ pub fn prepare(
         .filter(|(slug, _)| sub.topics.as_ref().is_none_or(|mine| mine.contains(slug)))
         .collect();
     let items = store.digest_items(sub.topics.as_deref(), period)?;
-    let tz = DeliverySchedule::parse(&sub.timezone, &sub.schedule)?.tz;
+    let tz = sub.delivery.as_ref().map_err(Clone::clone)?.tz;
     let plan = compose(period, tz, &topics, &items);
     let rendered = render(&plan, sub.email.as_str(), &links(sender, sub))?;
     Ok((plan, rendered))
@@ -309,7 +310,7 @@ fn message_for(
         &envelope,
         rendered,
         &links(sender, sub),
-        SystemTime::now(),
+        crate::clock::now().into(),
     )?)
 }
 
@@ -371,14 +372,19 @@ fn record(
     }
     match failures.last() {
         _ if accepted => {
-            store.finish_digest(job.digest_id, DigestStatus::Sent, job.stories, Utc::now())?;
+            store.finish_digest(
+                job.digest_id,
+                DigestStatus::Sent,
+                job.stories,
+                crate::clock::now(),
+            )?;
             tracing::debug!(subscriber_id = job.subscriber_id, "digest sent");
             summary.sent += 1;
         }
         Some(last) if last.is_permanent() && attempts >= sender.config.digest.max_attempts => {
             tracing::warn!(subscriber_id = job.subscriber_id, error = %last, "subscriber bouncing");
             store.mark_bouncing(job.subscriber_id)?;
-            store.finish_digest(job.digest_id, DigestStatus::Failed, 0, Utc::now())?;
+            store.finish_digest(job.digest_id, DigestStatus::Failed, 0, crate::clock::now())?;
             summary.failed += 1;
         }
         // Stays pending: the next pass resumes it with the same Message-ID.
@@ -403,6 +409,7 @@ mod tests {
             topics: None,
             timezone: tz.into(),
             schedule: schedule.into(),
+            delivery: DeliverySchedule::parse(tz, schedule),
             status: SubscriberStatus::Active,
             created_at: at("2026-11-20T00:00:00Z"),
             token_salt: "s".into(),
@@ -440,7 +447,7 @@ mod tests {
             ),
         ];
         for (anchor, now, due, what) in cases {
-            let schedule = DeliverySchedule::parse(&sub.timezone, &sub.schedule).unwrap();
+            let schedule = sub.delivery.clone().unwrap();
             assert_eq!(schedule.fired_between(at(anchor), at(now)), due, "{what}");
         }
     }
@@ -489,7 +496,7 @@ mod tests {
             ),
         ];
         for (anchor, now, due, what) in cases {
-            let schedule = DeliverySchedule::parse(&sub.timezone, &sub.schedule).unwrap();
+            let schedule = sub.delivery.clone().unwrap();
             assert_eq!(schedule.fired_between(at(anchor), at(now)), due, "{what}");
         }
     }
@@ -515,8 +522,8 @@ mod tests {
         let new = crate::store::NewSubscriber {
             email: &email,
             topics: None,
-            timezone: "Asia/Kolkata",
-            schedule: "0 0 7 * * *",
+            delivery: &crate::model::DeliverySchedule::parse("Asia/Kolkata", "0 0 7 * * *")
+                .unwrap(),
         };
         store
             .add_subscriber(&new, at("2026-11-20T00:00:00Z"))
@@ -564,8 +571,8 @@ mod tests {
         let new = crate::store::NewSubscriber {
             email: &email,
             topics: None,
-            timezone: "Asia/Kolkata",
-            schedule: "0 0 7 * * *",
+            delivery: &crate::model::DeliverySchedule::parse("Asia/Kolkata", "0 0 7 * * *")
+                .unwrap(),
         };
         store
             .add_subscriber(&new, at("2026-11-20T00:00:00Z"))
@@ -617,21 +624,24 @@ mod tests {
         let toml = format!("[digest]\noutbox = {:?}", dir.path().display().to_string());
         let config = Config::from_toml(&toml, None).unwrap();
         let mut store = Store::open_in_memory().unwrap();
-        for (email, schedule) in [
-            ("bad@example.org", "every morning"),
-            ("ok@example.org", "0 0 7 * * *"),
-        ] {
+        let delivery = DeliverySchedule::parse("Asia/Kolkata", "0 0 7 * * *").unwrap();
+        for email in ["bad@example.org", "ok@example.org"] {
             let email = SubscriberEmail::parse(email).unwrap();
             let new = crate::store::NewSubscriber {
                 email: &email,
                 topics: None,
-                timezone: "Asia/Kolkata",
-                schedule,
+                delivery: &delivery,
             };
             store
                 .add_subscriber(&new, at("2026-11-20T00:00:00Z"))
                 .unwrap();
         }
+        crate::store::testing::store_raw_schedule(&store, 1, "Asia/Kolkata", "every morning");
+        let bad = store.subscriber(1).unwrap().unwrap();
+        assert!(
+            matches!(bad.delivery, Err(ScheduleError::Cron { .. })),
+            "{bad:?}"
+        );
         let mailer = Mailer::from_config(&config.smtp, &config.digest.outbox).unwrap();
         let sender = Sender {
             config: &config,

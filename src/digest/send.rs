@@ -189,7 +189,7 @@ pub fn build_notice(
         .reply_to(reply_to.clone())
         .to(Mailbox::new(None, to.address().clone()))
         .subject(subject)
-        .date(SystemTime::now())
+        .date(crate::clock::now().into())
         .message_id(Some(format!(
             "<notice.{}@{}>",
             hex::encode(nonce),

@@ -148,6 +148,8 @@ impl Fetcher {
         deadline: &mut tokio::time::Instant,
     ) -> Result<FetchOutcome, FetchError> {
         let status = resp.status();
+        // A server's Retry-After date is read against the system clock,
+        // which is the server's too, never against a started `KHABAR_NOW`.
         let hints = response::hints(resp.headers(), Utc::now());
         let links = response::websub_links(resp.headers());
         match status {

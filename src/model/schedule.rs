@@ -25,7 +25,7 @@ pub enum ScheduleError {
 }
 
 /// A subscriber's delivery times: `cron` fires in `tz`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliverySchedule {
     /// The subscriber's time zone.
     pub tz: Tz,
@@ -44,6 +44,16 @@ impl DeliverySchedule {
             reason: e.to_string(),
         })?;
         Ok(DeliverySchedule { tz, cron })
+    }
+
+    /// The time zone's IANA name, as stored.
+    pub fn timezone(&self) -> &str {
+        self.tz.name()
+    }
+
+    /// The cron expression as given, as stored.
+    pub fn cron_source(&self) -> &str {
+        self.cron.source()
     }
 
     /// Whether the schedule fired in `(anchor, now]`.

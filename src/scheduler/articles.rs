@@ -15,7 +15,6 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use chrono::Utc;
 use futures::StreamExt;
 use tokio::time::Instant;
 use url::Url;
@@ -237,7 +236,7 @@ async fn strip_outlet_lines(
             .map(|(_, _, _, page)| page.fingerprints())
             .collect(),
         keep_min_pages: MIN_PAGES,
-        forget_before: Utc::now() - FORGET_RARE_LINES_AFTER,
+        forget_before: crate::clock::now() - FORGET_RARE_LINES_AFTER,
     };
     let database = poller.database.clone();
     let new_pages = counted.pages.clone();

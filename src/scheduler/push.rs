@@ -6,8 +6,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::Utc;
-
 use super::error::PollError;
 use super::run::{group_pending, parse_fetched, Poller};
 use crate::fetch::{FetchedFeed, Hints, WebSubLinks};
@@ -41,7 +39,7 @@ impl Poller {
     /// Stores a pushed document's items as a poll would, and groups them.
     pub async fn ingest_push(self: &Arc<Self>, push: Pushed) -> Result<StoreReport, PushError> {
         let started = Instant::now();
-        let at = Utc::now();
+        let at = crate::clock::now();
         let bytes = push.body.len() as u64;
         let fetched = FetchedFeed {
             body: push.body,

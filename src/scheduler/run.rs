@@ -16,6 +16,7 @@ use tracing::Instrument;
 use super::contain::{or_on_panic, write_contained, BatchWriter};
 use super::due::{jitter_for, next_due, publishing_cadence, pushed_next_due, Failure, Observed};
 use super::error::PollError;
+use crate::clock;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
 use crate::model::{FeedUrl, OutletPages, PollRecord, PollResult};
@@ -172,7 +173,7 @@ pub async fn poll_due(
     all: bool,
     progress: Option<ProgressBar>,
 ) -> Result<PassSummary, StoreError> {
-    let feeds = Store::open(&poller.database)?.due_feeds(Utc::now(), all)?;
+    let feeds = Store::open(&poller.database)?.due_feeds(clock::now(), all)?;
     if feeds.is_empty() {
         return Ok(PassSummary::default());
     }
@@ -245,7 +246,7 @@ pub async fn poll_pass_until(
         .map_err(|e| StoreError::Panicked(format!("writer: {e}")))??;
     summary.seconds = started.elapsed().as_secs_f64();
     metrics::PASS_DURATION.observe(started.elapsed(), &[]);
-    metrics::LAST_PASS.set(Utc::now().timestamp_millis() as f64 / 1e3, &[]);
+    metrics::LAST_PASS.set(clock::now().timestamp_millis() as f64 / 1e3, &[]);
     tracing::info!(%summary, "poll pass done");
     Ok(summary)
 }
@@ -258,7 +259,7 @@ async fn poll_feed_contained(
     feed: FeedRow,
     articles_by: Option<tokio::time::Instant>,
 ) -> PollRecord {
-    let (at, started) = (Utc::now(), Instant::now());
+    let (at, started) = (clock::now(), Instant::now());
     or_on_panic(poll_feed(poller, &feed, articles_by), |panic| {
         tracing::error!(panic = %panic, "polling this feed panicked; recorded as its failure");
         // The same body would panic again: tried rarely, like a page
@@ -282,7 +283,7 @@ async fn poll_feed(
     feed: &FeedRow,
     articles_by: Option<tokio::time::Instant>,
 ) -> PollRecord {
-    let at = Utc::now();
+    let at = clock::now();
     let started = Instant::now();
     let (mut result, observed) = {
         let url = feed.url.as_url();
@@ -330,10 +331,10 @@ fn record(
         observed,
         &poller.schedule,
         jitter_for(feed.id),
-        Utc::now(),
+        clock::now(),
     );
     if feed.push_active && succeeded {
-        next = pushed_next_due(next, &poller.schedule, Utc::now());
+        next = pushed_next_due(next, &poller.schedule, clock::now());
     }
     PollRecord {
         feed_id: feed.id,

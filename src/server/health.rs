@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use serde_json::json;
 
 use super::AppState;
@@ -58,7 +58,7 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Response {
 
 /// Checks both parts now: the status and the JSON body.
 async fn check(state: &Arc<AppState>) -> (StatusCode, String) {
-    let scheduler = state.heartbeat.get().map(|h| h.status(Utc::now()));
+    let scheduler = state.heartbeat.get().map(|h| h.status(crate::clock::now()));
     let database = probe(state).await;
     let healthy = scheduler.is_none_or(|s| s.alive) && database.is_ok();
     let body = json!({

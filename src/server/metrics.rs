@@ -18,7 +18,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use chrono::Utc;
 
 use super::client::client_addr;
 use super::AppState;
@@ -87,7 +86,7 @@ async fn refresh_gauges(state: &Arc<AppState>) {
     let read = tokio::task::spawn_blocking(move || {
         reader
             .db
-            .with_store(|store| Ok(store.metrics_gauges(Utc::now())?))
+            .with_store(|store| Ok(store.metrics_gauges(crate::clock::now())?))
     })
     .await;
     match read {

@@ -9,8 +9,9 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use super::items::{upsert_items, StoreReport};
 use super::stories::{leave_story, save_signature};
 use super::{from_unix, parse_column, to_unix, Store, StoreError};
-use crate::model::{FeedState, FeedUrl, NormalizedFeed, PollRecord, PollResult, UnknownStatus};
-use crate::topics::TopicHit;
+use crate::model::{
+    FeedState, FeedUrl, NormalizedFeed, PollRecord, PollResult, TopicHit, UnknownStatus,
+};
 
 /// Where a feed's subscription came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

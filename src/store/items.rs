@@ -204,6 +204,24 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// One feed's items, oldest first (by row id).
+    pub fn feed_items(&self, feed_id: i64) -> Result<Vec<ItemRow>, StoreError> {
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE feed_id = ?1 ORDER BY id");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([feed_id], item_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many items each feed has, by feed id; a feed without items is
+    /// absent.
+    pub fn item_counts(&self) -> Result<std::collections::HashMap<i64, u64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT feed_id, count(*) FROM items GROUP BY feed_id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// How many items are stored.
     pub fn count_items(&self) -> Result<u64, StoreError> {
         Ok(self

@@ -199,8 +199,7 @@ mod tests {
         let new = NewSubscriber {
             email: &c,
             topics: None,
-            timezone: "UTC",
-            schedule: "0 0 7 * * *",
+            delivery: &crate::model::DeliverySchedule::parse("UTC", "0 0 7 * * *").unwrap(),
         };
         let AddSubscriber::Added(id) = store.add_subscriber(&new, chrono::Utc::now()).unwrap()
         else {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{from_unix, parse_column, to_unix, Store, StoreError};
-use crate::model::{SubscriberEmail, SubscriberStatus};
+use crate::model::{DeliverySchedule, ScheduleError, SubscriberEmail, SubscriberStatus};
 
 /// A stored subscriber.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,10 +15,14 @@ pub struct SubscriberRow {
     pub email: SubscriberEmail,
     /// Topic slugs; `None` means every topic.
     pub topics: Option<Vec<String>>,
-    /// IANA time zone name.
+    /// IANA time zone name, as stored (shown as is; read [`Self::delivery`]).
     pub timezone: String,
-    /// Cron expression (with seconds) in `timezone`.
+    /// Cron expression (with seconds) in `timezone`, as stored.
     pub schedule: String,
+    /// `timezone` and `schedule` parsed once, here: a row an older version
+    /// or a hand edit left unusable is this subscriber's error, which the
+    /// digest pass records and `subscribers list` shows, never the default.
+    pub delivery: Result<DeliverySchedule, ScheduleError>,
     /// Pending, active, unsubscribed or bouncing.
     pub status: SubscriberStatus,
     /// When they were added (or came back after unsubscribing).
@@ -66,10 +70,8 @@ pub struct NewSubscriber<'a> {
     pub email: &'a SubscriberEmail,
     /// Topic slugs; `None` means every topic.
     pub topics: Option<&'a [String]>,
-    /// IANA time zone name.
-    pub timezone: &'a str,
-    /// Cron expression (with seconds).
-    pub schedule: &'a str,
+    /// When their digest is due, in their time zone.
+    pub delivery: &'a DeliverySchedule,
 }
 
 const COLUMNS: &str = "id, email, topics, timezone, schedule, status, created_at, token_salt";
@@ -77,6 +79,7 @@ const COLUMNS: &str = "id, email, topics, timezone, schedule, status, created_at
 fn subscriber_from_row(r: &Row<'_>) -> rusqlite::Result<SubscriberRow> {
     let email: String = r.get(1)?;
     let topics: Option<String> = r.get(2)?;
+    let (timezone, schedule): (String, String) = (r.get(3)?, r.get(4)?);
     Ok(SubscriberRow {
         id: r.get(0)?,
         // Only SubscriberEmail values are ever written to this column.
@@ -84,8 +87,9 @@ fn subscriber_from_row(r: &Row<'_>) -> rusqlite::Result<SubscriberRow> {
             rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
         })?,
         topics: topics.and_then(|t| serde_json::from_str(&t).ok()),
-        timezone: r.get(3)?,
-        schedule: r.get(4)?,
+        delivery: DeliverySchedule::parse(&timezone, &schedule),
+        timezone,
+        schedule,
         status: parse_column(r, 5)?,
         created_at: from_unix(r.get(6)?),
         token_salt: r.get(7)?,
@@ -111,8 +115,8 @@ impl Store {
             params![
                 new.email.as_str(),
                 topics,
-                new.timezone,
-                new.schedule,
+                new.delivery.timezone(),
+                new.delivery.cron_source(),
                 to_unix(now)
             ],
         )?;
@@ -154,8 +158,8 @@ impl Store {
                     params![
                         new.email.as_str(),
                         new.topics.map(|t| serde_json::to_string(t).unwrap_or_default()),
-                        new.timezone,
-                        new.schedule,
+                        new.delivery.timezone(),
+                        new.delivery.cron_source(),
                         to_unix(now),
                         requested
                     ],
@@ -231,13 +235,17 @@ impl Store {
         &mut self,
         subscriber_id: i64,
         topics: Option<&[String]>,
-        timezone: &str,
-        schedule: &str,
+        delivery: &DeliverySchedule,
     ) -> Result<bool, StoreError> {
         let topics = topics.map(|t| serde_json::to_string(t).unwrap_or_else(|_| "[]".into()));
         let n = self.conn.execute(
             "UPDATE subscribers SET topics = ?2, timezone = ?3, schedule = ?4 WHERE id = ?1",
-            params![subscriber_id, topics, timezone, schedule],
+            params![
+                subscriber_id,
+                topics,
+                delivery.timezone(),
+                delivery.cron_source()
+            ],
         )?;
         Ok(n > 0)
     }
@@ -343,8 +351,8 @@ mod tests {
         let new = NewSubscriber {
             email,
             topics: Some(&topics),
-            timezone: "Asia/Kolkata",
-            schedule: "0 0 7 * * *",
+            delivery: &crate::model::DeliverySchedule::parse("Asia/Kolkata", "0 0 7 * * *")
+                .unwrap(),
         };
         store
             .request_subscription(&new, at(now), chrono::Duration::minutes(10))
@@ -439,8 +447,8 @@ mod tests {
         let new = NewSubscriber {
             email: &a,
             topics: None,
-            timezone: "Europe/Moscow",
-            schedule: "0 0 9 * * *",
+            delivery: &crate::model::DeliverySchedule::parse("Europe/Moscow", "0 0 9 * * *")
+                .unwrap(),
         };
         store
             .add_subscriber(&new, at("2026-11-20T00:00:00Z"))

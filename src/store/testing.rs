@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::Store;
 use crate::model::{FeedState, ItemKey, NewItem, NormalizedFeed, PollRecord, PollResult, TopicHit};
 
 /// An item keyed by guid `key`, linked under `https://a.example/`, with
@@ -61,4 +62,17 @@ pub(crate) fn fetched(
             cadence: None,
         },
     }
+}
+
+/// Overwrites subscriber `id`'s stored zone and cron with text that no
+/// edge writes (each parses it): what a hand edit, or an upgrade whose
+/// time-zone database dropped a zone, leaves in the row.
+pub(crate) fn store_raw_schedule(store: &Store, id: i64, timezone: &str, cron: &str) {
+    store
+        .conn
+        .execute(
+            "UPDATE subscribers SET timezone = ?2, schedule = ?3 WHERE id = ?1",
+            rusqlite::params![id, timezone, cron],
+        )
+        .expect("overwrite the stored schedule");
 }

@@ -1,9 +1,15 @@
 //! Every pattern of every group found in one pass: an item's fields are
 //! folded once into one buffer, cut into word runs once, and each run looked
 //! up in the [`WordIndex`] of whole-word patterns, whatever the number of
-//! topics or gazetteer places. The few patterns that begin or end with a
-//! non-word character ("U.S.", "D.P.R.K.") go through a small Aho-Corasick
-//! automaton instead. Matches are kept only on word boundaries.
+//! topics or gazetteer places. A pattern that begins or ends with non-word
+//! characters ("U.S.", "D.P.R.K.", "'quoted'") is looked up by its core of
+//! words and its frame checked around the match. Only a pattern without a
+//! word character would need the Aho-Corasick automaton (the config refuses
+//! such terms); the automaton-only mode, kept as the reference the tests and
+//! the bench compare against, puts every pattern there. Matches are kept
+//! only on word boundaries.
+
+use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
@@ -15,11 +21,46 @@ use crate::model::FieldKind;
 
 /// The compiled patterns and, per pattern, the terms it spells.
 pub(crate) struct Matcher {
-    /// The patterns bounded by word characters on both sides.
+    /// The patterns' cores (bounded by word characters on both sides),
+    /// each numbering its entry of `framed`.
     words: WordIndex,
-    /// The others, if any, with their pattern numbers.
+    /// Per core: the patterns it is the core of, with their frames.
+    framed: Vec<Vec<Framed>>,
+    /// The patterns without a word character, if any, with their numbers.
     ac: Option<(AhoCorasick, Vec<u32>)>,
     pattern_terms: Vec<Vec<u32>>,
+}
+
+/// A pattern as its core of words and the non-word characters around it:
+/// "d.p.r.k." is the core "d.p.r.k" with "" before and "." after.
+struct Framed {
+    pattern: u32,
+    before: Box<str>,
+    after: Box<str>,
+}
+
+impl Framed {
+    /// The pattern's span if its frame is around the core found at
+    /// `start..end`, on word boundaries as an automaton match would be.
+    fn around(&self, text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+        if !text[..start].ends_with(&*self.before) || !text[end..].starts_with(&*self.after) {
+            return None;
+        }
+        let (s, e) = (start - self.before.len(), end + self.after.len());
+        // An empty frame side is a run's edge already.
+        let open = self.before.is_empty() || !char_before(text, s).is_some_and(is_word_char);
+        let close = self.after.is_empty() || !char_at(text, e).is_some_and(is_word_char);
+        (open && close).then_some((s, e))
+    }
+}
+
+/// Splits a pattern into (before, core, after) at its first and last word
+/// characters; `None` when it has none.
+fn frame(pattern: &str) -> Option<(&str, &str, &str)> {
+    let first = pattern.find(is_word_char)?;
+    let last = pattern.rfind(is_word_char)?;
+    let end = last + pattern[last..].chars().next().map_or(0, char::len_utf8);
+    Some((&pattern[..first], &pattern[first..end], &pattern[end..]))
 }
 
 /// One field of one item inside the scan buffer.
@@ -96,13 +137,25 @@ impl Matcher {
 
     fn build(patterns: &[(String, Vec<u32>)], by_words: bool) -> Result<Matcher, RuleError> {
         let mut words = WordIndex::default();
+        let mut framed: Vec<Vec<Framed>> = Vec::new();
+        let mut cores: HashMap<&str, u32> = HashMap::new();
         let mut others: Vec<u32> = Vec::new();
         for (i, (p, _)) in patterns.iter().enumerate() {
-            if by_words && WordIndex::takes(p) {
-                words.insert(p, i as u32);
-            } else {
+            let Some((before, core, after)) = frame(p).filter(|_| by_words) else {
                 others.push(i as u32);
-            }
+                continue;
+            };
+            let id = *cores.entry(core).or_insert_with(|| {
+                framed.push(Vec::new());
+                let id = (framed.len() - 1) as u32;
+                words.insert(core, id);
+                id
+            });
+            framed[id as usize].push(Framed {
+                pattern: i as u32,
+                before: before.into(),
+                after: after.into(),
+            });
         }
         let ac = if others.is_empty() {
             None
@@ -116,6 +169,7 @@ impl Matcher {
         };
         Ok(Matcher {
             words,
+            framed,
             ac,
             pattern_terms: patterns.iter().map(|(_, t)| t.clone()).collect(),
         })
@@ -191,7 +245,13 @@ impl Matcher {
             // About one run per six bytes of text, in either script.
             let mut runs: Vec<Run> = Vec::with_capacity(text.len() / 6 + 1);
             word_runs(text, &mut runs);
-            self.words.find(text, &runs, &mut push);
+            self.words.find(text, &runs, |start, end, core| {
+                for f in &self.framed[core as usize] {
+                    if let Some((s, e)) = f.around(text, start, end) {
+                        push(s, e, f.pattern);
+                    }
+                }
+            });
         }
         if let Some((ac, ids)) = &self.ac {
             for m in ac.find_overlapping_iter(text) {

@@ -141,7 +141,7 @@ fn a_config_with_odd_spellings_matches_the_same_both_ways() {
         r#"
 [term_groups.a]
 suffixes = ["ी", "-n", "'s", "."]
-terms = ["U.S. | u.s | Kim | किम | 'quoted' | St. Petersburg | x-ray | रूस | ू"]
+terms = ["U.S. | u.s | Kim | किम | 'quoted' | St. Petersburg | x-ray | रूस | ू | (Kim) | .net | डी.पी.आर.के."]
 [term_groups.b]
 gazetteer = "KP"
 [[topics]]
@@ -160,6 +160,8 @@ rule = { all = ["a", "b"], within = 4 }
         "U.S. envoy in Chongjin; the u.s. and 'quoted' St. Petersburg. Kim's Nampo",
         "रूसी रूसू किमी Kimn x ray x-ray's U.S.n 'quoted''s u.s. Kaesong.",
         "st.  petersburg st. petersburg. st. petersburgs Sinuiju's",
+        "(Kim) and (Kim)s, x(Kim) ... Hamhung.... .net a.net .nets डी.पी.आर.के. डी.पी.आर.के.ी",
+        "Kim) (Kim .net. ..net (((Kim))) डी.पी.आर.के U.S.S.R. Wonsan",
     ] {
         let doc = TagInput {
             title,

@@ -44,8 +44,19 @@ fn removing_a_feed_deletes_its_items() {
     let khabar = Khabar::new(&[]);
     khabar.ok(&["feeds", "add", &url]);
     assert_eq!(khabar.poll_all().new_items, 3);
+    // What a user reads: the table names each item, oldest first.
+    let table = khabar.ok(&["feeds", "items", &url]);
+    let titles: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(titles.len(), 3, "{table}");
+    assert_eq!(khabar.feed(&url).items, 3);
     khabar.ok(&["feeds", "remove", &url]);
     assert_eq!(khabar.count_items(), 0);
+    let gone = khabar.run(&["feeds", "items", &url]);
+    assert!(
+        !gone.status.success() && gone.stderr.contains("no feed with URL"),
+        "{}",
+        gone.stderr
+    );
 }
 
 const OPML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -205,19 +216,28 @@ fn demo_once_polls_the_seven_sample_outlets() {
         out.contains("7 feeds: 7 ok, 0 not modified, 0 failed, 0 gone; 74 new items"),
         "{out}"
     );
-    let db = rusqlite::Connection::open(dir.join("khabar.db")).expect("demo database");
-    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).expect(sql) };
-    assert_eq!(count("SELECT count(*) FROM items"), 74);
-    assert_eq!(
-        count("SELECT count(*) FROM feeds WHERE last_error IS NULL AND status = 'active'"),
-        7
-    );
-    assert_eq!(
-        count(
-            "SELECT count(*) FROM items
-             WHERE content_html LIKE '%<script%' OR content_html LIKE '%onerror%'"
-        ),
-        0,
-        "no script or event attribute survives sanitising"
-    );
+    // What the tour kept, as a user would list it from its database.
+    let demo = |args: &[&str]| -> Vec<serde_json::Value> {
+        let mut command = khabar.command(args);
+        command.env("KHABAR_DATABASE_PATH", dir.join("khabar.db"));
+        let out = khabar.run_command(command, args);
+        assert!(out.status.success(), "{args:?}: {}", out.stderr);
+        serde_json::from_str(&out.stdout).expect("JSON")
+    };
+    let feeds = demo(&["feeds", "list", "--json"]);
+    let items: u64 = feeds.iter().map(|f| f["items"].as_u64().unwrap()).sum();
+    assert_eq!(items, 74);
+    let healthy = feeds
+        .iter()
+        .filter(|f| f["status"] == "active" && f["last_error"].is_null());
+    assert_eq!(healthy.count(), 7, "{feeds:#?}");
+    for feed in &feeds {
+        for item in demo(&["feeds", "items", feed["url"].as_str().unwrap(), "--json"]) {
+            let html = item["content_html"].as_str().unwrap_or_default();
+            assert!(
+                !html.contains("<script") && !html.contains("onerror"),
+                "no script or event attribute survives sanitising: {html}"
+            );
+        }
+    }
 }

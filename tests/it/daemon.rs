@@ -91,6 +91,7 @@ fn healthz_reports_the_scheduler_and_whether_the_database_takes_writes() {
     assert_eq!(health["database"]["writable"], true, "{body}");
 
     // Another process holding the write lock: the probe cannot write.
+    // (SQL: the lock is the point, and no command holds one open.)
     let holder = k.db();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
     // One answer serves for a second: the next fresh one sees the lock.
@@ -121,14 +122,12 @@ fn prune_deletes_old_items_and_a_feed_still_listing_them_does_not_revive_them() 
     let url = server.url("/old.xml");
     let k = Khabar::new(std::slice::from_ref(&url));
     assert_eq!(k.poll_all().new_items, 4);
-    // Age the items: first seen 200 days ago, past the default 180 d.
-    k.db()
-        .execute("UPDATE items SET first_seen = first_seen - 200 * 86400", [])
-        .unwrap();
-    let dry = k.ok(&["prune", "--dry-run"]);
+    // 200 days later the items are past the default 180 d.
+    let later = chrono::Utc::now() + chrono::Duration::days(200);
+    let dry = k.ok_at(later, &["prune", "--dry-run"]);
     assert!(dry.contains("would delete 4 items"), "{dry}");
     assert_eq!(k.count_items(), 4, "a dry run deletes nothing");
-    let done = k.ok(&["prune"]);
+    let done = k.ok_at(later, &["prune"]);
     assert!(done.contains("pruned 4 items"), "{done}");
     assert_eq!(k.count_items(), 0);
     // The outlet still lists them: they are not new again.
@@ -155,16 +154,14 @@ fn the_daemon_prunes_at_start_before_polling_and_pruned_items_stay_deleted() {
     let k = daemon_config("5s", std::slice::from_ref(&url));
     assert_eq!(k.poll_all().new_items, 3);
     let polled = k.feed(&url).last_polled;
-    // Items first seen 200 days ago, and the feed due again right away.
-    k.db()
-        .execute_batch(
-            "UPDATE items SET first_seen = first_seen - 200 * 86400;
-             UPDATE feeds SET next_due = 0, last_polled = last_polled - 1;",
-        )
-        .unwrap();
-    let mut daemon = Daemon::start(&k);
+    // The daemon starts 200 days later: the items are past the default
+    // 180 d and the feed is long due.
+    let later = chrono::Utc::now() + chrono::Duration::days(200);
+    let mut run = k.command(&["run"]);
+    run.env("KHABAR_NOW", later.to_rfc3339());
+    let mut daemon = Daemon::spawn(run);
     wait_until("the daemon's first poll", || {
-        k.feed(&url).last_polled >= polled
+        k.feed(&url).last_polled > polled
     });
     assert_eq!(k.count_items(), 0, "pruned at start, not stored again");
     assert!(

@@ -99,6 +99,7 @@ fn a_poll_that_fails_to_be_stored_counts_none_of_its_pages() {
     // The database refuses this feed's items, as a full disk would: the
     // poll is fetched, extracted and counted, then its write fails. Twice.
     khabar.ok(&["feeds", "list"]);
+    // SQL: a trigger is how a test makes a write fail; no command can.
     khabar
         .db()
         .execute_batch(
@@ -122,6 +123,7 @@ fn a_poll_that_fails_to_be_stored_counts_none_of_its_pages() {
     let done = khabar.poll_all();
     assert_eq!((done.ok, done.new_items), (1, 2), "{done:?}");
 
+    // SQL: the learnt outlet lines are internal state no command shows.
     let counts: Vec<i64> = {
         let db = khabar.db();
         let mut stmt = db

@@ -137,6 +137,8 @@ fn redirects_literal_hosts_and_article_links_to_internal_addresses_are_refused()
         );
         assert_eq!(feed.url, *url, "a refused redirect never moves the feed");
     }
+    // SQL: no command lists the redirect history (the feed's URL, above,
+    // is what a user sees).
     let moves: i64 = khabar
         .db()
         .query_row("SELECT count(*) FROM feed_redirects", [], |r| r.get(0))

@@ -69,6 +69,7 @@ fn khabar_run_is_configured_by_environment_variables_alone() {
         atom.contains("https://news.example/desk/feed.atom"),
         "links use KHABAR_SERVER_PUBLIC_URL:\n{atom}"
     );
+    // SQL on the file itself: where the database is, is the point.
     let stored: i64 = rusqlite::Connection::open(&db)
         .and_then(|c| c.query_row("SELECT count(*) FROM items", [], |r| r.get(0)))
         .expect("the database is where KHABAR_DATABASE_PATH says");
@@ -114,6 +115,7 @@ fn a_bad_environment_value_is_refused_naming_the_variable() {
             "127.0.0.1/32,intranet",
             "expected a network such as",
         ),
+        ("KHABAR_NOW", "yesterday", "is not an RFC 3339 time"),
     ];
     for (var, value, says) in cases {
         let (ok, _, stderr) = run_with_env(dir.path(), &["feeds", "list"], &[(var, value)]);
@@ -203,7 +205,7 @@ fn config_check_prints_the_effective_settings_with_secrets_redacted() {
         "# environment: KHABAR_SMTP_PASSWORD sets smtp.password",
         "# environment: KHABAR_FETCH_ALLOW_PRIVATE sets fetch.allow_private",
         "allow_private = [\"127.0.0.1/32\"]",
-        "# environment: KHABAR_NOW pins the clock of the one-shot commands",
+        "# environment: KHABAR_NOW starts khabar's clock at an RFC 3339 instant",
         "# environment: KHABAR_SOMETHING_ELSE is not a config key (ignored)",
         "password = \"<redacted>\"",
         "secret = \"<redacted>\"",
@@ -284,10 +286,8 @@ fn a_failure_that_needs_a_fix_backs_off_faster_and_feeds_list_says_so() {
 
     // Fixed on the server: the next poll clears the error and the status.
     server.serve("/missing.xml", Reply::rss(docs::good_rss("back", 1)));
-    k.db()
-        .execute("UPDATE feeds SET next_due = 0", [])
-        .expect("make every feed due");
-    k.ok(&["poll"]);
+    // Two days later every feed is due again, backed off or not.
+    k.ok_at(chrono::Utc::now() + chrono::Duration::days(2), &["poll"]);
     let healed = k.feed(&urls[0]);
     assert_eq!((healed.error_count, healed.last_error), (0, None));
     let list = k.ok(&["feeds", "list"]);

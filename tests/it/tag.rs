@@ -171,6 +171,8 @@ fn changing_the_rules_retags_stored_items() {
     let text = String::from_utf8_lossy(&list.stdout);
     assert!(text.starts_with("cricket"), "{text}");
     assert!(!text.contains("russia-north-korea"), "{text}");
+    // SQL: the old topic is in no config now, so no command names it, and
+    // listing with the old config would retag.
     let conn = rusqlite::Connection::open(&db).unwrap();
     let old: i64 = conn
         .query_row(

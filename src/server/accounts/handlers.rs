@@ -11,18 +11,18 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::pages::{
     topic_choices, Button, NoticePage, PreferencesPage, SubscribeMail, SubscribePage,
 };
 use super::{Accounts, CSRF_MAX_AGE, RESEND_AFTER};
+use crate::clock;
 use crate::digest::send::build_notice;
 use crate::digest::tokens::{
     claimed_id, csrf_token, sign, sign_until, verify, verify_csrf, verify_until, Purpose,
 };
-use crate::model::{daily_cron, daily_time, SubscriberEmail, SubscriberStatus};
+use crate::model::{daily_cron, daily_time, DeliverySchedule, SubscriberEmail, SubscriberStatus};
 use crate::server::AppState;
 use crate::store::{NewSubscriber, StoreError, SubscribeRequest, SubscriberRow};
 
@@ -91,7 +91,7 @@ pub async fn subscribe_submit(
     }
     let form = Form::parse(&body);
     let cookie = cookie_value(&headers, CSRF_COOKIE).unwrap_or_default();
-    let now = Utc::now();
+    let now = clock::now();
     if !verify_csrf(
         &acc.secret,
         form.first("csrf"),
@@ -122,7 +122,7 @@ pub async fn subscribe_submit(
             );
         }
     };
-    let (timezone, schedule) = (acc.timezone.name().to_string(), acc.schedule.clone());
+    let delivery = acc.delivery.clone();
     let confirm_within = chrono::Duration::from_std(acc.confirm_within).unwrap_or_default();
     let address = email.clone();
     let request = acc
@@ -131,8 +131,7 @@ pub async fn subscribe_submit(
             let new = NewSubscriber {
                 email: &address,
                 topics: chosen.as_deref(),
-                timezone: &timezone,
-                schedule: &schedule,
+                delivery: &delivery,
             };
             store.request_subscription(&new, now, RESEND_AFTER)
         })
@@ -203,7 +202,7 @@ pub async fn confirm_submit(
     };
     let valid_for = chrono::Duration::from_std(acc.confirm_within).unwrap_or_default();
     let confirmed = acc
-        .with_store(move |s| s.confirm_subscription(id, Utc::now(), valid_for))
+        .with_store(move |s| s.confirm_subscription(id, clock::now(), valid_for))
         .await;
     match confirmed {
         Ok(true) => notice(
@@ -308,7 +307,10 @@ pub async fn preferences_submit(
     }
     let form = Form::parse(&body);
     if form.first("action") == "resubscribe" {
-        return match acc.with_store(move |s| s.resubscribe(id, Utc::now())).await {
+        return match acc
+            .with_store(move |s| s.resubscribe(id, clock::now()))
+            .await
+        {
             Ok(_) => preferences(acc, id, StatusCode::OK, Some(Ok("Subscribed again."))).await,
             Err(e) => store_failed(&e),
         };
@@ -318,12 +320,13 @@ pub async fn preferences_submit(
         let error = "Delivery time: expected HH:MM, e.g. 07:00.";
         return preferences(acc, id, StatusCode::BAD_REQUEST, Some(Err(error))).await;
     };
-    let Ok(tz) = form.first("tz").trim().parse::<chrono_tz::Tz>() else {
+    // A cron from `daily_cron` always parses: an error here is the zone's.
+    let Ok(delivery) = DeliverySchedule::parse(form.first("tz").trim(), &schedule) else {
         let error = "Time zone: expected a name such as Asia/Kolkata.";
         return preferences(acc, id, StatusCode::BAD_REQUEST, Some(Err(error))).await;
     };
     let saved = acc
-        .with_store(move |s| s.update_preferences(id, topics.as_deref(), tz.name(), &schedule))
+        .with_store(move |s| s.update_preferences(id, topics.as_deref(), &delivery))
         .await;
     match saved {
         Ok(true) => preferences(acc, id, StatusCode::OK, Some(Ok("सहेजा गया · Saved."))).await,
@@ -353,6 +356,13 @@ async fn preferences(
         SubscriberStatus::Bouncing => ("paused · mail to this address bounced", true),
         SubscriberStatus::Pending => ("waiting for confirmation", true),
     };
+    // A stored schedule no digest pass can use stops this subscriber's
+    // digests: say so here, where saving a time fixes it.
+    let message = message.or_else(|| {
+        sub.delivery.is_err().then_some(Err(
+            "Digests are paused: the stored delivery time cannot be read. Choose a time and time zone, then save.",
+        ))
+    });
     let page = PreferencesPage {
         title: "पसंद · Preferences",
         email: sub.email.as_str(),
@@ -396,7 +406,7 @@ fn mail_in_background(state: &Arc<AppState>, to: SubscriberEmail, already: bool,
         let sent = match text {
             Ok(text) => match build_notice(&acc.from, &acc.reply_to, &to, subject, text) {
                 Ok(message) => {
-                    let name = format!("subscribe-{}", Utc::now().timestamp_micros());
+                    let name = format!("subscribe-{}", clock::now().timestamp_micros());
                     acc.mailer.deliver(&message, &name).await
                 }
                 Err(e) => Err(e),
@@ -436,7 +446,7 @@ async fn token_subscriber(
             &token,
             &sub.token_salt,
             purpose,
-            Utc::now().timestamp(),
+            clock::now().timestamp(),
         ),
         Purpose::Unsubscribe | Purpose::Preferences => {
             verify(&acc.secret, &token, &sub.token_salt, purpose)
@@ -494,7 +504,7 @@ fn form_response(
         return text(StatusCode::INTERNAL_SERVER_ERROR, "no random source\n");
     }
     let nonce = hex::encode(nonce);
-    let csrf = csrf_token(&acc.secret, &nonce, Utc::now().timestamp());
+    let csrf = csrf_token(&acc.secret, &nonce, clock::now().timestamp());
     let page = SubscribePage {
         title: "डाइजेस्ट की सदस्यता · Subscribe to the digest",
         csrf: &csrf,

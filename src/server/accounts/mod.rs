@@ -15,11 +15,11 @@ mod pages;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono_tz::Tz;
 use lettre::message::Mailbox;
 
 use crate::config::Config;
 use crate::digest::Mailer;
+use crate::model::DeliverySchedule;
 use crate::store::{Store, StoreError};
 use crate::topics::TopicInfo;
 
@@ -50,8 +50,8 @@ pub struct Accounts {
     secure_cookie: bool,
     base: String,
     topics: Vec<TopicInfo>,
-    timezone: Tz,
-    schedule: String,
+    /// New subscribers' delivery times, from the config.
+    delivery: DeliverySchedule,
     from: Mailbox,
     reply_to: Mailbox,
     mailer: Arc<Mailer>,
@@ -72,8 +72,7 @@ impl Accounts {
             secure_cookie: config.public_url.scheme() == "https",
             base: config.public_url.as_str().trim_end_matches('/').to_string(),
             topics: config.tagger.topics().to_vec(),
-            timezone: config.digest.timezone,
-            schedule: config.digest.schedule.clone(),
+            delivery: config.digest.delivery.clone(),
             from: config.smtp.from.clone(),
             reply_to: config
                 .smtp

@@ -269,10 +269,25 @@ async fn the_form_subscribes_only_after_the_emailed_link_is_confirmed() {
         .subscriber_line("reader0@example.org")
         .contains("active"));
 
+    // See: issue #15. A stored zone the time-zone database has since
+    // dropped (SQL: every command and this form parse one before storing
+    // it) is listed, and the page says digests are paused until a save.
+    rusqlite::Connection::open(&env.db)
+        .unwrap()
+        .execute(
+            "UPDATE subscribers SET timezone = 'US/Pacific-New' WHERE email = 'reader0@example.org'",
+            [],
+        )
+        .unwrap();
+    let line = env.subscriber_line("reader0@example.org");
+    assert!(line.contains("unusable schedule"), "{line}");
+
     // Preferences: change time and zone through the emailed link.
     let page = http.get(&prefs).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("reader0@example.org"));
+    let page = page.text().await.unwrap();
+    assert!(page.contains("reader0@example.org"));
+    assert!(page.contains("Digests are paused"), "{page}");
     let r = http
         .post(&prefs)
         .form(&[("action", "save"), ("at", "18:30"), ("tz", "Europe/Moscow")])
@@ -285,6 +300,7 @@ async fn the_form_subscribes_only_after_the_emailed_link_is_confirmed() {
         line.contains("Europe/Moscow") && line.contains("0 30 18"),
         "{line}"
     );
+    assert!(!line.contains("unusable"), "saving fixed it: {line}");
 
     // CSRF: no cookie, or another form's cookie, is refused.
     let (csrf, _) = form(&http, base).await;
@@ -339,13 +355,26 @@ async fn the_daemon_sends_due_digests_and_counts_them_in_metrics() {
         .unwrap()
         .replace("[digest]\n", "[digest]\nschedule = \"* * * * * *\"\n");
     std::fs::write(&env.config, config).unwrap();
-    let out = env.khabar(&["subscribers", "add", "reader0@example.org"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::thread::sleep(Duration::from_millis(1100));
+    // Joined two seconds ago: the schedule has fired since.
+    let joined = chrono::Utc::now() - chrono::Duration::seconds(2);
+    for reader in ["reader0@example.org", "reader1@example.org"] {
+        let out = env.khabar_at(joined, &["subscribers", "add", reader]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A hand-edited schedule no pass can use (SQL: every command parses
+    // one before storing it): reader1's digest fails, counted; reader0's
+    // goes out all the same.
+    rusqlite::Connection::open(&env.db)
+        .unwrap()
+        .execute(
+            "UPDATE subscribers SET schedule = 'every morning' WHERE email = 'reader1@example.org'",
+            [],
+        )
+        .unwrap();
     let daemon = env.serve();
     let mail = mail_to(&smtp, "reader0@example.org", 0).await;
     assert!(header(&mail, "Subject").contains("khabar"));
@@ -366,5 +395,15 @@ async fn the_daemon_sends_due_digests_and_counts_them_in_metrics() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(metrics.contains("khabar_digest_sends_total 1"), "{metrics}");
+    assert!(
+        metrics.contains("khabar_digest_failures_total 1"),
+        "the unusable row is counted: {metrics}"
+    );
+    assert!(
+        parse_mime(&smtp.files())
+            .iter()
+            .all(|m| header(m, "To") == "reader0@example.org"),
+        "nothing to reader1"
+    );
     drop(daemon);
 }

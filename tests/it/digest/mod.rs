@@ -33,9 +33,13 @@ impl Env {
     fn new(subscribers: usize, smtp_port: Option<u16>) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let demo = dir.path().join("demo");
+        // The demo ran an hour ago: its items, and its own subscriber's
+        // digest, lie wholly before any period the tests' commands end now.
+        let an_hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
         let out = binary()
             .args(["demo", "--once", "--dir"])
             .arg(&demo)
+            .env("KHABAR_NOW", an_hour_ago.to_rfc3339())
             .output()
             .unwrap();
         assert!(
@@ -43,8 +47,6 @@ impl Env {
             "demo: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        // Periods are half-open at whole seconds: let the demo's second pass.
-        std::thread::sleep(Duration::from_millis(1100));
         let config = dir.path().join("khabar.toml");
         let smtp = smtp_port.map_or(String::new(), |p| {
             format!("url = \"smtp://127.0.0.1:{p}\"\n")
@@ -239,6 +241,110 @@ fn without_smtp_digests_are_written_to_the_outbox() {
         .as_str()
         .unwrap()
         .contains("उत्तर कोरिया")));
+}
+
+// See: issue #15 — each subscriber's schedule is parsed once with their
+// row: one that no pass can use is that subscriber's reported failure, and
+// the others still get their digests.
+#[test]
+fn an_unusable_stored_schedule_fails_that_subscriber_alone_and_is_listed() {
+    let env = Env::new(3, None);
+    // Through SQL because no command can write it: config, CLI and form all
+    // parse a schedule before storing it. The zone is what an upgrade
+    // leaves behind when the time-zone database drops one (US/Pacific-New
+    // went in tzdata 2020b).
+    rusqlite::Connection::open(&env.db)
+        .unwrap()
+        .execute(
+            "UPDATE subscribers SET timezone = 'US/Pacific-New' WHERE email = 'reader1@example.org'",
+            [],
+        )
+        .unwrap();
+    let out = env.khabar(&["digest", "send", "--all"]);
+    let (said, logged) = (stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "a failed digest fails the command");
+    assert!(
+        said.contains("2 sent") && said.contains("1 failed"),
+        "{said}"
+    );
+    assert!(
+        logged.contains("US/Pacific-New"),
+        "the log names it: {logged}"
+    );
+    let messages = parse_mime(&eml_files(&env.dir.path().join("outbox")));
+    let to: BTreeSet<&str> = messages.iter().map(|m| header(m, "To")).collect();
+    assert_eq!(
+        to,
+        BTreeSet::from(["reader0@example.org", "reader2@example.org"])
+    );
+
+    let list = stdout(&env.khabar(&["subscribers", "list"]));
+    for line in list.lines() {
+        let unusable = line.contains("unusable schedule, no digests");
+        assert_eq!(unusable, line.contains("reader1@"), "{list}");
+        assert!(!unusable || line.contains("\"US/Pacific-New\""), "{list}");
+    }
+    let preview = env.khabar(&["digest", "preview", "--subscriber", "reader1@example.org"]);
+    let said = String::from_utf8_lossy(&preview.stderr);
+    assert!(
+        !preview.status.success() && said.contains("US/Pacific-New"),
+        "{said}"
+    );
+}
+
+// See: issue #15 — `digest preview` shows what `digest send --all` mails
+// at the same moment: the first digest, and the first after coming back
+// from unsubscribing (a fresh last day, not everything since the old one).
+#[test]
+fn preview_shows_what_send_mails_at_the_same_moment() {
+    let env = Env::new(1, None);
+    let now = chrono::Utc::now();
+    let later = now + chrono::Duration::hours(3);
+    let at = |t, args: &[&str]| {
+        let out = env.khabar_at(t, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout(&out)
+    };
+    let preview = [
+        "digest",
+        "preview",
+        "--subscriber",
+        "reader0@example.org",
+        "--text",
+    ];
+    let first = at(now, &preview);
+    at(now, &["digest", "send", "--all"]);
+    at(
+        now + chrono::Duration::hours(1),
+        &["subscribers", "remove", "reader0@example.org"],
+    );
+    at(
+        now + chrono::Duration::hours(2),
+        &["subscribers", "add", "reader0@example.org"],
+    );
+    let back = at(later, &preview);
+    at(later, &["digest", "send", "--all"]);
+    let mails = parse_mime(&eml_files(&env.dir.path().join("outbox")));
+    let texts: Vec<&str> = mails
+        .iter()
+        .map(|m| m["parts"]["text/plain"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:#?}");
+    // Mail lines end in CRLF, and the part may end its last line differently.
+    let same =
+        |mailed: &str, shown: &str| mailed.replace("\r\n", "\n").trim_end() == shown.trim_end();
+    assert!(
+        texts.iter().any(|t| same(t, &first)),
+        "the first digest as previewed:\n{first}\nmailed:\n{texts:#?}"
+    );
+    assert!(
+        texts.iter().any(|t| same(t, &back)),
+        "the digest after coming back as previewed:\n{back}\nmailed:\n{texts:#?}"
+    );
 }
 
 #[test]

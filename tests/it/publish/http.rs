@@ -130,6 +130,8 @@ async fn a_change_by_another_process_reaches_the_feed() {
     let old_tag = header_of(&before, header::ETAG);
     // Another process (a `khabar poll`) edits the newest entry: the newest
     // story's representative.
+    // SQL: the edit must land while the server runs, with nothing else
+    // changed, which no command does.
     let db = rusqlite::Connection::open(&k.fixture.db).unwrap();
     db.execute(
         "UPDATE items SET title = 'संशोधित शीर्षक', last_changed = last_changed + 1

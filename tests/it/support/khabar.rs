@@ -1,6 +1,7 @@
 //! A handle on the real `khabar` binary: a temp dir holding its config and
-//! a fresh SQLite file, a method per user action, and reads of the database
-//! as a user's SQL would see it.
+//! a fresh SQLite file, a method per user action, and reads of what khabar
+//! keeps through the commands a user would run (`feeds list --json`,
+//! `feeds items URL --json`).
 
 use std::cell::Cell;
 use std::io::Read;
@@ -9,7 +10,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 /// How long one command may run before the test calls it hung. Generous:
 /// it only catches hangs, it does not time anything.
@@ -77,11 +78,12 @@ pub struct Summary {
     pub seconds: f64,
 }
 
-/// A `feeds` row.
+/// A feed as `khabar feeds list --json` shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feed {
     pub id: i64,
     pub url: String,
+    /// As the table shows it: active, failing, broken or gone.
     pub status: String,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
@@ -89,9 +91,11 @@ pub struct Feed {
     pub error_count: i64,
     pub last_error: Option<String>,
     pub last_polled: Option<i64>,
+    /// How many items khabar keeps from it.
+    pub items: u64,
 }
 
-/// An `items` row.
+/// An item as `khabar feeds items URL --json` shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub id: i64,
@@ -101,6 +105,12 @@ pub struct Item {
     pub summary: Option<String>,
     pub content_html: Option<String>,
     pub first_seen: i64,
+    /// Its picture's URL.
+    pub image: Option<String>,
+    /// Its files' URLs.
+    pub attachments: Vec<String>,
+    /// Its topic slugs, sorted.
+    pub topics: Vec<String>,
 }
 
 impl Khabar {
@@ -159,7 +169,8 @@ impl Khabar {
         self
     }
 
-    /// `PRAGMA integrity_check` of the database: "ok" when intact.
+    /// `PRAGMA integrity_check` of the database: "ok" when intact (SQL: no
+    /// command checks the file).
     pub fn integrity(&self) -> String {
         self.db()
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -225,32 +236,32 @@ impl Khabar {
         Summary::parse(&stdout)
     }
 
-    /// Every feed row, by id.
+    /// [`Khabar::poll_all`] with khabar's clock started at `now`
+    /// (`KHABAR_NOW`): what it stores is first seen from then on.
+    pub fn poll_all_at(&self, now: DateTime<Utc>) -> Summary {
+        Summary::parse(&self.ok_at(now, &["poll", "--all"]))
+    }
+
+    /// Every feed, by id (`khabar feeds list --json`).
     pub fn feeds(&self) -> Vec<Feed> {
-        let db = self.db();
-        let mut stmt = db
-            .prepare(
-                "SELECT id, url, status, etag, last_modified, next_due, error_count, last_error,
-                        last_polled
-                 FROM feeds ORDER BY id",
-            )
-            .expect("query feeds");
-        let rows = stmt.query_map([], |r| {
-            Ok(Feed {
-                id: r.get(0)?,
-                url: r.get(1)?,
-                status: r.get(2)?,
-                etag: r.get(3)?,
-                last_modified: r.get(4)?,
-                next_due: r.get(5)?,
-                error_count: r.get(6)?,
-                last_error: r.get(7)?,
-                last_polled: r.get(8)?,
+        let listed = self.ok(&["feeds", "list", "--json"]);
+        let feeds: Vec<serde_json::Value> =
+            serde_json::from_str(&listed).unwrap_or_else(|e| panic!("{e}: {listed}"));
+        feeds
+            .iter()
+            .map(|f| Feed {
+                id: f["id"].as_i64().expect("an id"),
+                url: text(&f["url"]).expect("a url"),
+                status: text(&f["status"]).expect("a status"),
+                etag: text(&f["etag"]),
+                last_modified: text(&f["last_modified"]),
+                next_due: unix(&f["next_due"]).expect("next_due"),
+                error_count: f["error_count"].as_i64().expect("error_count"),
+                last_error: text(&f["last_error"]),
+                last_polled: unix(&f["last_polled"]),
+                items: f["items"].as_u64().expect("an item count"),
             })
-        });
-        rows.expect("read feeds")
-            .collect::<Result<_, _>>()
-            .expect("read feeds")
+            .collect()
     }
 
     /// The feed row with this URL; panics listing the feeds when absent.
@@ -263,48 +274,40 @@ impl Khabar {
             .unwrap_or_else(|| panic!("no feed {url} among {feeds:#?}"))
     }
 
-    /// The items of the feed with this URL, in insertion order.
+    /// The items of the feed with this URL, in insertion order
+    /// (`khabar feeds items URL --json`).
     pub fn items_of(&self, url: &str) -> Vec<Item> {
-        let db = self.db();
-        let feed_id: Option<i64> = db
-            .query_row("SELECT id FROM feeds WHERE url = ?1", [url], |r| r.get(0))
-            .optional()
-            .expect("find feed");
-        let Some(feed_id) = feed_id else {
-            panic!("no feed {url} among {:#?}", self.feeds());
-        };
-        let mut stmt = db
-            .prepare(
-                "SELECT id, key, url, title, summary, content_html, first_seen
-                 FROM items WHERE feed_id = ?1 ORDER BY id",
-            )
-            .expect("query items");
-        let rows = stmt.query_map([feed_id], |r| {
-            Ok(Item {
-                id: r.get(0)?,
-                key: r.get(1)?,
-                url: r.get(2)?,
-                title: r.get(3)?,
-                summary: r.get(4)?,
-                content_html: r.get(5)?,
-                first_seen: r.get(6)?,
+        let run = self.run(&["feeds", "items", url, "--json"]);
+        if !run.status.success() {
+            panic!("no feed {url} among {:#?}: {}", self.feeds(), run.stderr);
+        }
+        let items: Vec<serde_json::Value> =
+            serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+        items
+            .iter()
+            .map(|i| Item {
+                id: i["id"].as_i64().expect("an id"),
+                key: text(&i["key"]).expect("a key"),
+                url: text(&i["url"]),
+                title: text(&i["title"]).expect("a title"),
+                summary: text(&i["summary"]),
+                content_html: text(&i["content_html"]),
+                first_seen: unix(&i["first_seen"]).expect("first_seen"),
+                image: text(&i["image"]),
+                attachments: i["attachments"]
+                    .as_array()
+                    .expect("attachments")
+                    .iter()
+                    .map(|a| text(&a["url"]).expect("a file URL"))
+                    .collect(),
+                topics: i["topics"]
+                    .as_array()
+                    .expect("topics")
+                    .iter()
+                    .map(|t| text(t).expect("a slug"))
+                    .collect(),
             })
-        });
-        rows.expect("read items")
-            .collect::<Result<_, _>>()
-            .expect("read items")
-    }
-
-    /// The topic slugs an item is tagged with, sorted.
-    pub fn topics_of(&self, item_id: i64) -> Vec<String> {
-        let db = self.db();
-        let mut stmt = db
-            .prepare("SELECT topic FROM item_topics WHERE item_id = ?1 ORDER BY topic")
-            .expect("query topics");
-        let rows = stmt.query_map([item_id], |r| r.get(0));
-        rows.expect("read topics")
-            .collect::<Result<_, _>>()
-            .expect("read topics")
+            .collect()
     }
 
     /// Every item of every feed, by id.
@@ -315,14 +318,13 @@ impl Khabar {
             .collect()
     }
 
-    /// The number of rows in `items`.
+    /// How many items khabar keeps, over every feed (`feeds list --json`).
     pub fn count_items(&self) -> i64 {
-        self.db()
-            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
-            .expect("count items")
+        self.feeds().iter().map(|f| f.items as i64).sum()
     }
 
-    /// A connection to the database, as a user's SQL would see it.
+    /// A connection to the database, for what no command shows (a test
+    /// says why where it uses one) and for writing what no command can.
     pub fn db(&self) -> Connection {
         Connection::open(&self.database).expect("open the test database")
     }
@@ -455,4 +457,19 @@ fn vm_hwm_kib(status: &str) -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// A JSON string, or `None` for null.
+fn text(v: &serde_json::Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+/// An RFC 3339 time as Unix seconds, or `None` for null.
+fn unix(v: &serde_json::Value) -> Option<i64> {
+    let t = v.as_str()?;
+    Some(
+        DateTime::parse_from_rfc3339(t)
+            .unwrap_or_else(|e| panic!("{t}: {e}"))
+            .timestamp(),
+    )
 }
