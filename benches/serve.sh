@@ -11,7 +11,14 @@
 #   3. the same with Accept-Encoding: gzip (nginx: gzip_static, khabar's
 #      own gzip bytes)
 # Prints one line per run and, per case, the median req/s of each server
-# and their ratio (khabar / nginx).
+# and their ratio (khabar / nginx), and the median CPU time each server
+# spent per request (its processes' utime + stime over the run, divided by
+# the requests answered: less sensitive to the machine's other load than
+# req/s, since wrk, the server and everything else share the cores).
+#
+# BEFORE=/path/to/older/khabar adds that binary as a third server,
+# interleaved with the others on its own copy of the database, to compare
+# a change before and after in the same minutes.
 #
 # nginx serves the feed with the headers khabar sends, as far as nginx
 # allows: Content-Type, ETag, Last-Modified, Cache-Control, Vary and
@@ -19,7 +26,7 @@
 # mtime-size rather than a hash of the body).
 #
 # Usage: benches/serve.sh   (DURATION=10s CONNECTIONS=100 THREADS=2 ROUNDS=3
-#                            CASES="304 full gzip")
+#                            CASES="304 full gzip" BEFORE=path KHABAR_BIN=path)
 # Needs wrk and nginx (apt-get install -y wrk nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,15 +40,22 @@ CASES=${CASES:-304 full gzip}
 for tool in wrk nginx curl; do
   command -v "$tool" >/dev/null || { echo "$tool is required: apt-get install -y $tool"; exit 1; }
 done
-cargo build --release --quiet
-bin=$PWD/target/release/khabar
+# KHABAR_BIN=path measures that binary instead of building one (useful
+# with a target directory that other builds share and overwrite).
+if [ -n "${KHABAR_BIN:-}" ]; then
+  bin=$KHABAR_BIN
+else
+  cargo build --release --quiet
+  bin=${CARGO_TARGET_DIR:-$PWD/target}/release/khabar
+fi
+BEFORE=${BEFORE:-}
 
 work=$(mktemp -d)
-pid=
-nginx_pid=
+declare -A pid url
 cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+  for p in "${pid[@]}"; do
+    kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -52,16 +66,33 @@ free_port() {
 }
 
 (cd "$work" && RUST_LOG=error "$bin" demo --once --dir "$work/demo" >/dev/null)
-KHABAR_DATABASE=$work/demo/khabar.db KHABAR_LISTEN=127.0.0.1:0 RUST_LOG=error \
-  "$bin" run >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 50); do
-  grep -q '^listening on ' "$work/out" 2>/dev/null && break
-  sleep 0.1
-done
-base=$(sed -n 's/^listening on //p' "$work/out")
-[ -n "$base" ] || { echo "khabar run did not start:"; cat "$work/err"; exit 1; }
-khabar_url=$base/feed.atom
+
+# Starts `khabar run` as server $1 with binary $2 on its own copy of the
+# demo database.
+start_khabar() {
+  local name=$1 binary=$2
+  mkdir -p "$work/$name"
+  cp "$work"/demo/khabar.db* "$work/$name/"
+  KHABAR_DATABASE=$work/$name/khabar.db KHABAR_LISTEN=127.0.0.1:0 RUST_LOG=error \
+    "$binary" run >"$work/$name/out" 2>"$work/$name/err" &
+  pid[$name]=$!
+  for _ in $(seq 50); do
+    grep -q '^listening on ' "$work/$name/out" 2>/dev/null && break
+    sleep 0.1
+  done
+  local base
+  base=$(sed -n 's/^listening on //p' "$work/$name/out")
+  [ -n "$base" ] || { echo "$name did not start:"; cat "$work/$name/err"; exit 1; }
+  url[$name]=$base/feed.atom
+}
+servers=khabar
+start_khabar khabar "$bin"
+if [ -n "$BEFORE" ]; then
+  start_khabar before "$BEFORE"
+  servers="before khabar"
+fi
+servers="$servers nginx"
+khabar_url=${url[khabar]}
 
 # The same bytes for nginx: the plain body and khabar's own gzip of it,
 # with the document's modification time.
@@ -106,62 +137,86 @@ http {
 }
 EOF
 nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
-nginx_pid=$!
-nginx_url=http://127.0.0.1:$nginx_port/feed.atom
+pid[nginx]=$!
+url[nginx]=http://127.0.0.1:$nginx_port/feed.atom
 for _ in $(seq 50); do
-  curl -sf -o /dev/null "$nginx_url" && break
+  curl -sf -o /dev/null "${url[nginx]}" && break
   sleep 0.1
 done
-cmp -s <(curl -s "$nginx_url") "$work/www/feed.atom" \
-  || { echo "nginx does not serve the feed:"; cat "$work/nginx/error.log"; exit 1; }
+for server in $servers; do
+  cmp -s <(curl -s "${url[$server]}") "$work/www/feed.atom" \
+    || { echo "$server does not serve the same feed"; cat "$work/nginx/error.log"; exit 1; }
+done
 
 etag_of() { curl -s -D - -o /dev/null "$1" | tr -d '\r' | sed -n 's/^etag: //Ip'; }
-khabar_etag=$(etag_of "$khabar_url")
-nginx_etag=$(etag_of "$nginx_url")
+declare -A etag
+for server in $servers; do etag[$server]=$(etag_of "${url[$server]}"); done
 entries=$(grep -o '<entry>' "$work/www/feed.atom" | wc -l)
 bytes=$(wc -c <"$work/www/feed.atom")
 gz_bytes=$(wc -c <"$work/www/feed.atom.gz")
 echo "khabar $("$bin" --version | cut -d' ' -f2), nginx $(nginx -v 2>&1 | cut -d/ -f2), wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)"
 echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "feed: /feed.atom, $entries entries, $bytes bytes ($gz_bytes gzipped)"
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $ROUNDS rounds, khabar and nginx interleaved"
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $ROUNDS rounds, servers interleaved: $servers"
 
-# One wrk run; prints "req/s p50 p99 non2xx".
+# CPU time (clock ticks, utime + stime) used so far by process $1 and its
+# children's processes (nginx's workers).
+cpu_ticks() {
+  local pids
+  pids="$1 $(cat /proc/"$1"/task/*/children 2>/dev/null)"
+  for p in $pids; do cat "/proc/$p/stat" 2>/dev/null; done \
+    | awk '{sub(/^.*\) /, ""); t += $12 + $13} END {print t + 0}'
+}
+hz=$(getconf CLK_TCK)
+
+# One wrk run against server $1; prints "req/s p50 p99 non2xx cpu-us/req".
 measure() {
-  local url=$1; shift
-  curl -s -o /dev/null "$@" "$url"   # warm the cache
-  local out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url")
-  awk '/^Requests\/sec/ {rps=$2} $1 == "50%" {p50=$2} $1 == "99%" {p99=$2}
-       /Non-2xx or 3xx/ {bad=$5} END {print rps, p50, p99, (bad ? bad : 0)}' <<<"$out"
+  local server=$1; shift
+  local target=${url[$server]}
+  curl -s -o /dev/null "$@" "$target"   # warm the cache
+  local out before after
+  before=$(cpu_ticks "${pid[$server]}")
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$target")
+  after=$(cpu_ticks "${pid[$server]}")
+  awk -v ticks=$((after - before)) -v hz="$hz" \
+      '/^Requests\/sec/ {rps=$2} $1 == "50%" {p50=$2} $1 == "99%" {p99=$2}
+       / requests in / {n=$1} /Non-2xx or 3xx/ {bad=$5}
+       END {print rps, p50, p99, (bad ? bad : 0), (n ? ticks / hz * 1e6 / n : 0)}' <<<"$out"
 }
 
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 
-declare -A results
+declare -A results cpu
 for case in $CASES; do
   for round in $(seq "$ROUNDS"); do
-    for server in khabar nginx; do
-      url=$khabar_url; [ "$server" = nginx ] && url=$nginx_url
+    for server in $servers; do
       args=()
       case $case in
-        304) etag=$khabar_etag; [ "$server" = nginx ] && etag=$nginx_etag
-             args=(-H "If-None-Match: $etag") ;;
+        304) args=(-H "If-None-Match: ${etag[$server]}") ;;
         gzip) args=(-H "Accept-Encoding: gzip") ;;
       esac
-      read -r rps p50 p99 bad < <(measure "$url" "${args[@]}")
-      printf '%-5s round %d %-7s %10s req/s   p50 %-9s p99 %-9s %s\n' "$case" "$round" "$server" \
-        "$rps" "$p50" "$p99" "$([ "$bad" != 0 ] && [ "$case" != 304 ] && echo "($bad non-2xx/3xx)")"
+      read -r rps p50 p99 bad us < <(measure "$server" "${args[@]}")
+      printf '%-5s round %d %-7s %10s req/s   p50 %-9s p99 %-9s cpu %6.1f us/req %s\n' \
+        "$case" "$round" "$server" "$rps" "$p50" "$p99" "$us" \
+        "$([ "$bad" != 0 ] && [ "$case" != 304 ] && echo "($bad non-2xx/3xx)")"
       results[$case.$server]+="$rps "
+      cpu[$case.$server]+="$us "
     done
   done
 done
 
+med() { tr ' ' '\n' <<<"$1" | grep . | median; }
 echo
-printf '%-6s %14s %14s %8s\n' case khabar nginx ratio
+echo "medians; ratio = khabar / nginx in req/s, and nginx / khabar in CPU per request"
 for case in $CASES; do
-  k=$(tr ' ' '\n' <<<"${results[$case.khabar]}" | grep . | median)
-  n=$(tr ' ' '\n' <<<"${results[$case.nginx]}" | grep . | median)
-  printf '%-6s %10.0f req/s %10.0f req/s %7.2fx\n' "$case" "$k" "$n" "$(awk -v k="$k" -v n="$n" 'BEGIN {print k / n}')"
+  line=$(printf '%-6s' "$case")
+  for server in $servers; do
+    line+=$(printf ' %-6s %7.0f req/s %6.1f us/req ' "$server" "$(med "${results[$case.$server]}")" "$(med "${cpu[$case.$server]}")")
+  done
+  k=$(med "${results[$case.khabar]}"); n=$(med "${results[$case.nginx]}")
+  kc=$(med "${cpu[$case.khabar]}"); nc=$(med "${cpu[$case.nginx]}")
+  line+=$(awk -v k="$k" -v n="$n" -v kc="$kc" -v nc="$nc" \
+    'BEGIN {printf " ratio %.2fx req/s, %.2fx cpu", k / n, (kc ? nc / kc : 0)}')
+  echo "$line"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -96,6 +96,7 @@ pub struct RawConfig {
     term_groups: std::collections::BTreeMap<String, crate::topics::TermGroupDef>,
     #[serde(skip_serializing)]
     topics: Vec<crate::topics::TopicDef>,
+    searches: Vec<crate::search::saved::SavedSearchDef>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -344,8 +345,28 @@ pub struct Config {
     pub smtp: SmtpConfig,
     /// Digest defaults and delivery policy (issue #5).
     pub digest: DigestConfig,
+    /// Saved searches (`[[searches]]`): published as feeds and offered as
+    /// digest topics (issue #17).
+    pub searches: Vec<crate::search::SavedSearch>,
     /// WebSub push (issue #16).
     pub websub: WebSubConfig,
+}
+
+impl Config {
+    /// What a subscriber may pick for a digest: the topics, then the saved
+    /// searches (their slugs never clash).
+    pub fn digest_topics(&self) -> Vec<crate::topics::TopicInfo> {
+        let saved = self.searches.iter().map(|s| crate::topics::TopicInfo {
+            slug: s.slug.clone(),
+            name: s.name.clone(),
+        });
+        self.tagger.topics().iter().cloned().chain(saved).collect()
+    }
+
+    /// The saved search with this slug.
+    pub fn saved_search(&self, slug: &str) -> Option<&crate::search::SavedSearch> {
+        self.searches.iter().find(|s| s.slug.as_str() == slug)
+    }
 }
 
 /// WebSub (issue #16): subscribing to outlets' hubs, and the hub khabar's
@@ -680,6 +701,27 @@ impl Validator {
         }
     }
 
+    /// Checks each saved search against the topics and the others: the
+    /// error names the entry by its slug.
+    fn searches(
+        &self,
+        defs: Vec<crate::search::saved::SavedSearchDef>,
+        tagger: &Tagger,
+    ) -> Result<Vec<crate::search::SavedSearch>, ConfigError> {
+        let topics: Vec<&str> = tagger.topics().iter().map(|t| t.slug.as_str()).collect();
+        let mut searches: Vec<crate::search::SavedSearch> = Vec::with_capacity(defs.len());
+        for (i, def) in defs.into_iter().enumerate() {
+            let key = format!("searches[{i}] ({:?})", def.slug);
+            let saved = crate::search::SavedSearch::check(def, &topics)
+                .map_err(|problem| self.invalid(&key, problem))?;
+            if searches.iter().any(|s| s.slug == saved.slug) {
+                return Err(self.invalid(&key, "another saved search has this slug"));
+            }
+            searches.push(saved);
+        }
+        Ok(searches)
+    }
+
     fn build(&self, raw: RawConfig, source: Option<PathBuf>) -> Result<Config, ConfigError> {
         let database = raw.database.path;
         let listen_text = raw.server.listen;
@@ -743,7 +785,9 @@ impl Validator {
             Tagger::compile(&raw.term_groups, &raw.topics)
                 .map_err(|e| self.invalid("topics", e.to_string()))?
         };
+        let searches = self.searches(raw.searches, &tagger)?;
         Ok(Config {
+            searches,
             tagger: Arc::new(tagger),
             source,
             database,

@@ -49,6 +49,9 @@ pub mod topics;
 /// Devanagari ↔ Latin: name skeletons that meet across scripts, romanization.
 pub mod translit;
 
+/// Full-text search in both scripts: query language, index text, ranking (issue #17).
+pub mod search;
+
 /// SQLite: schema, migrations and all SQL; persists what the stages decided.
 pub mod store;
 

@@ -96,6 +96,13 @@ pub fn open_store(config: &Config) -> Result<Store, StartupError> {
         let n = crate::topics::retag_stored(&mut store, &config.tagger)?;
         tracing::info!(items = n, "topic rules changed: retagged stored items");
     }
+    // A database upgraded to search (or written by something else) gets
+    // its items indexed before anything searches it (issue #17).
+    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let indexed = crate::search::backfill::index_pending(&mut store, progress)?;
+    if indexed > 0 {
+        tracing::info!(items = indexed, "indexed stored items for search");
+    }
     // A database upgraded to stories (or written without a grouper) gets
     // its items' stories before anything is published from it.
     if store.has_items_without_story()? {

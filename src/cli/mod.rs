@@ -22,6 +22,7 @@ mod feeds;
 mod ops;
 mod parse;
 mod poll;
+mod search;
 mod stories;
 mod subscribers;
 mod tag;
@@ -102,6 +103,29 @@ enum Command {
         #[command(subcommand)]
         command: subscribers::SubscribersCommand,
     },
+    /// Search stored reports in either script; one result per story
+    /// (syntax: words, "phrases", AND/OR/NOT, topic:, outlet:, since:, until:).
+    Search {
+        /// The query (several words are joined by spaces). Put `--` before
+        /// a query that starts with `-`.
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// Only stories of this topic slug.
+        #[arg(long)]
+        topic: Option<String>,
+        /// Only reports published since this date (2025-07-01) or span (7d, 36h, 2w).
+        #[arg(long)]
+        since: Option<String>,
+        /// Stories per page (1 to 100).
+        #[arg(long, default_value_t = crate::search::DEFAULT_PER_PAGE)]
+        limit: usize,
+        /// Which page of results.
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+        /// Print the results as JSON (the /api/search shape).
+        #[arg(long)]
+        json: bool,
+    },
     /// Preview or send digests (issue #5).
     Digest {
         #[command(subcommand)]
@@ -174,6 +198,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Command::Stories { command } => stories::run(&config()?, command),
         Command::Subscribers { command } => subscribers::run(&config()?, command, now()),
         Command::Digest { command } => digest::run(&config()?, command, now()),
+        Command::Search {
+            query,
+            topic,
+            since,
+            limit,
+            page,
+            json,
+        } => {
+            let config = config()?;
+            let args = search::SearchArgs {
+                words: &query,
+                topic: topic.as_deref(),
+                since: since.as_deref(),
+                limit,
+                page,
+                json,
+            };
+            search::run(&config, &startup::open_store(&config)?, &args)
+        }
         Command::Completions { shell } => ops::completions(shell),
         Command::Man => ops::man(),
         Command::Config { command } => ops::config(args.config.as_deref(), command),

@@ -51,14 +51,14 @@ pub(super) fn run(
             at,
         } => {
             let email = SubscriberEmail::parse(&email)?;
-            let known: Vec<_> = config
-                .tagger
-                .topics()
-                .iter()
-                .map(|t| t.slug.as_str())
-                .collect();
+            // A saved search's slug is a digest topic too (issue #17).
+            let choices = config.digest_topics();
+            let known: Vec<_> = choices.iter().map(|t| t.slug.as_str()).collect();
             if let Some(bad) = topics.iter().find(|t| !known.contains(&t.as_str())) {
-                bail!("unknown topic {bad:?}; known topics: {}", known.join(", "));
+                bail!(
+                    "unknown topic {bad:?}; known topics and saved searches: {}",
+                    known.join(", ")
+                );
             }
             let default = &config.digest.delivery;
             let schedule = match at {

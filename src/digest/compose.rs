@@ -30,6 +30,24 @@ impl DigestPlan {
     pub fn story_count(&self) -> usize {
         self.sections.iter().map(|s| s.stories.len()).sum()
     }
+
+    /// Links each story that other outlets also reported to its page on
+    /// `site` (`/stories/ID`), so "also reported by" leads to every report
+    /// side by side. Only a web link goes into the mail (issue #11).
+    ///
+    /// At most [`MAX_STORY_LINKS`], from the top of the digest (where the
+    /// stories most outlets told are): like thumbnails, links beyond that
+    /// would take a long digest past the size Gmail clips at.
+    pub fn link_story_pages(&mut self, site: &crate::publish::Site) {
+        let stories = self.sections.iter_mut().flat_map(|s| s.stories.iter_mut());
+        let told_by_others = stories.filter(|s| !s.also_reported_by.is_empty());
+        for story in told_by_others.take(MAX_STORY_LINKS) {
+            story.page = story
+                .story_id
+                .map(|id| site.url(&crate::publish::story::story_path(id)))
+                .filter(|url| web_url(url).is_some());
+        }
+    }
 }
 
 /// One topic's stories.
@@ -61,6 +79,11 @@ pub struct Story {
     pub also_reported_by: Vec<String>,
     /// A thumbnail to show beside it (absolute http(s) URL).
     pub image: Option<String>,
+    /// The story the store grouped it into, if any.
+    pub story_id: Option<i64>,
+    /// khabar's page of every outlet's report (`/stories/ID`), set by
+    /// [`DigestPlan::link_story_pages`] for stories other outlets told.
+    pub page: Option<String>,
 }
 
 /// Longest alt text of a thumbnail, in characters: the title, cut short.
@@ -70,6 +93,10 @@ const ALT_CHARS: usize = 40;
 /// a list to scan, and a hundred pictures would take a hundred stories past
 /// the size at which Gmail clips a message (102 KB).
 pub(crate) const MAX_THUMBNAILS: usize = 5;
+
+/// Stories whose "also reported by" links to their page on the site, from
+/// the top of the digest (see [`DigestPlan::link_story_pages`]).
+pub const MAX_STORY_LINKS: usize = 10;
 
 impl Story {
     /// The thumbnail's alt text: the story's title, shortened.
@@ -172,6 +199,8 @@ fn story(item: &DigestItemRow, tz: Tz) -> Story {
         summary: shorten(item.summary.as_deref().unwrap_or(""), SUMMARY_CHARS),
         also_reported_by: Vec::new(),
         image: item.image.as_deref().and_then(web_url).map(str::to_string),
+        story_id: item.story_id,
+        page: None,
     }
 }
 
@@ -287,6 +316,32 @@ mod tests {
         assert_eq!(stories[0].outlet, "A", "the representative is shown");
         assert_eq!(stories[0].also_reported_by, ["B", "D"]);
         assert_eq!(stories[1].title, "Unrelated");
+    }
+
+    #[test]
+    fn a_story_other_outlets_told_links_to_its_page() {
+        let in_story = |title, outlet, secs| DigestItemRow {
+            story_id: Some(7),
+            ..row("rk", title, &format!("https://{outlet}/1"), outlet, secs)
+        };
+        let items = [
+            in_story("Lavrov meets Kim", "B", 30),
+            in_story("लावरोव किम से मिले", "A", 20),
+            DigestItemRow {
+                story_id: Some(8),
+                ..row("rk", "Alone", "https://c/1", "C", 10)
+            },
+        ];
+        let topics = [("rk".to_string(), "RK".to_string())];
+        let mut plan = compose(period(), chrono_tz::Asia::Kolkata, &topics, &items);
+        let base = url::Url::parse("https://khabar.example/news").unwrap();
+        plan.link_story_pages(&crate::publish::Site::new(&base, vec![]));
+        let stories = &plan.sections[0].stories;
+        assert_eq!(
+            stories[0].page.as_deref(),
+            Some("https://khabar.example/news/stories/7")
+        );
+        assert_eq!(stories[1].page, None, "told by one outlet: no page link");
     }
 
     #[test]

@@ -234,12 +234,60 @@ pub fn prepare(
         .iter()
         .map(|t| (t.slug.as_str().to_string(), t.name.clone()))
         .filter(|(slug, _)| sub.topics.as_ref().is_none_or(|mine| mine.contains(slug)))
+        .chain(saved_searches(sender.config, sub).map(|s| (s.slug.to_string(), s.name.clone())))
         .collect();
-    let items = store.digest_items(sub.topics.as_deref(), period)?;
+    let mut items = store.digest_items(sub.topics.as_deref(), period)?;
+    for saved in saved_searches(sender.config, sub) {
+        items.extend(saved_search_items(store, sender.config, saved, period)?);
+    }
     let tz = sub.delivery.as_ref().map_err(Clone::clone)?.tz;
-    let plan = compose(period, tz, &topics, &items);
+    let mut plan = compose(period, tz, &topics, &items);
+    plan.link_story_pages(&crate::publish::Site::from_config(sender.config));
     let rendered = render(&plan, sub.email.as_str(), &links(sender, sub))?;
     Ok((plan, rendered))
+}
+
+/// The saved searches a subscriber picked, in config order. "Every topic"
+/// (no topics picked) means the topics alone: a saved search is asked for
+/// by name.
+fn saved_searches<'a>(
+    config: &'a Config,
+    sub: &'a SubscriberRow,
+) -> impl Iterator<Item = &'a crate::search::SavedSearch> {
+    let picked = sub.topics.as_deref().unwrap_or_default();
+    config
+        .searches
+        .iter()
+        .filter(move |s| picked.iter().any(|p| p == s.slug.as_str()))
+}
+
+/// A saved search's matches first seen in `period`, as digest items under
+/// its slug. A search that fails (past its time budget) leaves its section
+/// out of this digest, logged, rather than holding up the mail.
+fn saved_search_items(
+    store: &Store,
+    config: &Config,
+    saved: &crate::search::SavedSearch,
+    period: DigestPeriod,
+) -> Result<Vec<crate::store::DigestItemRow>, StoreError> {
+    let topics: Vec<&str> = config
+        .tagger
+        .topics()
+        .iter()
+        .map(|t| t.slug.as_str())
+        .collect();
+    let ids = match saved.search(&topics, period.end()) {
+        Ok(search) => search.items_seen_in(store, period),
+        Err(e) => Err(e.into()),
+    };
+    match ids {
+        Ok(ids) => store.digest_items_of(&ids, saved.slug.as_str()),
+        Err(crate::search::SearchError::Store(e)) => Err(e),
+        Err(e) => {
+            tracing::warn!(search = %saved.slug, error = %e, "saved search left out of the digest");
+            Ok(Vec::new())
+        }
+    }
 }
 
 /// The key that signs links: the configured one, else one generated once

@@ -124,6 +124,13 @@ mod tests {
             also_reported_by: vec!["Outlet B".into()],
             image: (i < super::super::compose::MAX_THUMBNAILS)
                 .then(|| format!("https://img.example.org/{i}/photo.jpg?w=960&h=\"540\"")),
+            story_id: Some(i as i64 + 1),
+            // What `link_story_pages` sets: the top stories link to their
+            // page (the first with characters to escape).
+            page: (i < super::super::compose::MAX_STORY_LINKS).then(|| {
+                let query = if i == 0 { "?a=1&b=2" } else { "" };
+                format!("https://khabar.example/stories/{}{query}", i + 1)
+            }),
         };
         DigestPlan {
             period: DigestPeriod::new(t, t + chrono::Duration::days(1)).unwrap(),
@@ -160,6 +167,15 @@ mod tests {
         assert!(r.text.contains("<b>पुतिन</b> और किम"));
         assert!(r.html.contains("Noto Sans Devanagari"));
         assert!(r.text.contains("also reported by Outlet B"));
+        assert!(r
+            .text
+            .contains("All reports: https://khabar.example/stories/1?a=1&b=2"));
+        assert!(
+            r.html
+                .contains(r#"<a href="https://khabar.example/stories/1?a=1&amp;b=2">Outlet B</a>"#),
+            "also reported by links to the story's page, escaped: {}",
+            r.html
+        );
         assert!(r
             .text
             .contains("Unsubscribe: https://k.example/unsubscribe?token=1.ab"));

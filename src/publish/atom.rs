@@ -85,7 +85,7 @@ fn to_entry(page: &Page<'_>, e: &EntryRow) -> Entry {
             })
             .collect(),
         categories: categories(page, e),
-        links: entry_links(e),
+        links: entry_links(page.site, e),
         summary: entry::summary(e).map(|s| with_lang(Text::plain(s))),
         content: entry::content(e).map(|html| Content {
             value: Some(html.as_str().to_string()),
@@ -116,9 +116,10 @@ fn thumbnail(e: &EntryRow) -> ExtensionMap {
     )])
 }
 
-/// The article as `alternate`, and each other outlet's report of the same
-/// story as `related` (RFC 4287 §4.2.7.2), titled with the outlet's name.
-fn entry_links(e: &EntryRow) -> Vec<Link> {
+/// The article as `alternate`, the story's page and each other outlet's
+/// report of the same story as `related` (RFC 4287 §4.2.7.2), titled. Every
+/// link, ours included, is checked as a web link on the way out.
+fn entry_links(site: &super::Site, e: &EntryRow) -> Vec<Link> {
     let own = entry::web_link(e.item.url.as_deref())
         .into_iter()
         .map(|u| link("alternate", u, Some("text/html")));
@@ -135,7 +136,16 @@ fn entry_links(e: &EntryRow) -> Vec<Link> {
         length: a.size_bytes.map(|n| n.to_string()),
         ..link("enclosure", &a.url, a.mime_type.as_deref())
     });
-    own.chain(related).chain(enclosures).collect()
+    // The story's page, when the story has other outlets' reports.
+    let story_url = e
+        .story_id
+        .filter(|_| !e.related.is_empty())
+        .map(|id| site.url(&super::story::story_path(id)));
+    let story = entry::web_link(story_url.as_deref()).map(|url| Link {
+        title: Some("khabar: every outlet's report".to_string()),
+        ..link("related", url, Some("text/html"))
+    });
+    own.chain(story).chain(related).chain(enclosures).collect()
 }
 
 fn categories(page: &Page<'_>, e: &EntryRow) -> Vec<Category> {

@@ -48,6 +48,8 @@ struct PageEntry {
     also: Vec<(String, Option<String>)>,
     /// A thumbnail (http(s) only).
     image: Option<String>,
+    /// The story's page, when its story has more than one report.
+    story: Option<String>,
 }
 
 /// The front page as HTML.
@@ -131,10 +133,15 @@ fn page_entry(site: &Site, e: &EntryRow) -> PageEntry {
             .map(|(name, url)| (name, url.map(str::to_string)))
             .collect(),
         image: entry::web_link(e.item.media.image.as_deref()).map(str::to_string),
+        story: e
+            .story_id
+            .filter(|_| !e.related.is_empty())
+            .map(|id| site.url(&super::story::story_path(id))),
     }
 }
 
-fn display_time(t: DateTime<Utc>) -> String {
+/// A time as the pages show it: India's time zone.
+pub(super) fn display_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&DISPLAY_ZONE)
         .format("%-d %b %Y, %H:%M IST")
         .to_string()

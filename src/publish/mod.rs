@@ -19,6 +19,8 @@ pub mod index;
 pub mod json;
 pub mod paging;
 pub mod rss;
+pub mod search;
+pub mod story;
 
 use std::fmt;
 
@@ -45,6 +47,13 @@ pub enum PublishError {
         /// The slug asked for.
         slug: String,
     },
+    /// No such document (a story page of an unknown id).
+    #[error("not found")]
+    NotFound,
+    /// A search query was refused, or ran past its budget; the message
+    /// says what to type instead (answered 400, never 500).
+    #[error("{0}")]
+    BadQuery(String),
     /// Reading the database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -146,6 +155,7 @@ impl fmt::Display for Format {
 pub struct Site {
     base: Url,
     topics: Vec<TopicInfo>,
+    searches: Vec<crate::search::SavedSearch>,
     hub: Option<String>,
 }
 
@@ -162,19 +172,38 @@ impl Site {
         Site {
             base,
             topics,
+            searches: Vec::new(),
             hub: None,
         }
     }
 
-    /// The site of a configuration; with `websub.enabled`, its feeds
-    /// announce `websub.hub`, else khabar's own hub (issue #16).
+    /// The same site, publishing these saved searches (issue #17).
+    pub fn with_searches(mut self, searches: Vec<crate::search::SavedSearch>) -> Site {
+        self.searches = searches;
+        self
+    }
+
+    /// The site of a configuration, with its saved searches; with
+    /// `websub.enabled`, its feeds announce `websub.hub`, else khabar's own
+    /// hub (issue #16).
     pub fn from_config(config: &Config) -> Site {
-        let site = Site::new(&config.public_url, config.tagger.topics().to_vec());
+        let site = Site::new(&config.public_url, config.tagger.topics().to_vec())
+            .with_searches(config.searches.clone());
         let hub = config.websub.enabled.then(|| match &config.websub.hub {
             Some(external) => external.to_string(),
             None => site.url(HUB_PATH),
         });
         Site { hub, ..site }
+    }
+
+    /// The saved searches, in config order.
+    pub fn searches(&self) -> &[crate::search::SavedSearch] {
+        &self.searches
+    }
+
+    /// The saved search with this slug.
+    pub fn saved_search(&self, slug: &str) -> Option<&crate::search::SavedSearch> {
+        self.searches.iter().find(|s| s.slug.as_str() == slug)
     }
 
     /// The WebSub hub the feeds announce, if any.

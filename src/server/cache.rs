@@ -15,11 +15,16 @@ use axum::http::HeaderValue;
 use chrono::{DateTime, Utc};
 use flate2::write::GzEncoder;
 
+use super::zerocopy;
 use crate::publish::{Document, FeedRequest};
 
 /// Documents kept in each part of the cache (first pages, archive pages).
 /// Paged requests can name any position, so the cache is bounded.
 const MAX_PER_PART: usize = 256;
+
+/// Search and story documents kept at once, in their own part: any text is
+/// a query, so a crawler's queries must not push the feeds out.
+const MAX_SEARCH_DOCUMENTS: usize = 64;
 
 /// What a cached document answers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -30,6 +35,10 @@ pub enum DocKey {
     Index,
     /// The outlets as OPML.
     Opml,
+    /// A story's page (issue #17).
+    Story(i64),
+    /// A search page or query feed (issue #17).
+    Search(crate::publish::search::SearchRequest),
 }
 
 /// A document ready to serve: its bytes plain and gzipped, and its
@@ -66,7 +75,7 @@ impl Served {
         });
         Served {
             gzip: gzip(&doc.body),
-            body: Bytes::from(doc.body),
+            body: zerocopy::shared(doc.body),
             content_type: HeaderValue::from_static(doc.content_type),
             etag: header(format!("\"{tag}\"")),
             etag_gzip: header(format!("\"{tag}-gz\"")),
@@ -80,7 +89,7 @@ fn gzip(body: &[u8]) -> Option<Bytes> {
     let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(body).ok()?;
     let zipped = encoder.finish().ok()?;
-    (zipped.len() < body.len()).then(|| Bytes::from(zipped))
+    (zipped.len() < body.len()).then(|| zerocopy::shared(zipped))
 }
 
 struct Cached {
@@ -90,10 +99,10 @@ struct Cached {
     used: AtomicU64,
 }
 
-/// The cache of served documents, in two separately bounded parts: first
-/// pages (what feed readers poll) and archive pages (`?before=`), so that
-/// a crawler walking history, or a client inventing cursors, evicts only
-/// other archive pages. Within a part the least recently served document
+/// The cache of served documents, in three separately bounded parts: first
+/// pages (what feed readers poll), archive pages (`?before=`), and search
+/// and story documents, so that a crawler walking history, a client
+/// inventing cursors, or one sending any query, evicts only its own kind. Within a part the least recently served document
 /// goes first.
 ///
 /// Hand-written rather than the `lru` crate: its `get` needs `&mut`, which
@@ -107,6 +116,7 @@ pub struct DocCache {
     clock: AtomicU64,
     firsts: RwLock<HashMap<DocKey, Cached>>,
     archive: RwLock<HashMap<DocKey, Cached>>,
+    queries: RwLock<HashMap<DocKey, Cached>>,
 }
 
 impl DocCache {
@@ -120,40 +130,45 @@ impl DocCache {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    fn part(&self, key: &DocKey) -> &RwLock<HashMap<DocKey, Cached>> {
+    /// The part `key` lives in, and its bound.
+    fn part(&self, key: &DocKey) -> (&RwLock<HashMap<DocKey, Cached>>, usize) {
         match key {
-            DocKey::Feed(request) if request.page.before.is_some() => &self.archive,
-            _ => &self.firsts,
+            DocKey::Feed(request) if request.page.before.is_some() => (&self.archive, MAX_PER_PART),
+            DocKey::Search(_) | DocKey::Story(_) => (&self.queries, MAX_SEARCH_DOCUMENTS),
+            _ => (&self.firsts, MAX_PER_PART),
         }
     }
 
     /// The document for `key`, if one was built since the last change.
     pub fn get(&self, key: &DocKey) -> Option<Arc<Served>> {
         let current = self.generation();
-        let entries = self.part(key).read().unwrap_or_else(|e| e.into_inner());
+        let entries = self.part(key).0.read().unwrap_or_else(|e| e.into_inner());
         let cached = entries.get(key).filter(|c| c.generation == current)?;
         let now = self.clock.fetch_add(1, Ordering::Relaxed);
         cached.used.store(now, Ordering::Relaxed);
         Some(Arc::clone(&cached.served))
     }
 
-    /// Keeps `served` for `key`, built from data at `generation`; when the
-    /// key's part is full, stale documents go first, then the least
-    /// recently served one.
+    /// Keeps `served` for `key`, built from data at `generation`. Stale
+    /// documents go at once, from every part (they hold memory, and large
+    /// ones a file descriptor, see [`zerocopy`]); when the key's part is
+    /// still full, its least recently served document goes.
     pub fn insert(&self, key: DocKey, generation: u64, served: Arc<Served>) {
         let current = self.generation();
         let used = AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed));
-        let mut entries = self.part(&key).write().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= MAX_PER_PART && !entries.contains_key(&key) {
+        for part in [&self.firsts, &self.archive, &self.queries] {
+            let mut entries = part.write().unwrap_or_else(|e| e.into_inner());
             entries.retain(|_, c| c.generation == current);
-            if entries.len() >= MAX_PER_PART {
-                let oldest = entries
-                    .iter()
-                    .min_by_key(|(_, c)| c.used.load(Ordering::Relaxed))
-                    .map(|(k, _)| k.clone());
-                if let Some(oldest) = oldest {
-                    entries.remove(&oldest);
-                }
+        }
+        let (part, bound) = self.part(&key);
+        let mut entries = part.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= bound && !entries.contains_key(&key) {
+            let oldest = entries
+                .iter()
+                .min_by_key(|(_, c)| c.used.load(Ordering::Relaxed))
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                entries.remove(&oldest);
             }
         }
         entries.insert(
@@ -166,11 +181,11 @@ impl DocCache {
         );
     }
 
-    /// Documents held, both parts.
+    /// Documents held, all parts.
     #[cfg(test)]
     fn len(&self) -> usize {
         let count = |p: &RwLock<HashMap<DocKey, Cached>>| p.read().unwrap().len();
-        count(&self.firsts) + count(&self.archive)
+        count(&self.firsts) + count(&self.archive) + count(&self.queries)
     }
 }
 
@@ -234,6 +249,28 @@ mod tests {
     }
 
     #[test]
+    fn queries_stay_bounded_and_never_evict_feeds() {
+        let cache = DocCache::default();
+        let g = cache.generation();
+        cache.insert(page(50, None), g, served("head"));
+        cache.insert(DocKey::Index, g, served("page"));
+        for i in 0..(MAX_SEARCH_DOCUMENTS * 3) {
+            let q = crate::publish::search::SearchRequest::new(&format!("q{i}"), None, 1);
+            cache.insert(DocKey::Search(q), g, served("x"));
+            cache.insert(DocKey::Story(i as i64), g, served("s"));
+        }
+        assert!(cache.len() <= 2 + MAX_SEARCH_DOCUMENTS);
+        assert!(cache.get(&page(50, None)).is_some(), "the feed stays");
+        assert!(cache.get(&DocKey::Index).is_some(), "the front page stays");
+        let last = MAX_SEARCH_DOCUMENTS as i64 * 3 - 1;
+        assert!(
+            cache.get(&DocKey::Story(last)).is_some(),
+            "the newest query stays"
+        );
+        assert!(cache.get(&DocKey::Story(0)).is_none(), "the oldest went");
+    }
+
+    #[test]
     fn the_least_recently_served_goes_first() {
         let cache = DocCache::default();
         let g = cache.generation();
@@ -246,6 +283,17 @@ mod tests {
         assert!(cache.get(&page(1, None)).is_some());
         assert!(cache.get(&page(2, None)).is_none());
         assert!(cache.get(&DocKey::Index).is_some());
+    }
+
+    #[test]
+    fn stale_documents_go_when_any_document_is_built() {
+        let cache = DocCache::default();
+        let g = cache.generation();
+        cache.insert(DocKey::Opml, g, served("old"));
+        cache.insert(page(50, Some(1)), g, served("old archive"));
+        cache.invalidate();
+        cache.insert(DocKey::Index, cache.generation(), served("new"));
+        assert_eq!(cache.len(), 1, "only the fresh document is held");
     }
 
     #[test]

@@ -14,6 +14,11 @@ use super::{conditional, AppState};
 use crate::publish::{FeedRequest, Format, PageQuery, PublishError};
 use crate::topics::TopicSlug;
 
+/// Pages with a search form: as [`PAGE_CSP`], but the form may submit to
+/// this site.
+pub(super) const PAGE_CSP_FORM: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 /// Feeds may be a minute old; readers revalidate with ETags after that.
 const FEED_CACHE_CONTROL: &str = "public, max-age=60";
 
@@ -31,10 +36,11 @@ pub async fn merged_feed(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let format = file.ok().and_then(|Path(file)| {
-        let ext = file.strip_prefix("feed.")?;
-        Format::from_extension(ext)
-    });
+    let file = file.map(|Path(file)| file).unwrap_or_default();
+    if let Some(ext) = file.strip_prefix("search.") {
+        return super::search::feed(&state, ext, query.as_deref(), &headers).await;
+    }
+    let format = file.strip_prefix("feed.").and_then(Format::from_extension);
     match format {
         Some(format) => feed(&state, format, None, query.as_deref(), &headers).await,
         None => not_found().await,
@@ -109,13 +115,43 @@ pub async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Re
     response
 }
 
+/// `/stories/{id}`: every outlet's report of a story.
+pub async fn story(
+    State(state): State<Arc<AppState>>,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let id = id
+        .ok()
+        .and_then(|Path(id)| id.parse::<i64>().ok())
+        .filter(|id| *id > 0);
+    let Some(id) = id else {
+        return not_found().await;
+    };
+    let mut response = match state.document(DocKey::Story(id)).await {
+        Ok(doc) => conditional::respond(&doc, &headers, FEED_CACHE_CONTROL),
+        Err(PublishError::NotFound) => {
+            return text(
+                StatusCode::NOT_FOUND,
+                "no such story; stories are listed at /\n",
+            )
+        }
+        Err(e) => internal_error(&e),
+    };
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
+    response
+}
+
 /// `/opml`: the outlets, for readers that want to follow them directly.
 pub async fn opml(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     serve_document(&state, DocKey::Opml, &headers, OPML_CACHE_CONTROL).await
 }
 
 /// Anything else.
-pub async fn not_found() -> Response {
+pub(super) async fn not_found() -> Response {
     text(StatusCode::NOT_FOUND, "not found\n")
 }
 
@@ -131,7 +167,7 @@ async fn serve_document(
     }
 }
 
-fn internal_error(e: &PublishError) -> Response {
+pub(super) fn internal_error(e: &PublishError) -> Response {
     tracing::error!(error = %e, "building a document failed");
     text(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -139,7 +175,7 @@ fn internal_error(e: &PublishError) -> Response {
     )
 }
 
-fn text(status: StatusCode, body: &str) -> Response {
+pub(super) fn text(status: StatusCode, body: &str) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

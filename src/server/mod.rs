@@ -19,6 +19,7 @@
 //! ```
 
 pub mod accounts;
+mod api;
 mod cache;
 mod client;
 mod conditional;
@@ -26,8 +27,10 @@ mod feeds;
 mod health;
 mod hub;
 mod metrics;
+mod search;
 mod serve;
 mod websub;
+mod zerocopy;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -133,6 +136,11 @@ impl AppState {
         }))
     }
 
+    /// The site the documents describe.
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
     /// Answers on `/websub/…` with `callbacks` (set once; later calls are
     /// ignored).
     pub fn enable_websub(&self, callbacks: Arc<crate::websub::Callbacks>) {
@@ -213,6 +221,9 @@ impl AppState {
             }
             DocKey::Index => publish::index::index_document(store, &self.site),
             DocKey::Opml => publish::outlets_opml(store),
+            DocKey::Story(id) => publish::story::story_document(store, &self.site, *id)?
+                .ok_or(PublishError::NotFound),
+            DocKey::Search(request) => publish::search::search_document(store, &self.site, request),
         })?;
         crate::metrics::PUBLISH_BUILDS.inc(&[]);
         Ok(Served::new(doc))
@@ -254,6 +265,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/{file}", get(feeds::merged_feed))
         .route("/topics/{file}", get(feeds::topic_feed))
         .route("/opml", get(feeds::opml))
+        .route("/search", get(search::page))
+        .route("/searches/{file}", get(search::saved))
+        .route("/stories/{id}", get(feeds::story))
+        .route("/api/stories", get(api::stories))
+        .route("/api/stories/{id}", get(api::story))
+        .route("/api/search", get(api::search))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::metrics))
         .route("/websub/hub", axum::routing::post(websub::hub))

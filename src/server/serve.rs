@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
-use super::{router, AppState};
+use super::{router, zerocopy, AppState};
 
 /// Open connections at most; further clients wait in the listen backlog.
 pub const MAX_CONNECTIONS: usize = 16_384;
@@ -54,6 +54,9 @@ pub async fn serve(
     http.timer(TokioTimer::new())
         .header_read_timeout(IDLE_TIMEOUT)
         .max_buf_size(MAX_BUFFER)
+        // Body chunks stay their own iovecs, so that zerocopy::Stream can
+        // send cached bodies with sendfile rather than hyper copying them.
+        .writev(true)
         .keep_alive(true);
     tokio::pin!(shutdown);
     loop {
@@ -83,7 +86,8 @@ pub async fn serve(
                 .insert(axum::extract::ConnectInfo(peer));
             app.clone().oneshot(req)
         });
-        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let conn = graceful
+            .watch(http.serve_connection(TokioIo::new(zerocopy::Stream::from(stream)), service));
         tokio::spawn(async move {
             // A client that goes away mid-request is not an error of ours.
             let _ = conn.await;

@@ -209,6 +209,39 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
+    /// The items `ids` (a saved search's matches), as digest items under
+    /// `topic` (the saved search's slug), newest first.
+    pub fn digest_items_of(
+        &self,
+        ids: &[i64],
+        topic: &str,
+    ) -> Result<Vec<DigestItemRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.id, i.title, i.url, i.summary, coalesce(f.title, f.url), i.first_seen,
+                 i.story_id, coalesce(s.representative_id = i.id, 0), i.image_url
+             FROM items i JOIN feeds f ON f.id = i.feed_id
+             LEFT JOIN stories s ON s.id = i.story_id
+             WHERE i.id IN (SELECT value FROM json_each(?1))
+             ORDER BY i.first_seen DESC, i.id DESC",
+        )?;
+        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let rows = stmt.query_map(params![ids], |r| {
+            Ok(DigestItemRow {
+                topic: topic.to_string(),
+                item_id: r.get(0)?,
+                title: r.get(1)?,
+                url: r.get(2)?,
+                summary: r.get(3)?,
+                outlet: r.get(4)?,
+                first_seen: from_unix(r.get(5)?),
+                story_id: r.get(6)?,
+                representative: r.get(7)?,
+                image: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The HMAC key for digest links when none is configured: generated
     /// once (SQLite's `randomblob`, seeded from the OS) and kept in `meta`.
     pub fn digest_secret(&mut self) -> Result<String, StoreError> {

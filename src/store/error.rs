@@ -35,6 +35,12 @@ pub enum StoreError {
         /// The unknown migration's name.
         name: String,
     },
+    /// A query ran past its time budget and was stopped.
+    #[error("the query took longer than {budget:?} and was stopped")]
+    Interrupted {
+        /// The budget.
+        budget: std::time::Duration,
+    },
     /// Database work on the blocking pool panicked; it was rolled back.
     #[error("database work panicked: {0}")]
     Panicked(String),

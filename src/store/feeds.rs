@@ -7,11 +7,13 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::items::{upsert_items, StoreReport};
+use super::search::index_item;
 use super::stories::{leave_story, save_signature};
 use super::{from_unix, parse_column, to_unix, Store, StoreError};
 use crate::model::{
     FeedState, FeedUrl, NormalizedFeed, PollRecord, PollResult, TopicHit, UnknownStatus,
 };
+use crate::search::IndexText;
 
 /// Where a feed's subscription came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,7 +298,8 @@ pub struct PushRecord {
 }
 
 /// Stores a feed document's items: a changed item leaves its story; new
-/// and changed items keep the signature computed when the feed was parsed.
+/// and changed items are (re)indexed for search and keep the signature
+/// computed when the feed was parsed.
 fn store_items(
     tx: &Transaction<'_>,
     feed_id: i64,
@@ -309,6 +312,9 @@ fn store_items(
     for (id, i, changed) in rows {
         if changed {
             leave_story(tx, id)?;
+        }
+        if let Some(item) = feed.items.get(i) {
+            index_item(tx, id, &IndexText::of_new_item(item), changed)?;
         }
         if let Some(data) = signatures.get(i) {
             save_signature(tx, id, data)?;

@@ -59,6 +59,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_websub",
         include_str!("../../migrations/0012_websub.sql"),
     ),
+    (
+        "0013_search",
+        include_str!("../../migrations/0013_search.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.

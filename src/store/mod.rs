@@ -14,6 +14,7 @@ mod migrate;
 mod probe;
 mod publish;
 mod retention;
+mod search;
 mod stories;
 mod subscribers;
 #[cfg(test)]
@@ -36,6 +37,7 @@ pub use fulltext::StoredVersion;
 pub use items::{ItemRow, StoreReport};
 pub use publish::{EntryQuery, EntryRow, MetricsGauges, OutletRow, RelatedRow};
 pub use retention::{PruneCutoffs, PruneReport};
+pub use search::{HitRow, MatchQuery, MatchRow};
 pub use stories::{StoredText, StoryDetail, StoryItem, StoryJoin, StoryMemberRow, StoryRow};
 pub use subscribers::{
     AddSubscriber, NewSubscriber, SubscribeRequest, SubscriberLink, SubscriberRow,
@@ -58,6 +60,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection to khabar's database, migrated to the current schema.
 pub struct Store {
     conn: Connection,
+    /// When a running search must stop (see `search.rs`).
+    deadline: std::sync::Arc<search::Deadline>,
 }
 
 impl Store {
@@ -82,7 +86,7 @@ impl Store {
         Self::setup(Connection::open_in_memory()?)
     }
 
-    fn setup(conn: Connection) -> Result<Store, StoreError> {
+    fn setup(mut conn: Connection) -> Result<Store, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Takes effect only in a database without tables yet (a new one);
         // retention converts older ones (see `retention.rs`). Setting it
@@ -95,7 +99,8 @@ impl Store {
         }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        let mut store = Store { conn };
+        let deadline = search::install_deadline(&mut conn)?;
+        let mut store = Store { conn, deadline };
         // Foreign keys are turned on once the schema is current (see
         // `migrate`): a table rebuild must not cascade.
         migrate::apply(&mut store.conn)?;

@@ -46,6 +46,8 @@ pub struct EntryRow {
     pub story_last_seen: Option<DateTime<Utc>>,
     /// Its outlet.
     pub outlet: OutletRow,
+    /// Its story, once grouped (the story page is `/stories/ID`).
+    pub story_id: Option<i64>,
     /// Slugs of its story's topics (any member's), sorted.
     pub topics: Vec<String>,
     /// The story's other reports from other outlets, one per outlet, in
@@ -113,6 +115,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
             language: r.get(16)?,
         },
         topics: list(r.get(17)?),
+        story_id: r.get(18)?,
         related: Vec::new(),
         story_last_seen: match (r.get::<_, Option<u32>>(19)?, r.get::<_, Option<i64>>(20)?) {
             (Some(members), Some(last)) if members > 1 => Some(from_unix(last)),
@@ -155,6 +158,38 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt
             .query_map(params![query.topic, before_date, before_id, limit], |r| {
+                Ok((entry_from_row(r)?, story_of_row(r)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(mut entry, story)| {
+                if let Some((story, _)) = story.filter(|(_, members)| *members > 1) {
+                    entry.related = self.related(story, entry.item.feed_id)?;
+                }
+                Ok(entry)
+            })
+            .collect()
+    }
+
+    /// The entries of the items `ids` (stories' representatives, as a
+    /// search selects them), newest first, at most `limit`, each with the
+    /// other outlets' reports.
+    pub fn publish_entries_of(
+        &self,
+        ids: &[i64],
+        limit: usize,
+    ) -> Result<Vec<EntryRow>, StoreError> {
+        let sql = format!(
+            "{ENTRY_SELECT}
+             WHERE i.id IN (SELECT value FROM json_each(?1))
+             ORDER BY i.published DESC, i.id DESC
+             LIMIT ?2"
+        );
+        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params![ids, limit], |r| {
                 Ok((entry_from_row(r)?, story_of_row(r)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;

@@ -56,6 +56,8 @@ pub struct StoryMemberRow {
     pub published: DateTime<Utc>,
     /// Why it joined ("new story: …", "near-duplicate of 12 …").
     pub reason: Option<String>,
+    /// Its plain-text summary.
+    pub summary: Option<String>,
 }
 
 /// A story with every member, oldest first.
@@ -322,7 +324,8 @@ impl Store {
             return Ok(None);
         };
         let sql = format!(
-            "SELECT m.id, {OUTLET_NAME}, m.title, m.url, m.first_seen, m.published, m.story_reason
+            "SELECT m.id, {OUTLET_NAME}, m.title, m.url, m.first_seen, m.published, m.story_reason,
+                 m.summary
              FROM items m JOIN feeds f ON f.id = m.feed_id
              WHERE m.story_id = ?1 ORDER BY m.first_seen, m.published, m.id"
         );
@@ -337,6 +340,7 @@ impl Store {
                     first_seen: from_unix(r.get(4)?),
                     published: from_unix(r.get(5)?),
                     reason: r.get(6)?,
+                    summary: r.get(7)?,
                 })
             })?
             .collect::<Result<_, _>>()?;

@@ -164,9 +164,10 @@ impl StoryGrouper {
         self.next_story = self.next_story.max(next);
     }
 
-    /// How far apart two items of one story may be.
+    /// How far apart two items of one story may be: the window and its
+    /// soft edge (an eighth more, on rising evidence).
     pub fn window(&self) -> chrono::Duration {
-        self.window.span()
+        self.window.reach()
     }
 
     /// Items currently inside the window.

@@ -2,7 +2,8 @@
 //! it reports the same event, else a new one (issues #7, #13).
 //!
 //! What counts, each looked up only among items of the last `window`
-//! (default 72 h), so memory stays flat however long the daemon runs:
+//! (default 72 h, and its soft edge of an eighth more), so memory stays
+//! flat however long the daemon runs:
 //!
 //! - **near-duplicate text**: MinHash over word shingles ([`shingles`]), so
 //!   copies ("… Source link") and updated versions match;
@@ -62,7 +63,10 @@ pub use terms::{TermFinder, MAX_TERMS};
 
 use serde::Serialize;
 
-/// The default time window: items further apart are never in one story.
+/// The default time window. An item joins a story whose newest item is at
+/// most this far from it, or up to an eighth further (the window's soft
+/// edge) on evidence that keeps rising with the time apart; items further
+/// apart are never in one story.
 pub const DEFAULT_WINDOW: std::time::Duration = std::time::Duration::from_secs(72 * 3600);
 
 /// The text of one item to group (plain text, any script).

@@ -229,7 +229,7 @@ pub(super) fn judge(
     ev.seq = newest;
     let span = window.span().num_seconds().max(1);
     let apart = (q.at - window.slot(newest).at.timestamp()).abs();
-    if apart > span {
+    if apart > window.reach().num_seconds() {
         return ev;
     }
     let frac = apart as f32 / span as f32;

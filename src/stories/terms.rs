@@ -66,7 +66,7 @@ impl TermFinder {
         let mut forms: Vec<(String, u64, String)> = Vec::new();
         let mut seen = HashSet::new();
         for entry in tagger.term_entries() {
-            let key = TermKind::Concept.key(hash(entry.id));
+            let key = entry_key(entry.id, entry.forms);
             for form in entry.forms {
                 let form = word_text(form).trim().to_string();
                 if !form.is_empty() && seen.insert(form.clone()) {
@@ -88,15 +88,15 @@ impl TermFinder {
         }
     }
 
-    /// The names of the concepts named in `text`, sorted (for tests and tools).
+    /// The names of the term groups' entries named in `text`, sorted (for
+    /// tests and tools).
     pub fn concepts(&self, text: &str) -> Vec<String> {
         let mut found = Fields::default();
         self.read_field(&normalize_text(text), 0, &mut found);
         let mut names: Vec<String> = found
-            .terms
-            .into_iter()
-            .filter(|t| TermKind::of(t.key) == TermKind::Concept)
-            .map(|t| t.label)
+            .listed
+            .iter()
+            .map(|&i| self.patterns[i].1.clone())
             .collect();
         names.sort();
         names.dedup();
@@ -179,6 +179,7 @@ impl TermFinder {
                 };
                 let (key, name) = &self.patterns[m.pattern().as_usize()];
                 found.add(*key, flag, name);
+                found.listed.push(m.pattern().as_usize());
                 covered.push((m.start(), end));
             }
         }
@@ -223,6 +224,8 @@ impl TermFinder {
 #[derive(Default)]
 struct Fields {
     terms: Vec<Term>,
+    /// The patterns of the term groups' entries found.
+    listed: Vec<usize>,
     keys: HashSet<u64>,
     body: String,
 }
@@ -244,6 +247,26 @@ impl Fields {
                 label: label.to_string(),
             });
         }
+    }
+}
+
+/// The key of a term group's entry: one concept in every script it is
+/// listed in. An entry of one word listed in one script only ("Kalma") is
+/// keyed as that word is, by its transliteration skeleton, so that it still
+/// meets the name written in the other script ("कालमा"), as an unlisted
+/// name would: listing a name never hides it from the other script.
+fn entry_key(id: &str, forms: &[String]) -> u64 {
+    let scripts = forms.iter().fold(0, |m, f| {
+        m | match script_of(f) {
+            Script::Latin => LATIN,
+            Script::Devanagari => DEVANAGARI,
+            Script::Other => 0,
+        }
+    });
+    let id = id.trim();
+    match word_key(id) {
+        Some(key) if !id.contains(' ') && scripts != LATIN | DEVANAGARI => key,
+        _ => TermKind::Concept.key(hash(id)),
     }
 }
 
@@ -363,6 +386,24 @@ mod tests {
         );
         assert!(sig.terms.iter().all(|t| t.flags & IN_TITLE != 0));
         assert_eq!(sig.scripts, LATIN | DEVANAGARI);
+    }
+
+    #[test]
+    fn a_name_listed_in_one_script_still_meets_its_transliteration() {
+        // "Kalma" is listed in Latin letters only: the Devanagari spelling
+        // must meet it as it would an unlisted name.
+        let f = TermFinder::new(&Tagger::builtin());
+        let keys = |text: &str| -> HashSet<u64> {
+            let sig = f.text_signature(text, None, "");
+            sig.terms.iter().map(|t| t.key).collect()
+        };
+        let latin = keys("Russian tourists at the Kalma resort");
+        let hindi = keys("कालमा रिसॉर्ट में रूसी सैलानी");
+        assert!(latin.contains(&word_key("kalma").unwrap()), "{latin:?}");
+        assert!(hindi.contains(&word_key("kalma").unwrap()), "{hindi:?}");
+        // Entries listed in both scripts stay one concept.
+        assert_eq!(f.concepts("कालमा, वोनसान"), vec!["wonsan"]);
+        assert_eq!(f.concepts("Wonsan-Kalma"), vec!["kalma"]);
     }
 
     #[test]

@@ -21,6 +21,8 @@ use super::text::hash;
 /// is a candidate with probability ≈ 1, J = 0.6 ≈ 0.9, J = 0.1 ≈ 0.002);
 /// lighter rewrites are found through their shared terms.
 pub(super) const BAND_ROWS: usize = 4;
+/// The soft edge beyond the window is this part of it.
+const EDGE_PARTS: i32 = 8;
 /// Stories a window's term counts are smoothed with (see [`Window::weight`]).
 const PRIOR_STORIES: f32 = 20.0;
 /// An outlet's template is learned from its newest this many window items.
@@ -154,6 +156,15 @@ impl Window {
         self.span
     }
 
+    /// How long an item is kept: the window and its soft edge (an eighth
+    /// more), where a story of the window can still be joined on evidence
+    /// that keeps rising with the time apart (see [`super::score`]). A
+    /// report 72 h 10 min after the one before it is not cut off by ten
+    /// minutes; memory grows by the same eighth, still bounded.
+    pub(super) fn reach(&self) -> chrono::Duration {
+        self.span + self.span / EDGE_PARTS
+    }
+
     /// Items inside the window.
     pub(super) fn len(&self) -> usize {
         self.live
@@ -230,12 +241,12 @@ impl Window {
 
     /// Where the window of the newest item begins.
     pub(super) fn start(&self) -> Option<DateTime<Utc>> {
-        self.newest.map(|n| n - self.span)
+        self.newest.map(|n| n - self.reach())
     }
 
     /// True when an item dated `at` is inside the window of the newest item.
     pub(super) fn contains_date(&self, at: DateTime<Utc>) -> bool {
-        self.newest.is_none_or(|n| at >= n - self.span)
+        self.newest.is_none_or(|n| at >= n - self.reach())
     }
 
     /// Moves the clock to `at` (if later) and drops every item dated before
@@ -243,7 +254,7 @@ impl Window {
     pub(super) fn advance(&mut self, at: DateTime<Utc>) {
         let newest = self.newest.map_or(at, |n| n.max(at));
         self.newest = Some(newest);
-        let limit = newest - self.span;
+        let limit = newest - self.reach();
         while let Some(&Reverse((date, seq))) = self.by_date.peek() {
             if date >= limit {
                 break;

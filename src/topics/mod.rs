@@ -43,6 +43,7 @@ pub use explain::{ExplainNode, Explanation, TopicExplanation};
 pub use gazetteer::{country_name, places, Place, PlaceRef};
 pub use item::{retag_stored, tag_item, tag_item_text};
 pub use normalize::normalize_text;
+pub(crate) use normalize::{fold_into, is_word_char, Dashes, Folded};
 pub use tagger::Tagger;
 
 use std::collections::BTreeMap;

@@ -46,6 +46,8 @@ mod realfeeds;
 mod repoll;
 /// Only http(s) URLs leave khabar, whatever a feed sends (issue #11).
 mod schemes;
+/// Search (issue #17): both scripts, bad queries, the index kept in step.
+mod search;
 /// The server under load: floods, archive pages, the metrics allow list (issue #11).
 mod serving;
 /// SMTP credentials only over TLS (issue #11).

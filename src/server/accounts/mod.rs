@@ -71,7 +71,7 @@ impl Accounts {
             behind_proxy: config.behind_proxy,
             secure_cookie: config.public_url.scheme() == "https",
             base: config.public_url.as_str().trim_end_matches('/').to_string(),
-            topics: config.tagger.topics().to_vec(),
+            topics: config.digest_topics(),
             delivery: config.digest.delivery.clone(),
             from: config.smtp.from.clone(),
             reply_to: config

@@ -13,3 +13,11 @@ mod daemon;
 mod demo;
 /// Validators, gzip, the cache, bad input, small endpoints.
 mod http;
+/// Saved searches: feeds, the search page's list, digest topics (issue #17).
+mod saved;
+/// The search and story pages in headless Chromium, Devanagari drawn.
+mod screens;
+/// `/search` and the query feeds (issue #17).
+mod search;
+/// Bodies sent with sendfile arrive whole and in order.
+mod sendfile;

@@ -24,6 +24,11 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn new() -> Fixture {
+        Fixture::with_config("")
+    }
+
+    /// A fixture whose config has `extra` after the `[server]` table.
+    pub fn with_config(extra: &str) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let demo = dir.path().join("demo");
         let out = khabar()
@@ -37,7 +42,7 @@ impl Fixture {
         let config = dir.path().join("khabar.toml");
         std::fs::write(
             &config,
-            format!("[server]\npublic_url = \"{PUBLIC_URL}\"\n"),
+            format!("[server]\npublic_url = \"{PUBLIC_URL}\"\n{extra}"),
         )
         .unwrap();
         Fixture {
@@ -72,7 +77,12 @@ pub struct Khabar {
 
 /// Starts `khabar run` on port 0 over a fresh demo database.
 pub fn spawn_khabar() -> Khabar {
-    let fixture = Fixture::new();
+    spawn_khabar_with("")
+}
+
+/// Starts `khabar run` over a fresh demo database, `extra` in its config.
+pub fn spawn_khabar_with(extra: &str) -> Khabar {
+    let fixture = Fixture::with_config(extra);
     let mut command = fixture.command();
     command.arg("run");
     let daemon = Daemon::spawn(command);
@@ -100,6 +110,11 @@ impl Khabar {
     /// Sends SIGTERM and waits (at most `limit`) for the exit status.
     pub fn terminate(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
         self.daemon.terminate(limit).map(|(status, _)| status)
+    }
+
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.daemon.pid()
     }
 
     /// The process is still running.

@@ -29,6 +29,18 @@ pub fn which(names: &[&str]) -> Option<PathBuf> {
 /// returns the PNG, after checking that a Devanagari font is installed and
 /// that the picture is not blank. Blocking.
 pub fn screenshot(url: &str, name: &str, width: u32, height: u32) -> Vec<u8> {
+    screenshot_with_env(url, name, width, height, &[])
+}
+
+/// [`screenshot`] with these variables set in Chromium's environment (as
+/// `FONTCONFIG_FILE`, to render with fewer fonts).
+pub fn screenshot_with_env(
+    url: &str,
+    name: &str,
+    width: u32,
+    height: u32,
+    env: &[(&str, &Path)],
+) -> Vec<u8> {
     let chromium = which(&["chromium", "chromium-browser", "google-chrome"])
         .expect("chromium is required: apt-get install -y chromium fonts-noto-core");
     let fonts = Command::new("fc-list").arg(":lang=hi").output().unwrap();
@@ -55,6 +67,7 @@ pub fn screenshot(url: &str, name: &str, width: u32, height: u32) -> Vec<u8> {
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--screenshot={}", shot.display()))
         .arg(url)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

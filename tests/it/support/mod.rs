@@ -6,6 +6,7 @@
 
 pub mod chromium;
 pub mod daemon;
+pub mod demo;
 pub mod docs;
 pub mod hostile;
 pub mod hosts;
@@ -15,5 +16,6 @@ pub mod server;
 pub mod smtp;
 
 pub use daemon::{wait_until, Daemon};
+pub use demo::demo_outlets;
 pub use khabar::Khabar;
 pub use server::{FeedServer, Reply};
