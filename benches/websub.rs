@@ -9,7 +9,13 @@
 //!    from the new entry being published at the outlet to the last
 //!    subscriber receiving the document, and the daemon's peak RSS.
 //!
-//! Run: `cargo bench --bench websub`.
+//! Each part also prints the CPU time khabar used (user + system, all
+//! threads, from `/proc/PID/stat`): on a loaded machine the wall-clock
+//! figures include waiting for a core, the CPU time does not.
+//!
+//! Run: `cargo bench --bench websub`. `KHABAR_BENCH_BIN` names another
+//! `khabar` binary to measure (default: the one cargo built with the
+//! bench), for a copy kept apart from a target directory others build in.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -49,6 +55,7 @@ fn main() {
     });
 
     let mut latencies = Vec::with_capacity(pushes);
+    let cpu_before = khabar.cpu_ms();
     for n in 0..pushes {
         let title = distinct_title(n);
         let started = Instant::now();
@@ -67,11 +74,14 @@ fn main() {
     let at = |q: f64| {
         latencies[((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1]
     };
+    let cpu = khabar.cpu_ms() - cpu_before;
     println!(
-        "push-to-visible over {pushes} pushes: median {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "push-to-visible over {pushes} pushes: median {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
+         khabar CPU {cpu} ms in all ({:.1} ms a push, with the reads of /feed.atom)",
         ms(at(0.5)),
         ms(at(0.99)),
-        ms(*latencies.last().expect("at least one push"))
+        ms(*latencies.last().expect("at least one push")),
+        cpu as f64 / pushes as f64
     );
 
     let callbacks = CallbackServer::start();
@@ -90,6 +100,7 @@ fn main() {
     );
     let rss_before = khabar.status("VmRSS");
     let before = callbacks.pushes.load(Ordering::SeqCst);
+    let cpu_before = khabar.cpu_ms();
     let started = Instant::now();
     request(
         &hub.addr(),
@@ -103,9 +114,10 @@ fn main() {
     let took = started.elapsed();
     println!(
         "hub fan-out of one change to {subscribers} subscribers: {:.0} ms \
-         (outlet publishes → last subscriber answered); khabar RSS {} kB before, \
-         peak RSS {} kB",
+         (outlet publishes → last subscriber answered), khabar CPU {} ms; \
+         khabar RSS {} kB before, peak RSS {} kB",
         ms(took),
+        khabar.cpu_ms() - cpu_before,
         rss_before,
         khabar.status("VmHWM")
     );
@@ -198,7 +210,9 @@ impl Spawned {
     }
 
     fn khabar(config: &std::path::Path, dir: &std::path::Path) -> Spawned {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_khabar"))
+        let binary = std::env::var_os("KHABAR_BENCH_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_khabar").into());
+        let mut child = Command::new(binary)
             .arg("--config")
             .arg(config)
             .arg("run")
@@ -217,6 +231,25 @@ impl Spawned {
 
     fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// CPU time used so far, user and system, in ms: fields 14 and 15 of
+    /// `/proc/PID/stat`, in clock ticks of 1/100 s (`getconf CLK_TCK`
+    /// on Linux).
+    fn cpu_ms(&self) -> u64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // The command name (field 2) may hold spaces: count after its ')'.
+        let fields: Vec<u64> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest)
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        fields.iter().sum::<u64>() * 10
     }
 
     /// A `/proc/PID/status` value in kB.

@@ -283,6 +283,7 @@ struct RawWebSub {
     #[serde(with = "humantime_serde")]
     lease: Duration,
     max_subscribers: usize,
+    hub: Option<String>,
 }
 
 impl Default for RawWebSub {
@@ -291,6 +292,7 @@ impl Default for RawWebSub {
             enabled: None,
             lease: Duration::from_secs(10 * 24 * 3600),
             max_subscribers: 10_000,
+            hub: None,
         }
     }
 }
@@ -367,8 +369,9 @@ impl Config {
     }
 }
 
-/// WebSub (issue #16): subscribing to outlets' hubs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// WebSub (issue #16): subscribing to outlets' hubs, and the hub khabar's
+/// own feeds announce.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebSubConfig {
     /// Subscribe to hubs feeds announce (`websub.enabled`, env
     /// `KHABAR_WEBSUB_ENABLED`; default: on when `server.public_url` is set,
@@ -379,7 +382,14 @@ pub struct WebSubConfig {
     pub lease: Duration,
     /// Most subscriptions khabar's own hub keeps (`websub.max_subscribers`).
     pub max_subscribers: usize,
+    /// An external hub that distributes khabar's feeds instead of its own
+    /// (`websub.hub`, env `KHABAR_WEBSUB_HUB`): announced in every feed and
+    /// told of each change with `hub.mode=publish`.
+    pub hub: Option<url::Url>,
 }
+
+/// Where khabar's own WebSub hub answers, relative to `server.public_url`.
+pub const HUB_PATH: &str = "websub/hub";
 
 /// Where and as whom digests are mailed.
 #[derive(Clone)]
@@ -800,10 +810,27 @@ impl Validator {
         if raw.lease < Duration::from_secs(1) {
             return Err(self.invalid("websub.lease", "expected at least 1s"));
         }
+        let hub = raw
+            .hub
+            .map(|text| {
+                url::Url::parse(&text)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                    .ok_or_else(|| {
+                        self.invalid(
+                            "websub.hub",
+                            format!(
+                                "expected the absolute http(s) URL of a WebSub hub, got {text:?}"
+                            ),
+                        )
+                    })
+            })
+            .transpose()?;
         Ok(WebSubConfig {
             enabled,
             lease: raw.lease,
             max_subscribers: raw.max_subscribers,
+            hub,
         })
     }
 

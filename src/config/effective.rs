@@ -1,5 +1,8 @@
 //! `khabar config check`: the settings khabar would run with (file,
 //! environment and defaults together), validated, with secrets redacted.
+//! A key left unset has no TOML value to print: a comment in its section
+//! says what khabar does instead, and `[websub]` says whether push is on
+//! and which hub the feeds announce.
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +30,9 @@ pub struct Checked {
     pub others: Vec<String>,
     /// Other `KHABAR_*` variables, which khabar does not read.
     pub ignored: Vec<String>,
+    /// `(section, comment)` printed at the end of each section: what an
+    /// unset key means, and the effective WebSub state.
+    pub notes: Vec<(&'static str, String)>,
 }
 
 impl Config {
@@ -65,12 +71,14 @@ impl Config {
             );
         }
         redact(&mut effective);
+        let notes = notes(&effective, &config);
         Ok(Checked {
             config,
             effective,
             from_env,
             others,
             ignored,
+            notes,
         })
     }
 }
@@ -109,10 +117,108 @@ impl Checked {
             .iter()
             .map(|t| t.slug.as_str())
             .collect();
-        out.push_str(&format!("# topics: {}\n\n", slugs.join(", ")));
-        out.push_str(&toml::to_string_pretty(&self.effective).unwrap_or_default());
+        out.push_str(&format!("# topics: {}\n", slugs.join(", ")));
+        // Top-level values first (`feeds`): after a `[section]` header they
+        // would belong to it. Then each section, with its notes.
+        let (sections, top): (toml::Table, toml::Table) = self
+            .effective
+            .clone()
+            .into_iter()
+            .partition(|(_, value)| value.is_table());
+        if !top.is_empty() {
+            out.push('\n');
+            out.push_str(&toml::to_string_pretty(&top).unwrap_or_default());
+        }
+        for (name, value) in sections {
+            let notes = self.notes.iter().filter(|(s, _)| *s == name);
+            let section = toml::Table::from_iter([(name.clone(), value)]);
+            out.push('\n');
+            out.push_str(&toml::to_string_pretty(&section).unwrap_or_default());
+            for (_, note) in notes {
+                out.push_str(&format!("# {note}\n"));
+            }
+        }
         out
     }
+}
+
+/// What each key left unset in `effective` means for `config`, and the
+/// effective WebSub state, by section.
+fn notes(effective: &toml::Table, config: &Config) -> Vec<(&'static str, String)> {
+    let set = |section: &str, key: &str| {
+        effective
+            .get(section)
+            .and_then(toml::Value::as_table)
+            .is_some_and(|t| t.contains_key(key))
+    };
+    let public_url_set = set("server", "public_url");
+    let unset: [(&str, &str, String); 6] = [
+        (
+            "server",
+            "public_url",
+            format!(
+                "links in feeds and mail use {}{}: set it to the address readers \
+                 (and hubs) reach khabar at",
+                config.public_url,
+                if config.websub.enabled {
+                    ""
+                } else {
+                    ", and WebSub is off"
+                }
+            ),
+        ),
+        (
+            "smtp",
+            "url",
+            format!(
+                "digests are written as .eml files to {}",
+                config.digest.outbox.display()
+            ),
+        ),
+        ("smtp", "reply_to", "replies go to smtp.from".into()),
+        ("smtp", "username", "no SMTP AUTH".into()),
+        (
+            "digest",
+            "secret",
+            "links are signed with a key generated once and kept in the database".into(),
+        ),
+        (
+            "websub",
+            "hub",
+            "the feeds announce khabar's own hub".into(),
+        ),
+    ];
+    let mut notes: Vec<(&'static str, String)> = unset
+        .into_iter()
+        .filter(|(section, key, _)| !set(section, key))
+        .filter(|(_, key, _)| *key != "hub" || config.websub.enabled)
+        .map(|(section, key, what)| (section, format!("{key} is not set: {what}")))
+        .collect();
+    notes.push(("websub", websub_state(config, public_url_set)));
+    notes
+}
+
+/// `effective: …` for `[websub]`: on or why not, and the hub announced.
+fn websub_state(config: &Config, public_url_set: bool) -> String {
+    let websub = &config.websub;
+    if !websub.enabled {
+        let why = if public_url_set {
+            "websub.enabled is false"
+        } else {
+            "server.public_url is not set, so hubs could not reach khabar \
+             (set it, or enabled = true)"
+        };
+        return format!("effective: WebSub is off, and the feeds announce no hub: {why}");
+    }
+    let hub = match &websub.hub {
+        Some(external) => format!("{external} (websub.hub, pinged when a feed changes)"),
+        None => format!(
+            "{}/{} (khabar's own)",
+            config.public_url.as_str().trim_end_matches('/'),
+            super::HUB_PATH
+        ),
+    };
+    format!("effective: WebSub is on; the feeds announce the hub {hub}")
 }
 
 /// Replaces every secret in `table`: the value of a key named like one
@@ -217,6 +323,85 @@ mod tests {
         assert_eq!(again.fetch, checked.config.fetch);
         assert_eq!(again.schedule, checked.config.schedule);
         assert_eq!(again.public_url, checked.config.public_url);
+    }
+
+    #[test]
+    fn unset_keys_are_shown_with_what_khabar_does_instead() {
+        let report = check("", &[]).unwrap().report();
+        for line in [
+            "# public_url is not set: links in feeds and mail use http://127.0.0.1:8080/, \
+             and WebSub is off",
+            "# url is not set: digests are written as .eml files to outbox",
+            "# reply_to is not set: replies go to smtp.from",
+            "# secret is not set: links are signed with a key generated once",
+            "# effective: WebSub is off, and the feeds announce no hub: server.public_url is not set",
+        ] {
+            assert!(report.contains(line), "{line:?} missing:\n{report}");
+        }
+        let server = report.split("[server]").nth(1).unwrap();
+        let server = server.split("\n[").next().unwrap();
+        assert!(
+            server.contains("# public_url is not set"),
+            "in [server]:\n{report}"
+        );
+    }
+
+    #[test]
+    fn the_websub_state_names_the_hub_the_feeds_announce() {
+        let own = check("[server]\npublic_url = \"https://news.example/k/\"", &[])
+            .unwrap()
+            .report();
+        assert!(
+            own.contains(
+                "# effective: WebSub is on; the feeds announce the hub \
+                 https://news.example/k/websub/hub (khabar's own)"
+            ) && own.contains("# hub is not set: the feeds announce khabar's own hub"),
+            "{own}"
+        );
+        let external = check(
+            "[server]\npublic_url = \"https://news.example/\"",
+            &[("KHABAR_WEBSUB_HUB", "https://pubsubhubbub.appspot.com/")],
+        )
+        .unwrap()
+        .report();
+        assert!(
+            external.contains("hub = \"https://pubsubhubbub.appspot.com/\"")
+                && external.contains(
+                    "the feeds announce the hub https://pubsubhubbub.appspot.com/ \
+                     (websub.hub, pinged when a feed changes)"
+                )
+                && !external.contains("hub is not set"),
+            "{external}"
+        );
+        let off = check(
+            "[server]\npublic_url = \"https://news.example/\"\n[websub]\nenabled = false",
+            &[],
+        )
+        .unwrap()
+        .report();
+        assert!(
+            off.contains("# effective: WebSub is off, and the feeds announce no hub: websub.enabled is false"),
+            "{off}"
+        );
+    }
+
+    #[test]
+    fn an_external_hub_must_be_an_http_url() {
+        for (text, vars, origin) in [
+            ("[websub]\nhub = \"ftp://hub.example/\"", vec![], "k.toml"),
+            ("[websub]\nhub = \"hub.example\"", vec![], "websub.hub"),
+            (
+                "",
+                vec![("KHABAR_WEBSUB_HUB", "javascript:alert(1)")],
+                "KHABAR_WEBSUB_HUB",
+            ),
+        ] {
+            let err = check(text, &vars).unwrap_err().to_string();
+            assert!(
+                err.contains(origin) && err.contains("http(s) URL of a WebSub hub"),
+                "{text} {vars:?}: {err}"
+            );
+        }
     }
 
     #[test]

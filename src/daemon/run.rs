@@ -20,10 +20,10 @@ use crate::config::Config;
 use crate::fetch::Outbound;
 use crate::scheduler::{pass_deadline, Heartbeat};
 use crate::server::accounts::Accounts;
-use crate::server::distribute;
+use crate::server::{announce, distribute};
 use crate::server::{serve, AppState};
 use crate::startup::{self, Delivery};
-use crate::websub::{Callbacks, Hub, Subscriber};
+use crate::websub::{Callbacks, Hub, Publisher, Subscriber};
 
 /// The longest shutdown may take before the daemon exits anyway: inside
 /// the 10 s that systemd (`TimeoutStopSec`) and `docker stop` allow.
@@ -124,8 +124,9 @@ async fn daemon(
 }
 
 /// With `websub.enabled`: answers on the callbacks, starts the subscriber
-/// loop and khabar's own hub (issue #16). Pushes are stored by `poller`, the
-/// scheduler's, so that one grouper sees polls and pushes alike.
+/// loop and khabar's own hub, or with `websub.hub` the pings of that hub
+/// (issue #16). Pushes are stored by `poller`, the scheduler's, so that one
+/// grouper sees polls and pushes alike.
 fn start_websub(
     config: &Config,
     poller: &Arc<crate::scheduler::Poller>,
@@ -148,15 +149,30 @@ fn start_websub(
         config.fetch.max_body_bytes,
     )));
     tracing::info!(callbacks = %subscriber.callback(""), "websub: subscribing to hubs feeds announce");
-    let hub = Arc::new(Hub::new(
+    let hub = Hub::new(
         Outbound::new(&config.fetch)?,
         config.database.clone(),
         crate::publish::Site::from_config(config),
         config.websub.lease,
         config.websub.max_subscribers,
-    ));
-    state.enable_hub(Arc::clone(&hub));
-    let hub = tokio::spawn(distribute(Arc::clone(state), hub, stopped.clone()));
+    );
+    let hub = match &config.websub.hub {
+        Some(external) => {
+            tracing::info!(hub = %external, "websub: khabar's feeds announce the hub of websub.hub, pinged on each change");
+            state.enable_hub(Arc::new(hub.served_elsewhere(external.clone())));
+            let publisher = Publisher::new(Outbound::new(&config.fetch)?, external.clone());
+            tokio::spawn(announce(
+                Arc::clone(state),
+                Arc::new(publisher),
+                stopped.clone(),
+            ))
+        }
+        None => {
+            let hub = Arc::new(hub);
+            state.enable_hub(Arc::clone(&hub));
+            tokio::spawn(distribute(Arc::clone(state), hub, stopped.clone()))
+        }
+    };
     let subscriber = tokio::spawn(subscriber.run(stopped));
     Ok(Some(tokio::spawn(async move {
         let (hub, subscriber) = tokio::join!(hub, subscriber);

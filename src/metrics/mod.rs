@@ -61,6 +61,10 @@ pub const WEBSUB_PUSH_OUTCOMES: &[&str] = &[
     "failed",
 ];
 
+/// What came of a publish ping to the external hub (`websub.hub`, issue
+/// #16; the labels of [`crate::websub::PingOutcome`]).
+pub const WEBSUB_PING_OUTCOMES: &[&str] = &["ok", "refused", "unreachable"];
+
 /// The states of a subscription to an outlet's hub (issue #16; the names
 /// of [`crate::store::SubscriptionState`]).
 pub const WEBSUB_STATES: &[&str] = &[
@@ -128,6 +132,8 @@ metrics! {
     FEEDS_DUE: Gauge = ("khabar_feeds_due", "Active feeds due for a poll now (the scheduler's backlog).", &[]);
     /// Documents pushed to khabar's WebSub callbacks.
     WEBSUB_PUSHES: Counter = ("khabar_websub_pushes_total", "Documents pushed to khabar's WebSub callbacks, by outcome.", &[("outcome", WEBSUB_PUSH_OUTCOMES)]);
+    /// Publish pings sent to the external hub.
+    WEBSUB_PUBLISH_PINGS: Counter = ("khabar_websub_publish_pings_total", "Publish pings to the external WebSub hub (websub.hub), by outcome.", &[("outcome", WEBSUB_PING_OUTCOMES)]);
     /// Subscriptions to outlets' hubs, as last read from the database.
     WEBSUB_SUBSCRIPTIONS: Gauge = ("khabar_websub_subscriptions", "Subscriptions to outlets' WebSub hubs, by state.", &[("state", WEBSUB_STATES)]);
     /// The database's size.

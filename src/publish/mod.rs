@@ -184,11 +184,15 @@ impl Site {
     }
 
     /// The site of a configuration, with its saved searches; with
-    /// `websub.enabled`, its feeds announce khabar's own hub (issue #16).
+    /// `websub.enabled`, its feeds announce `websub.hub`, else khabar's own
+    /// hub (issue #16).
     pub fn from_config(config: &Config) -> Site {
         let site = Site::new(&config.public_url, config.tagger.topics().to_vec())
             .with_searches(config.searches.clone());
-        let hub = config.websub.enabled.then(|| site.url(HUB_PATH));
+        let hub = config.websub.enabled.then(|| match &config.websub.hub {
+            Some(external) => external.to_string(),
+            None => site.url(HUB_PATH),
+        });
         Site { hub, ..site }
     }
 
@@ -229,7 +233,7 @@ impl Site {
 }
 
 /// Where khabar's own WebSub hub answers, relative to the site.
-pub const HUB_PATH: &str = "websub/hub";
+pub const HUB_PATH: &str = crate::config::HUB_PATH;
 
 /// One feed document to build: which items, in which format, which page.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -48,7 +48,7 @@ use crate::publish::{self, Paging, PublishError, Site};
 use crate::store::{Store, StoreError};
 
 pub use cache::{DocKey, Served};
-pub use hub::distribute;
+pub use hub::{announce, distribute};
 pub use serve::serve;
 
 /// Documents built from SQLite at once; more requests for stale documents

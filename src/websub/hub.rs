@@ -8,6 +8,9 @@
 //!
 //! Which document is current is the server's to say: [`Hub::deliver`] takes
 //! the document, the server's distributor decides when.
+//!
+//! With `websub.hub` set, the feeds are distributed by that hub instead:
+//! this one refuses every request, naming it ([`Hub::served_elsewhere`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -50,6 +53,9 @@ pub enum HubRequestError {
     /// `hub.secret` is 200 bytes or more.
     #[error("hub.secret must be less than 200 bytes")]
     Secret,
+    /// The feeds are distributed by another hub (`websub.hub`).
+    #[error("this site's feeds are distributed by the hub at {0}: subscribe there")]
+    Elsewhere(String),
 }
 
 /// A checked (un)subscription request.
@@ -98,6 +104,7 @@ pub struct Hub {
     site: Site,
     max_lease: Duration,
     max_subscribers: usize,
+    elsewhere: Option<url::Url>,
 }
 
 impl Hub {
@@ -115,6 +122,16 @@ impl Hub {
             site,
             max_lease,
             max_subscribers,
+            elsewhere: None,
+        }
+    }
+
+    /// This hub with the feeds distributed by `hub` instead (`websub.hub`):
+    /// every request is refused with [`HubRequestError::Elsewhere`].
+    pub fn served_elsewhere(self, hub: url::Url) -> Hub {
+        Hub {
+            elsewhere: Some(hub),
+            ..self
         }
     }
 
@@ -125,6 +142,9 @@ impl Hub {
 
     /// Checks a form-encoded request body (§5.1).
     pub fn intent(&self, form: &[u8]) -> Result<Intent, HubRequestError> {
+        if let Some(hub) = &self.elsewhere {
+            return Err(HubRequestError::Elsewhere(hub.to_string()));
+        }
         let mut fields = std::collections::HashMap::new();
         for (k, v) in url::form_urlencoded::parse(form).take(32) {
             fields.entry(k.into_owned()).or_insert(v.into_owned());

@@ -12,16 +12,20 @@
 //! as a poll. Polling goes on at `schedule.max_interval` as a safety net.
 //!
 //! khabar is also the [`Hub`] of its own feeds: it verifies subscribers'
-//! intent and delivers each feed's new document to them, signed.
+//! intent and delivers each feed's new document to them, signed. With
+//! `websub.hub` set, an external hub does that instead: khabar announces it
+//! and pings it when a feed changes ([`Publisher`]).
 
 mod callback;
 mod conn;
 mod hub;
+mod publish;
 pub mod signature;
 mod subscriber;
 
 pub use callback::{Callbacks, HubQuery, PushOutcome, Verification};
 pub use hub::{Delivery, Hub, HubRequestError, Intent, Outgoing, MAX_DELIVERY_FAILURES};
+pub use publish::{Announcements, PingOutcome, Publisher};
 pub use subscriber::{lease_from, StepSummary, Subscriber, STEP_EVERY, VERIFY_WITHIN};
 
 /// Random bytes in a callback token, a secret and a challenge.

@@ -58,3 +58,5 @@ mod stories;
 mod tag;
 /// WebSub against a loopback hub: subscribe, verify, pushes, renewal (issue #16).
 mod websub;
+/// WebSub with an external hub (`websub.hub`): announced, pinged on change (issue #16).
+mod websub_publish;

@@ -1,7 +1,8 @@
 //! WebSub (issue #16) against a real hub on loopback (`websub_hub.py`): the
 //! outlet announces its hub, `khabar run` subscribes, the hub verifies
 //! intent and pushes signed documents; a forged push changes nothing; a
-//! short lease is renewed.
+//! short lease is renewed; a push over the body cap, a hub that never
+//! verifies, and a feed removed or retired by 410 are handled.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -11,13 +12,15 @@ use std::time::{Duration, Instant};
 use crate::support::{wait_until, Daemon, Khabar};
 
 /// The test hub and outlet (Python), killed when dropped.
-struct Hub {
+pub struct Hub {
     child: Child,
-    port: u16,
+    /// Where it listens, on 127.0.0.1.
+    pub port: u16,
 }
 
 impl Hub {
-    fn start(lease_seconds: u32) -> Hub {
+    /// Starts it; the hub grants leases of `lease_seconds`.
+    pub fn start(lease_seconds: u32) -> Hub {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/websub_hub.py");
         let mut child = Command::new("python3")
             .arg(script)
@@ -43,7 +46,7 @@ impl Hub {
     }
 
     /// One request to the hub's test controls; the body.
-    fn call(&self, method: &str, path: &str) -> String {
+    pub fn call(&self, method: &str, path: &str) -> String {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to the hub");
         write!(
             stream,
@@ -58,7 +61,8 @@ impl Hub {
             .unwrap_or_default()
     }
 
-    fn state(&self) -> serde_json::Value {
+    /// What it saw (`GET /state`).
+    pub fn state(&self) -> serde_json::Value {
         serde_json::from_str(&self.call("GET", "/state")).expect("the hub's state is JSON")
     }
 
@@ -76,7 +80,7 @@ impl Drop for Hub {
 
 /// A port free now, for khabar to listen on: its callbacks must be known
 /// (in `server.public_url`) before it starts.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -376,4 +380,112 @@ fn a_subscriber_to_khabars_own_hub_gets_a_signed_push_of_the_new_entry() {
             "every push is signed with the subscriber's secret"
         );
     }
+}
+
+#[test]
+fn a_hub_that_never_verifies_leaves_the_feed_on_its_poll_interval() {
+    let hub = Hub::start(3600);
+    hub.call("POST", "/never-verify");
+    let port = free_port();
+    let k = Khabar::with_config(&format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\n\
+         [fetch]\nallow_private = [\"127.0.0.1/32\"]\n\n\
+         [schedule]\ninterval = \"1s\"\nmin_interval = \"1s\"\ntick = \"200ms\"\n\n\
+         [[feeds]]\nurl = {:?}\n",
+        hub.feed_url()
+    ));
+    let _daemon = Daemon::start(&k);
+    wait_until("khabar's subscription request", || {
+        hub.count("requests") >= 1
+    });
+    let fetched = hub.count("feed_fetches");
+    wait_until("three more polls of the feed", || {
+        hub.count("feed_fetches") >= fetched + 3
+    });
+    let list = k.ok(&["feeds", "list"]);
+    assert!(
+        list.contains("push: awaiting the hub's verification"),
+        "{list}"
+    );
+    assert_eq!(hub.count("verifications"), 0);
+}
+
+#[test]
+fn a_push_over_the_body_cap_is_refused_and_stores_nothing() {
+    let hub = Hub::start(3600);
+    let port = free_port();
+    let k = Khabar::with_config(&format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\n\
+         [fetch]\nallow_private = [\"127.0.0.1/32\"]\nmax_body_bytes = 16384\n\n\
+         [schedule]\ninterval = \"1h\"\ntick = \"200ms\"\n\n\
+         [[feeds]]\nurl = {:?}\n",
+        hub.feed_url()
+    ));
+    let daemon = Daemon::start(&k);
+    wait_until("the hub to verify khabar's subscription", || {
+        hub.count("subscriptions") == 1
+    });
+    // SQL: the callback's token is a secret no command prints.
+    let token: String = k
+        .db()
+        .query_row("SELECT token FROM websub_subscriptions", [], |r| r.get(0))
+        .unwrap();
+    let before = k.count_items();
+    let big = format!(
+        "<rss version=\"2.0\"><channel><title>t</title><item><guid>big</guid>\
+         <title>Too big</title><description>{}</description></item></channel></rss>",
+        "x".repeat(32 * 1024)
+    );
+    // Answered before the whole body is read, so the connection may be
+    // reset after the answer: read what arrives, and no further.
+    let mut stream = TcpStream::connect(&daemon.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let _ = write!(
+        stream,
+        "POST /websub/{token} HTTP/1.1\r\nHost: k\r\nContent-Type: application/rss+xml\r\n\
+         X-Hub-Signature: sha256=00\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{big}",
+        big.len()
+    );
+    let mut answer = [0; 12];
+    stream.read_exact(&mut answer).expect("a status line");
+    assert_eq!(&answer, b"HTTP/1.1 413", "over fetch.max_body_bytes");
+    assert_eq!(k.count_items(), before, "nothing stored");
+    let (_, metrics) = daemon.get("/metrics");
+    assert!(
+        metrics.contains("khabar_websub_pushes_total{outcome=\"too_large\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn a_feed_retired_by_410_is_unsubscribed_from_its_hub() {
+    let hub = Hub::start(3600);
+    let k = khabar_for(&hub.feed_url(), "1h");
+    let daemon = Daemon::start(&k);
+    wait_until("the subscription", || hub.count("subscriptions") == 1);
+    hub.call("POST", "/gone");
+    // The daemon polls a pushed feed only daily: a one-off pass beside it.
+    k.ok(&["poll", "--all"]);
+    wait_until("the hub to verify the unsubscription", || {
+        hub.count("subscriptions") == 0
+    });
+    assert_eq!(hub.count("requests"), 2, "subscribe, then unsubscribe");
+    // SQL: that the row is forgotten, not only unsubscribed, is internal
+    // state no command shows.
+    wait_until("the subscription forgotten", || {
+        k.db()
+            .query_row("SELECT count(*) FROM websub_subscriptions", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap()
+            == 0
+    });
+    wait_until("the feed counted as gone", || {
+        daemon
+            .get("/metrics")
+            .1
+            .contains("khabar_feeds{status=\"gone\"} 1")
+    });
 }

@@ -8,11 +8,25 @@ distributed (§7) as the whole feed document, signed with the subscriber's
 hub.secret as X-Hub-Signature: sha256=HMAC (§8).
 
 The outlet's feed is /feed.xml; it announces the hub in the document and in
-the HTTP Link header. Test controls (JSON answers):
+the HTTP Link header. /plain.xml is the same feed announcing no hub (only
+polled).
+
+It is also the external hub of a publisher (khabar with websub.hub): a
+publish ping (POST /hub, hub.mode=publish, the topic as hub.url and
+hub.topic) is recorded and answered 204, or 500 while failures are armed.
+
+Test controls (JSON answers):
   POST /publish?guid=G&title=T  add an entry and push the feed to subscribers
+  POST /add?guid=G&title=T      add an entry without pushing (to be polled)
   POST /forge?guid=G&title=T    push a feed with that entry, wrongly signed,
                                 without adding it to the outlet
-  GET  /state                   subscriptions, verifications, push answers
+  POST /fail-publish?n=N        answer the next N publish pings 500
+  POST /never-verify            from now on, accept (un)subscription requests
+                                (202) but never verify them
+  POST /gone                    from now on, /feed.xml answers 410 Gone
+  GET  /state                   subscriptions, verifications, push answers,
+                                publish pings, fetches of /feed.xml and
+                                /plain.xml
 Prints "listening on PORT" once it serves. Usage: websub_hub.py LEASE_SECONDS
 """
 
@@ -30,17 +44,22 @@ LEASE = int(sys.argv[1]) if len(sys.argv) > 1 else 3600
 lock = threading.Lock()
 entries = [("seed-1", "Seed entry one")]
 subscriptions = {}  # callback -> {"topic", "secret", "lease", "verified"}
-log = {"verifications": 0, "denied_checks": 0, "pushes": [], "requests": 0}
+log = {"verifications": 0, "denied_checks": 0, "pushes": [], "requests": 0,
+       "publishes": [], "plain_fetches": 0, "feed_fetches": 0}
+failing_publishes = [0]
+never_verify = [False]
+gone = [False]
 
 
-def feed_xml(base, items):
+def feed_xml(base, items, announce=True):
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>',
         "<title>Loopback outlet</title><link>%s/</link>" % base,
-        '<atom:link rel="hub" href="%s/hub"/>' % base,
-        '<atom:link rel="self" href="%s/feed.xml"/>' % base,
     ]
+    if announce:
+        parts.append('<atom:link rel="hub" href="%s/hub"/>' % base)
+        parts.append('<atom:link rel="self" href="%s/feed.xml"/>' % base)
     for guid, title in items:
         parts.append(
             "<item><guid isPermaLink=\"false\">%s</guid><title>%s</title>"
@@ -118,11 +137,19 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
-        if self.path == "/feed.xml":
+        if self.path == "/feed.xml" and gone[0]:
+            self.reply(410)
+        elif self.path == "/feed.xml":
             with lock:
+                log["feed_fetches"] += 1
                 body = feed_xml(self.base(), entries)
             link = '<%s/hub>; rel="hub", <%s/feed.xml>; rel="self"' % (self.base(), self.base())
             self.reply(200, body, "application/rss+xml", [("Link", link)])
+        elif self.path == "/plain.xml":
+            with lock:
+                log["plain_fetches"] += 1
+                body = feed_xml(self.base(), entries, announce=False)
+            self.reply(200, body, "application/rss+xml")
         elif self.path == "/state":
             with lock:
                 state = dict(log, subscriptions=len(subscriptions))
@@ -137,6 +164,8 @@ class Handler(BaseHTTPRequestHandler):
         query = dict(urllib.parse.parse_qsl(url.query))
         if url.path == "/hub":
             form = dict(urllib.parse.parse_qsl(data.decode()))
+            if form.get("hub.mode") == "publish":
+                return self.publish_ping(form)
             with lock:
                 log["requests"] += 1
             mode, topic = form.get("hub.mode"), form.get("hub.topic")
@@ -146,8 +175,27 @@ class Handler(BaseHTTPRequestHandler):
             if topic != self.base() + "/feed.xml":
                 return self.reply(400, b"unknown topic")
             args = (callback, topic, form.get("hub.secret", ""), mode)
-            threading.Thread(target=verify, args=args, daemon=True).start()
+            with lock:
+                silent = never_verify[0]
+            if not silent:
+                threading.Thread(target=verify, args=args, daemon=True).start()
             self.reply(202)
+        elif url.path == "/add":
+            with lock:
+                entries.append((query["guid"], query["title"]))
+            self.reply(200, b"{}", "application/json")
+        elif url.path == "/gone":
+            with lock:
+                gone[0] = True
+            self.reply(200, b"{}", "application/json")
+        elif url.path == "/never-verify":
+            with lock:
+                never_verify[0] = True
+            self.reply(200, b"{}", "application/json")
+        elif url.path == "/fail-publish":
+            with lock:
+                failing_publishes[0] = int(query["n"])
+            self.reply(200, b"{}", "application/json")
         elif url.path in ("/publish", "/forge"):
             entry = (query["guid"], query["title"])
             with lock:
@@ -162,6 +210,16 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, b"{}", "application/json")
         else:
             self.reply(404)
+
+    def publish_ping(self, form):
+        with lock:
+            status = 500 if failing_publishes[0] > 0 else 204
+            failing_publishes[0] = max(0, failing_publishes[0] - 1)
+            log["publishes"].append({
+                "url": form.get("hub.url"), "topic": form.get("hub.topic"),
+                "content_type": self.headers.get("Content-Type"),
+                "status": status})
+        self.reply(status)
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
