@@ -11,11 +11,13 @@ pub use item::{ItemKey, NewItem, SanitizedHtml};
 pub use media::{Attachment, ItemMedia};
 pub use poll::{FeedState, OutletPages, PollRecord, PollResult};
 pub mod schedule;
+pub mod search;
 pub mod status;
 pub mod subscriber;
 pub mod topic;
 
 pub use schedule::{DeliverySchedule, ScheduleError};
+pub use search::IndexText;
 pub use status::{DigestStatus, SubscriberStatus, UnknownStatus};
 pub use subscriber::{
     daily_cron, daily_time, DailyTimeError, DigestPeriod, EmailError, SubscriberEmail,

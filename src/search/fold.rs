@@ -10,6 +10,7 @@
 //! in another. Lower-case Latin words get no skeleton, so that an English
 //! "were" never meets "war".
 
+pub use crate::model::IndexText;
 use crate::topics::{fold_into, is_word_char, Dashes, Folded};
 use crate::translit::skeleton;
 
@@ -26,19 +27,6 @@ pub const MAX_INDEXED_BYTES: usize = 32 * 1024;
 /// a phrase every word's skeleton counts, because the phrase as a whole is
 /// specific.
 pub const MIN_SKELETON_CHARS: usize = 3;
-
-/// What one item puts in the index: space-separated tokens per column.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IndexText {
-    /// The title's folded words.
-    pub title: String,
-    /// The summary's and content's folded words.
-    pub body: String,
-    /// Skeletons of the Devanagari words (title, then body).
-    pub deva: String,
-    /// Skeletons of the capitalised Latin words (title, then body).
-    pub latn: String,
-}
 
 impl IndexText {
     /// The index text of an item: its plain-text title, summary and content.

@@ -10,10 +10,10 @@ use super::items::{upsert_items, StoreReport};
 use super::search::index_item;
 use super::stories::{leave_story, save_signature};
 use super::{from_unix, parse_column, to_unix, Store, StoreError};
+use crate::model::IndexText;
 use crate::model::{
     FeedState, FeedUrl, NormalizedFeed, PollRecord, PollResult, TopicHit, UnknownStatus,
 };
-use crate::search::IndexText;
 
 /// Where a feed's subscription came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use rusqlite::{params, params_from_iter, Connection, Row, Transaction};
 
 use super::items::{item_from_row, ItemRow};
 use super::{from_unix, to_unix, Store, StoreError};
-use crate::search::IndexText;
+use crate::model::IndexText;
 
 /// BM25 weights of the index columns (title, body, deva, latn): a word in
 /// the title counts four times one in the text; a name met through its
