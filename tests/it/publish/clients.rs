@@ -6,7 +6,7 @@ use std::process::Command;
 use khabar::store::{EntryQuery, EntryRow, Store};
 use serde_json::{json, Value};
 
-use super::support::{spawn_khabar, Khabar, PUBLIC_URL};
+use super::support::{feedcheck, spawn_khabar, Khabar, PUBLIC_URL};
 use crate::support::chromium::screenshot;
 
 const TOPIC: &str = "russia-north-korea";
@@ -80,24 +80,7 @@ async fn feedparser_reads_every_format_as_the_database_has_it() {
         spec["documents"][1]["entries"].as_array().unwrap().len(),
         topic_stories
     );
-    let spec_file = k.fixture.dir.path().join("expected.json");
-    std::fs::write(&spec_file, spec.to_string()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/publish/feedcheck.py");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .arg(script)
-            .arg(&spec_file)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "feedcheck.py failed:\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = feedcheck(&k.fixture.dir.path().join("expected.json"), &spec).await;
     assert!(report.contains("ok walk"), "{report}");
 }
 

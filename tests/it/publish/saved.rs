@@ -3,13 +3,11 @@
 //! feedparser, listed on `/search`, offered as digest topics, and a bad
 //! definition refused at load with the slug named.
 
-use std::process::Command;
-
 use reqwest::header;
 use serde_json::json;
 
 use super::search::expected;
-use super::support::{spawn_khabar_with, Fixture, PUBLIC_URL};
+use super::support::{feedcheck, spawn_khabar_with, Fixture, PUBLIC_URL};
 
 const SAVED: &str =
     "[[searches]]\nslug = \"lavrov\"\nname = \"लावरोव · Lavrov\"\nquery = \"लावरोव\"\n";
@@ -88,24 +86,7 @@ async fn feedparser_reads_a_saved_search_as_the_database_has_it() {
         "documents": documents,
         "walk": {"path": atom, "total": total},
     });
-    let spec_file = k.fixture.dir.path().join("expected-saved.json");
-    std::fs::write(&spec_file, spec.to_string()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/publish/feedcheck.py");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .arg(script)
-            .arg(&spec_file)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "feedcheck.py failed:\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = feedcheck(&k.fixture.dir.path().join("expected-saved.json"), &spec).await;
     assert!(report.contains("304 with ETag"), "{report}");
 }
 

@@ -3,14 +3,12 @@
 //! feeds as the database has them; bad queries are answered 400 with the
 //! reason, never 500, on the page, every feed format and `/api/search`.
 
-use std::process::Command;
-
 use chrono::Utc;
 use khabar::search::{Context, Search};
 use khabar::store::Store;
 use serde_json::{json, Value};
 
-use super::support::{spawn_khabar, PUBLIC_URL};
+use super::support::{feedcheck, spawn_khabar, PUBLIC_URL};
 
 const TOPICS: &[&str] = &["russia-north-korea"];
 
@@ -186,24 +184,7 @@ async fn feedparser_reads_query_feeds_as_the_database_has_them() {
         "documents": documents,
         "walk": {"path": atom, "total": total},
     });
-    let spec_file = k.fixture.dir.path().join("expected-search.json");
-    std::fs::write(&spec_file, spec.to_string()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/publish/feedcheck.py");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .arg(script)
-            .arg(&spec_file)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "feedcheck.py failed:\n{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = feedcheck(&k.fixture.dir.path().join("expected-search.json"), &spec).await;
     assert!(report.contains("304 with ETag"), "{report}");
 }
 

@@ -122,3 +122,28 @@ impl Khabar {
         self.daemon.is_running()
     }
 }
+
+/// Writes `spec` to `spec_file` and runs `feedcheck.py` (Python feedparser
+/// reading khabar's feeds) on it; panics with its report unless it passed,
+/// and returns the report.
+pub async fn feedcheck(spec_file: &std::path::Path, spec: &serde_json::Value) -> String {
+    std::fs::write(spec_file, spec.to_string()).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/publish/feedcheck.py");
+    let spec_file = spec_file.to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .arg(script)
+            .arg(&spec_file)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "feedcheck.py failed:\n{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    report
+}
