@@ -155,20 +155,7 @@ impl Store {
             None => (None, 0),
         };
         let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(params![query.topic, before_date, before_id, limit], |r| {
-                Ok((entry_from_row(r)?, story_of_row(r)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(mut entry, story)| {
-                if let Some((story, _)) = story.filter(|(_, members)| *members > 1) {
-                    entry.related = self.related(story, entry.item.feed_id)?;
-                }
-                Ok(entry)
-            })
-            .collect()
+        self.entries_with_related(&sql, params![query.topic, before_date, before_id, limit])
     }
 
     /// The entries of the items `ids` (stories' representatives, as a
@@ -187,11 +174,19 @@ impl Store {
         );
         let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        self.entries_with_related(&sql, params![ids, limit])
+    }
+
+    /// The entries `sql` (an [`ENTRY_SELECT`]) selects, each with the other
+    /// outlets' reports of its story.
+    fn entries_with_related(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<EntryRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt
-            .query_map(params![ids, limit], |r| {
-                Ok((entry_from_row(r)?, story_of_row(r)?))
-            })?
+            .query_map(params, |r| Ok((entry_from_row(r)?, story_of_row(r)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(|(mut entry, story)| {
