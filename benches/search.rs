@@ -152,16 +152,9 @@ fn poll(
     }
 }
 
-/// CPU time this thread has used (so other processes' load does not count).
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec through a valid pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
+#[path = "common/cpu.rs"]
+mod cpu;
+use cpu::thread_cpu;
 
 /// The 1, 5 and 15 minute load averages, as `/proc/loadavg` has them.
 fn load_average() -> String {

@@ -11,7 +11,7 @@
 //! `KHABAR_BENCH_CASE=gazetteer` runs only the cases whose name contains it.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use khabar::topics::{normalize_text, TagInput, Tagger, TermGroupDef, TopicDef, TopicsConfig};
 use khabar::translit::skeleton;
@@ -23,16 +23,9 @@ const ROUNDS: usize = 200;
 /// The built-in topics' source, to rebuild them with extra topics.
 const DEFAULT_TOML: &str = include_str!("../src/topics/default.toml");
 
-/// CPU time this thread has used (so other processes' load does not count).
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec through a valid pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
+#[path = "common/cpu.rs"]
+mod cpu;
+use cpu::thread_cpu;
 
 /// A made-up word from a seed: Devanagari for even seeds, Latin for odd.
 fn word(seed: usize) -> String {
