@@ -66,7 +66,8 @@ impl Fields {
                     self.offset = numeric_offset(text);
                 }
             }
-            Token::Signed(text) => self.number(&text[1..]),
+            // The sign may be U+2212, three bytes: skip it by character.
+            Token::Signed(text) => self.number(text.trim_start_matches(['+', '-', '\u{2212}'])),
             Token::NumericDate(text) => {
                 if self.day.is_none() && self.month.is_none() && self.year.is_none() {
                     if let Some((y, m, d)) = numeric_date(text) {

@@ -122,6 +122,11 @@ fn numeric_offset(zone: &str) -> Option<i32> {
         _ => return None,
     };
     let rest = zone.trim_start_matches(['+', '-', '\u{2212}']);
+    // Digits and a colon only: byte lengths below are then character counts
+    // (a feed's "+0\u{FFFD}" is 4 bytes, and splitting it at 2 would panic).
+    if !rest.is_ascii() {
+        return None;
+    }
     let (h, m) = match rest.split_once(':') {
         Some((h, m)) if (1..=2).contains(&h.len()) && m.len() == 2 => (h, m),
         Some(_) => return None,
@@ -250,9 +255,25 @@ mod tests {
             ("+05:3", None),
             ("+053", None),
             ("0530", None),
+            // Four bytes but two characters: found by the fuzzer in a
+            // w3cdtf date, where splitting at byte 2 panicked.
+            ("+0\u{FFFD}", None),
+            ("-\u{0966}\u{0967}", None),
+            ("+\u{0966}\u{096B}:\u{0969}\u{0966}", None),
         ];
         for (raw, want) in cases {
             assert_eq!(numeric_offset(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_minus_sign_before_a_number_is_not_cut_inside_it() {
+        for raw in [
+            "31 Mar \u{2212}2025",
+            "\u{2212}31 Mar 2025 10:50",
+            "Mar 31 \u{2212}5 2025",
+        ] {
+            let _ = parse_date(raw, Utc::now());
         }
     }
 
