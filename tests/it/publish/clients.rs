@@ -25,7 +25,8 @@ fn expected(k: &Khabar, path: &str, format: &str, topic: Option<&str>) -> Value 
     json!({"path": path, "format": format, "topic": topic, "entries": entries})
 }
 
-fn entry(e: &EntryRow) -> Value {
+/// An entry as feedcheck.py expects it in its spec (also for search feeds).
+pub(super) fn entry(e: &EntryRow) -> Value {
     // The outlet's last change, or a later report joining the story.
     let own = e
         .item

@@ -8,6 +8,7 @@ use khabar::search::{Context, Search};
 use khabar::store::Store;
 use serde_json::{json, Value};
 
+use super::clients::entry;
 use super::support::{feedcheck, spawn_khabar, PUBLIC_URL};
 
 const TOPICS: &[&str] = &["russia-north-korea"];
@@ -143,25 +144,7 @@ pub(super) fn expected(store: &Store, query: &str, path: &str, format: &str) -> 
         .entries(store, khabar::publish::search::FEED_ENTRIES)
         .unwrap();
     assert!(!rows.is_empty(), "{query} matches");
-    let entries: Vec<Value> = rows
-        .iter()
-        .map(|e| {
-            let own = e
-                .item
-                .updated
-                .unwrap_or(e.item.published)
-                .max(e.item.published);
-            let updated = e.story_last_seen.map_or(own, |joined| own.max(joined));
-            json!({
-                "title": e.item.title,
-                "link": e.item.url,
-                "published": e.item.published.timestamp(),
-                "updated": updated.timestamp(),
-                "source_title": e.outlet.title,
-                "source_url": e.outlet.feed_url,
-            })
-        })
-        .collect();
+    let entries: Vec<Value> = rows.iter().map(entry).collect();
     json!({"path": path, "format": format, "topic": null, "entries": entries})
 }
 
