@@ -3,7 +3,9 @@
 //! Writes 100,000 synthetic items (60 words each from a Zipf-distributed
 //! Devanagari vocabulary, three names in each; a quarter of them English
 //! with Latin-script names; one in ten tagged with the built-in topic)
-//! through `Store::write_polls`, which indexes them as a poll does, then
+//! through `Store::write_polls`, which indexes them as a poll does, groups
+//! them into stories of five outlets' reports (half of the stories with one
+//! tagged member, so that `topic:` must look at story mates), then
 //! runs a mix of queries — names in either script, phrases, OR, NOT,
 //! prefixes, `topic:`, `outlet:`, `since:`, a very common word — each many
 //! times, timing `Search::results` (page 1: match, rank, group, snippets)
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use khabar::model::{FeedUrl, ItemKey, NewItem, NormalizedFeed, TopicHit, TopicSlug};
 use khabar::search::{Context, PageRequest, Search};
-use khabar::store::{AddFeed, FeedOrigin, FeedState, PollRecord, PollResult, Store};
+use khabar::store::{AddFeed, FeedOrigin, FeedState, PollRecord, PollResult, Store, StoryJoin};
 
 const ITEMS: usize = 100_000;
 const WORDS: usize = 60;
@@ -32,6 +34,8 @@ const POLLS_PER_BATCH: usize = 64;
 const RUNS: usize = 40;
 /// One item in this many is tagged with [`TOPIC`].
 const TAGGED_EVERY: usize = 10;
+/// Reports per story, from as many consecutive polls (outlets).
+const STORY_SIZE: usize = 5;
 const TOPIC: &str = "russia-north-korea";
 
 const HINDI_NAMES: [&str; 8] = [
@@ -138,6 +142,7 @@ fn poll(
             },
             tags,
             signatures: vec![],
+            index: vec![],
             etag: None,
             last_modified: None,
             moved_to: None,
@@ -236,6 +241,32 @@ fn write_items(store: &mut Store, rng: &mut Rng, vocab: &[String], start: DateTi
     println!(
         "wrote and indexed {ITEMS} items in {:.1} s",
         t.elapsed().as_secs_f64()
+    );
+    group_items(store);
+}
+
+/// Groups the items into stories of [`STORY_SIZE`] reports: one from each
+/// of that many consecutive polls, each poll's item shifted by one, so that
+/// a story holds one tagged item or none. Item ids follow the order written
+/// (a fresh database numbers them from 1).
+fn group_items(store: &mut Store) {
+    let block = STORY_SIZE * ITEMS_PER_POLL;
+    let joins: Vec<StoryJoin> = (0..ITEMS / block)
+        .flat_map(|b| {
+            (0..ITEMS_PER_POLL).flat_map(move |j| {
+                (0..STORY_SIZE).map(move |m| StoryJoin {
+                    item_id: (b * block + m * ITEMS_PER_POLL + (j + m) % ITEMS_PER_POLL + 1) as i64,
+                    story: (b * ITEMS_PER_POLL + j) as i64,
+                    reason: "bench".into(),
+                    signature: None,
+                })
+            })
+        })
+        .collect();
+    store.record_story_joins(&joins).expect("group the items");
+    println!(
+        "grouped into {} stories of {STORY_SIZE}",
+        store.count_stories().expect("count stories")
     );
 }
 

@@ -271,6 +271,7 @@ fn poll(
             },
             tags: vec![],
             signatures,
+            index: vec![],
             etag: None,
             last_modified: None,
             moved_to: None,

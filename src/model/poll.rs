@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{FeedUrl, NormalizedFeed, TopicHit};
+use super::{FeedUrl, IndexText, NormalizedFeed, TopicHit};
 
 /// A feed's scheduling state, as computed by `scheduler::next_due`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +45,11 @@ pub enum PollResult {
         /// items, so that grouping reads no text. When it is empty, the
         /// stage signs those items from their stored text.
         signatures: Vec<Vec<u8>>,
+        /// Each item's full-text index tokens (issue #17), in the order of
+        /// `feed.items`: computed where the feed is parsed, from the plain
+        /// text tagging reads, so that the single writer only stores them.
+        /// When empty, the writer computes them.
+        index: Vec<IndexText>,
         /// ETag of the response.
         etag: Option<String>,
         /// Last-Modified of the response.

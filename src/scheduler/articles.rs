@@ -22,7 +22,7 @@ use url::Url;
 use super::run::Poller;
 use crate::fetch::{FetchOutcome, FetchRequest};
 use crate::fulltext::{extract, Extracted, OutletLines, MIN_PAGES};
-use crate::model::NewItem;
+use crate::model::{IndexText, NewItem};
 use crate::normalize::html_to_text;
 use crate::store::{OutletPages, PollResult, Store, StoreError, StoredVersion};
 use crate::topics::tag_item_text;
@@ -52,6 +52,7 @@ pub(super) async fn fill_full_text(
         feed,
         tags,
         signatures,
+        index,
         outlet_pages,
         ..
     } = result
@@ -101,6 +102,9 @@ pub(super) async fn fill_full_text(
                 .finder
                 .text_signature(&item.title, item.summary.as_deref(), &content_text)
                 .encode();
+        }
+        if let Some(text) = index.get_mut(i) {
+            *text = IndexText::of(&item.title, item.summary.as_deref(), &content_text);
         }
     }
 }

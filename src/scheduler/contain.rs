@@ -103,6 +103,7 @@ mod tests {
                 feed: NormalizedFeed::default(),
                 tags: vec![],
                 signatures: vec![],
+                index: vec![],
                 etag: None,
                 last_modified: None,
                 moved_to: None,

@@ -66,6 +66,7 @@ impl Poller {
                 feed,
                 tags,
                 signatures,
+                index,
                 ..
             }) => PushRecord {
                 at,
@@ -74,6 +75,7 @@ impl Poller {
                 feed,
                 tags,
                 signatures,
+                index,
             },
             Ok(_) => return Err(PushError::Parse("not a feed document".into())),
             Err(error) => return Err(PushError::Parse(error.to_string())),

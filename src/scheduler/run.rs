@@ -19,7 +19,7 @@ use super::error::PollError;
 use crate::clock;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
-use crate::model::{FeedUrl, OutletPages, PollRecord, PollResult};
+use crate::model::{FeedUrl, IndexText, OutletPages, PollRecord, PollResult};
 use crate::store::{FeedRow, Store, StoreError, StoreReport};
 use crate::stories::{StoryGrouper, TermFinder, DEFAULT_WINDOW};
 use crate::topics::{tag_item_text, Tagger};
@@ -31,6 +31,11 @@ const WRITE_QUEUE: usize = 64;
 
 /// Most polls written in one transaction.
 const WRITE_BATCH: usize = 64;
+
+/// How long the writer waits for a batch to fill before writing what it
+/// has: at most this much later on the page, for far fewer transactions
+/// when polls finish one by one.
+const WRITE_LINGER: Duration = Duration::from_millis(200);
 
 /// Bodies of at least [`LARGE_BODY`](crate::allocator::LARGE_BODY) parsed at
 /// once (issue #11). Parsing a hostile 10 MiB document takes several times
@@ -464,24 +469,29 @@ pub(super) fn parse_fetched(
     }
     let hint = feed.meta.ttl;
     let cadence = publishing_cadence(feed.items.iter().filter_map(|i| i.published), now);
-    // Tagging and signing (here, in parallel, so that the single writer only
-    // matches) read the same plain text of the content: converted once.
-    let (tags, signatures) = feed
-        .items
-        .iter()
-        .map(|i| {
-            let content = i
-                .content
-                .as_ref()
-                .map(|c| normalize::html_to_text(c.as_str()))
-                .unwrap_or_default();
-            let summary = i.summary.as_deref();
-            (
-                tag_item_text(tagger, &i.title, summary, &content, &i.categories),
-                finder.text_signature(&i.title, summary, &content).encode(),
-            )
-        })
-        .unzip();
+    // Tagging, signing and the search index's tokens (here, in parallel, so
+    // that the single writer only stores them) read the same plain text of
+    // the content: converted once.
+    let mut tags = Vec::with_capacity(feed.items.len());
+    let mut signatures = Vec::with_capacity(feed.items.len());
+    let mut index = Vec::with_capacity(feed.items.len());
+    for i in &feed.items {
+        let content = i
+            .content
+            .as_ref()
+            .map(|c| normalize::html_to_text(c.as_str()))
+            .unwrap_or_default();
+        let summary = i.summary.as_deref();
+        tags.push(tag_item_text(
+            tagger,
+            &i.title,
+            summary,
+            &content,
+            &i.categories,
+        ));
+        signatures.push(finder.text_signature(&i.title, summary, &content).encode());
+        index.push(IndexText::of(&i.title, summary, &content));
+    }
     if bytes as usize >= crate::allocator::LARGE_BODY {
         crate::allocator::release_free_memory();
     }
@@ -492,6 +502,7 @@ pub(super) fn parse_fetched(
             feed,
             tags,
             signatures,
+            index,
             etag,
             last_modified,
             // A redirect to anything but http(s) is not followed by the
@@ -578,12 +589,18 @@ fn write_batches(
 ) -> Result<PassSummary, StoreError> {
     let mut summary = PassSummary::default();
     let mut batch = Vec::with_capacity(WRITE_BATCH);
+    let runtime = tokio::runtime::Handle::current();
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
+        // Up to WRITE_LINGER for the rest of a batch: a transaction per
+        // record or two would flush and merge the search index's segments
+        // that often (issue #17).
+        let until = tokio::time::Instant::now() + WRITE_LINGER;
         while batch.len() < WRITE_BATCH {
-            match rx.try_recv() {
-                Ok(r) => batch.push(r),
-                Err(_) => break,
+            match runtime.block_on(tokio::time::timeout_at(until, rx.recv())) {
+                Ok(Some(r)) => batch.push(r),
+                // The pass is over, or the wait is.
+                Ok(None) | Err(_) => break,
             }
         }
         let reports = write_contained(store, &mut batch)?;

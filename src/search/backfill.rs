@@ -27,6 +27,7 @@ pub fn index_text(item: &ItemRow) -> IndexText {
 /// Indexes every pending item, showing a progress bar when `progress`.
 /// Returns how many it indexed.
 pub fn index_pending(store: &mut Store, progress: bool) -> Result<u64, StoreError> {
+    store.mark_unindexed()?;
     let pending = store.search_pending()?;
     if pending == 0 {
         return Ok(0);

@@ -260,6 +260,7 @@ impl Store {
             &push.feed,
             &push.tags,
             &push.signatures,
+            &push.index,
             push.at,
         )?;
         tx.prepare_cached(
@@ -295,17 +296,21 @@ pub struct PushRecord {
     pub tags: Vec<Vec<TopicHit>>,
     /// Each item's story signature, in the order of `feed.items`.
     pub signatures: Vec<Vec<u8>>,
+    /// Each item's full-text index tokens, in the order of `feed.items`
+    /// (computed by the writer when empty).
+    pub index: Vec<IndexText>,
 }
 
 /// Stores a feed document's items: a changed item leaves its story; new
-/// and changed items are (re)indexed for search and keep the signature
-/// computed when the feed was parsed.
+/// and changed items are (re)indexed for search and keep the signature and
+/// index tokens computed when the feed was parsed.
 fn store_items(
     tx: &Transaction<'_>,
     feed_id: i64,
     feed: &NormalizedFeed,
     tags: &[Vec<TopicHit>],
     signatures: &[Vec<u8>],
+    index: &[IndexText],
     at: DateTime<Utc>,
 ) -> Result<StoreReport, StoreError> {
     let (report, rows) = upsert_items(tx, feed_id, &feed.items, tags, at)?;
@@ -313,8 +318,10 @@ fn store_items(
         if changed {
             leave_story(tx, id)?;
         }
-        if let Some(item) = feed.items.get(i) {
-            index_item(tx, id, &IndexText::of_new_item(item), changed)?;
+        match (index.get(i), feed.items.get(i)) {
+            (Some(text), _) => index_item(tx, id, text, changed)?,
+            (None, Some(item)) => index_item(tx, id, &IndexText::of_new_item(item), changed)?,
+            (None, None) => {}
         }
         if let Some(data) = signatures.get(i) {
             save_signature(tx, id, data)?;
@@ -334,13 +341,14 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
             feed,
             tags,
             signatures,
+            index,
             etag,
             last_modified,
             moved_to,
             outlet_pages,
             ..
         } => {
-            let report = store_items(tx, rec.feed_id, feed, tags, signatures, rec.at)?;
+            let report = store_items(tx, rec.feed_id, feed, tags, signatures, index, rec.at)?;
             super::fulltext::count_outlet_pages(tx, rec.feed_id, outlet_pages, rec.at)?;
             let found = feed.meta.hub.as_deref().zip(feed.meta.self_url.as_deref());
             super::websub::note_hub(tx, rec.feed_id, found, rec.at)?;

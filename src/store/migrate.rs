@@ -63,6 +63,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_search",
         include_str!("../../migrations/0013_search.sql"),
     ),
+    (
+        "0014_search_unindexed",
+        include_str!("../../migrations/0014_search_unindexed.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.

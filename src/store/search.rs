@@ -122,12 +122,27 @@ pub(super) fn index_item(
         "INSERT INTO item_search (rowid, title, body, deva, latn) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![id, text.title, text.body, text.deva, text.latn])?;
-    tx.prepare_cached("DELETE FROM search_pending WHERE item_id = ?1")?
-        .execute([id])?;
+    // Only a changed item (the update trigger) or one found unindexed
+    // carries a mark; a new one has none (migration 0014).
+    if replace {
+        tx.prepare_cached("DELETE FROM search_pending WHERE item_id = ?1")?
+            .execute([id])?;
+    }
     Ok(())
 }
 
 impl Store {
+    /// Marks as pending every item without an index row: those something
+    /// other than khabar's writer inserted (migration 0014). Returns how
+    /// many it marked.
+    pub fn mark_unindexed(&self) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "INSERT OR IGNORE INTO search_pending (item_id)
+             SELECT id FROM items WHERE id NOT IN (SELECT id FROM item_search_docsize)",
+            [],
+        )?)
+    }
+
     /// How many items wait to be (re)indexed.
     pub fn search_pending(&self) -> Result<u64, StoreError> {
         Ok(self

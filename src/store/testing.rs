@@ -50,6 +50,7 @@ pub(crate) fn fetched(
             },
             tags,
             signatures: vec![],
+            index: vec![],
             etag: etag.map(String::from),
             last_modified: None,
             moved_to: None,

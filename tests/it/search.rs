@@ -181,13 +181,24 @@ fn the_index_follows_new_changed_and_removed_items() {
     assert_eq!(count("Shoigu"), 0, "the old title left the index");
     assert_eq!(count("Belousov"), 1);
 
-    // A database written before search (or by another tool): indexed when
-    // khabar next opens it.
+    // A database written before search (every item marked by migration
+    // 0013): indexed when khabar next opens it.
     let db = khabar.db();
     db.execute_batch("DELETE FROM item_search; INSERT INTO search_pending SELECT id FROM items;")
         .unwrap();
     drop(db);
     assert_eq!(count("Belousov"), 1);
+    // Items another tool inserted carry no mark (migration 0014): found by
+    // the index row they lack.
+    khabar
+        .db()
+        .execute_batch("DELETE FROM item_search;")
+        .unwrap();
+    assert_eq!(
+        count("Belousov"),
+        1,
+        "an item without an index row is indexed"
+    );
     let pending: i64 = khabar
         .db()
         .query_row("SELECT count(*) FROM search_pending", [], |r| r.get(0))
