@@ -37,6 +37,10 @@ const WRITE_BATCH: usize = 64;
 /// when polls finish one by one.
 const WRITE_LINGER: Duration = Duration::from_millis(200);
 
+/// The writer stops waiting for a batch to fill once the documents in it
+/// came to this many bytes.
+const LINGER_MAX_BYTES: u64 = 4 << 20;
+
 /// Bodies of at least [`LARGE_BODY`](crate::allocator::LARGE_BODY) parsed at
 /// once (issue #11). Parsing a hostile 10 MiB document takes several times
 /// its size while it runs, so this, more than the bodies in flight, sets the
@@ -471,10 +475,14 @@ pub(super) fn parse_fetched(
     let cadence = publishing_cadence(feed.items.iter().filter_map(|i| i.published), now);
     // Tagging, signing and the search index's tokens (here, in parallel, so
     // that the single writer only stores them) read the same plain text of
-    // the content: converted once.
+    // the content: converted once. A large document's tokens are left to
+    // the writer, item by item: carried in the record, they would add about
+    // its text's size again to every such record waiting for the writer
+    // (issue #11's memory bound).
+    let index_here = (bytes as usize) < crate::allocator::LARGE_BODY;
     let mut tags = Vec::with_capacity(feed.items.len());
     let mut signatures = Vec::with_capacity(feed.items.len());
-    let mut index = Vec::with_capacity(feed.items.len());
+    let mut index = Vec::with_capacity(if index_here { feed.items.len() } else { 0 });
     for i in &feed.items {
         let content = i
             .content
@@ -490,7 +498,9 @@ pub(super) fn parse_fetched(
             &i.categories,
         ));
         signatures.push(finder.text_signature(&i.title, summary, &content).encode());
-        index.push(IndexText::of(&i.title, summary, &content));
+        if index_here {
+            index.push(IndexText::of(&i.title, summary, &content));
+        }
     }
     if bytes as usize >= crate::allocator::LARGE_BODY {
         crate::allocator::release_free_memory();
@@ -582,6 +592,14 @@ impl BatchWriter for Store {
     }
 }
 
+/// The size of the document a record holds (0 when none was fetched).
+fn body_bytes(record: &PollRecord) -> u64 {
+    match &record.result {
+        PollResult::Fetched { bytes, .. } => *bytes,
+        _ => 0,
+    }
+}
+
 fn write_batches(
     store: &mut Store,
     mut rx: mpsc::Receiver<PollRecord>,
@@ -591,17 +609,27 @@ fn write_batches(
     let mut batch = Vec::with_capacity(WRITE_BATCH);
     let runtime = tokio::runtime::Handle::current();
     while let Some(first) = rx.blocking_recv() {
+        let mut bytes = body_bytes(&first);
         batch.push(first);
         // Up to WRITE_LINGER for the rest of a batch: a transaction per
         // record or two would flush and merge the search index's segments
-        // that often (issue #17).
+        // that often (issue #17). Records already holding large documents
+        // are written at once, so that waiting holds no more memory than
+        // it did (issue #11).
         let until = tokio::time::Instant::now() + WRITE_LINGER;
         while batch.len() < WRITE_BATCH {
-            match runtime.block_on(tokio::time::timeout_at(until, rx.recv())) {
-                Ok(Some(r)) => batch.push(r),
-                // The pass is over, or the wait is.
-                Ok(None) | Err(_) => break,
-            }
+            let next = match rx.try_recv() {
+                Ok(r) => Some(r),
+                Err(_) if bytes >= LINGER_MAX_BYTES => None,
+                Err(_) => runtime
+                    .block_on(tokio::time::timeout_at(until, rx.recv()))
+                    .ok()
+                    .flatten(),
+            };
+            // None: the pass is over, or the wait is.
+            let Some(r) = next else { break };
+            bytes += body_bytes(&r);
+            batch.push(r);
         }
         let reports = write_contained(store, &mut batch)?;
         for (record, report) in batch.drain(..).zip(reports) {
