@@ -479,10 +479,10 @@ pub(super) fn parse_fetched(
     // the writer, item by item: carried in the record, they would add about
     // its text's size again to every such record waiting for the writer
     // (issue #11's memory bound).
-    let index_here = (bytes as usize) < crate::allocator::LARGE_BODY;
+    let large = bytes as usize >= crate::allocator::LARGE_BODY;
     let mut tags = Vec::with_capacity(feed.items.len());
     let mut signatures = Vec::with_capacity(feed.items.len());
-    let mut index = Vec::with_capacity(if index_here { feed.items.len() } else { 0 });
+    let mut index = Vec::with_capacity(if large { 0 } else { feed.items.len() });
     for i in &feed.items {
         let content = i
             .content
@@ -498,11 +498,11 @@ pub(super) fn parse_fetched(
             &i.categories,
         ));
         signatures.push(finder.text_signature(&i.title, summary, &content).encode());
-        if index_here {
+        if !large {
             index.push(IndexText::of(&i.title, summary, &content));
         }
     }
-    if bytes as usize >= crate::allocator::LARGE_BODY {
+    if large {
         crate::allocator::release_free_memory();
     }
     Ok(ParsedPoll {
