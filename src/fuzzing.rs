@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::fulltext::{extract, OutletLines};
 use crate::normalize::{self, limits::DEFAULT_MAX_ITEMS};
 use crate::parse::parse_feed;
+use crate::scheduler::derive::derive_item;
 use crate::stories::TermFinder;
 use crate::topics::{tag_item_text, Tagger};
 
@@ -87,14 +88,7 @@ fn ingest_with(body: &[u8], content_type: Option<&str>) {
     };
     let feed = normalize::normalize_feed(parsed, Some(&FEED_URL), fetch_time(), DEFAULT_MAX_ITEMS);
     for item in &feed.items {
-        let content = item
-            .content
-            .as_ref()
-            .map(|c| normalize::html_to_text(c.as_str()))
-            .unwrap_or_default();
-        let summary = item.summary.as_deref();
-        tag_item_text(&TAGGER, &item.title, summary, &content, &item.categories);
-        FINDER.text_signature(&item.title, summary, &content);
+        derive_item(&TAGGER, &FINDER, item, true);
     }
 }
 

@@ -19,13 +19,12 @@ use futures::StreamExt;
 use tokio::time::Instant;
 use url::Url;
 
+use super::derive::derive_item;
 use super::run::Poller;
 use crate::fetch::{FetchOutcome, FetchRequest};
 use crate::fulltext::{extract, Extracted, OutletLines, MIN_PAGES};
-use crate::model::{IndexText, NewItem};
-use crate::normalize::html_to_text;
+use crate::model::NewItem;
 use crate::store::{OutletPages, PollResult, Store, StoreError, StoredVersion};
-use crate::topics::tag_item_text;
 
 /// Article pages of one feed fetched at once (the host's permits bound it too).
 const ARTICLES_IN_FLIGHT: usize = 2;
@@ -85,26 +84,16 @@ pub(super) async fn fill_full_text(
             tracing::warn!(article = %url, "no main text found; keeping the feed's text");
             continue;
         }
-        let content = text.html(Some(&url));
-        // One plain text of the article for tagging and signing.
-        let content_text = html_to_text(content.as_str());
-        item.content = Some(content);
-        *item_tags = tag_item_text(
-            &poller.tagger,
-            &item.title,
-            item.summary.as_deref(),
-            &content_text,
-            &item.categories,
-        );
-        // Stories are judged on the article too, not on the teaser.
+        item.content = Some(text.html(Some(&url)));
+        // Stories are judged on the article too, not on the teaser; the
+        // tokens are replaced only where the parse computed them.
+        let derived = derive_item(&poller.tagger, &poller.finder, item, !index.is_empty());
+        *item_tags = derived.tags;
         if let Some(signature) = signatures.get_mut(i) {
-            *signature = poller
-                .finder
-                .text_signature(&item.title, item.summary.as_deref(), &content_text)
-                .encode();
+            *signature = derived.signature;
         }
-        if let Some(text) = index.get_mut(i) {
-            *text = IndexText::of(&item.title, item.summary.as_deref(), &content_text);
+        if let (Some(text), Some(new)) = (index.get_mut(i), derived.index) {
+            *text = new;
         }
     }
 }

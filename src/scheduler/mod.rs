@@ -8,6 +8,7 @@
 
 mod articles;
 mod contain;
+pub mod derive;
 pub mod due;
 mod error;
 pub mod heartbeat;

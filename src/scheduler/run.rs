@@ -14,15 +14,16 @@ use tokio::sync::{mpsc, Semaphore};
 use tracing::Instrument;
 
 use super::contain::{or_on_panic, write_contained, BatchWriter};
+use super::derive::derive_item;
 use super::due::{jitter_for, next_due, publishing_cadence, pushed_next_due, Failure, Observed};
 use super::error::PollError;
 use crate::clock;
 use crate::config::{FetchConfig, ScheduleConfig};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, FetchedFeed, Fetcher};
-use crate::model::{FeedUrl, IndexText, OutletPages, PollRecord, PollResult};
+use crate::model::{FeedUrl, OutletPages, PollRecord, PollResult};
 use crate::store::{FeedRow, Store, StoreError, StoreReport};
 use crate::stories::{StoryGrouper, TermFinder, DEFAULT_WINDOW};
-use crate::topics::{tag_item_text, Tagger};
+use crate::topics::Tagger;
 use crate::{metrics, normalize, parse};
 
 /// Results waiting for the writer; a full queue slows fetching down instead
@@ -473,9 +474,8 @@ pub(super) fn parse_fetched(
     }
     let hint = feed.meta.ttl;
     let cadence = publishing_cadence(feed.items.iter().filter_map(|i| i.published), now);
-    // Tagging, signing and the search index's tokens (here, in parallel, so
-    // that the single writer only stores them) read the same plain text of
-    // the content: converted once. A large document's tokens are left to
+    // Tagged, signed and tokenised here, in parallel, so that the single
+    // writer only stores the results. A large document's tokens are left to
     // the writer, item by item: carried in the record, they would add about
     // its text's size again to every such record waiting for the writer
     // (issue #11's memory bound).
@@ -483,24 +483,11 @@ pub(super) fn parse_fetched(
     let mut tags = Vec::with_capacity(feed.items.len());
     let mut signatures = Vec::with_capacity(feed.items.len());
     let mut index = Vec::with_capacity(if large { 0 } else { feed.items.len() });
-    for i in &feed.items {
-        let content = i
-            .content
-            .as_ref()
-            .map(|c| normalize::html_to_text(c.as_str()))
-            .unwrap_or_default();
-        let summary = i.summary.as_deref();
-        tags.push(tag_item_text(
-            tagger,
-            &i.title,
-            summary,
-            &content,
-            &i.categories,
-        ));
-        signatures.push(finder.text_signature(&i.title, summary, &content).encode());
-        if !large {
-            index.push(IndexText::of(&i.title, summary, &content));
-        }
+    for item in &feed.items {
+        let derived = derive_item(tagger, finder, item, !large);
+        tags.push(derived.tags);
+        signatures.push(derived.signature);
+        index.extend(derived.index);
     }
     if large {
         crate::allocator::release_free_memory();
