@@ -7,12 +7,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::items::{upsert_items, StoreReport};
-use super::search::index_item;
+use super::search::{clear_pending, write_index_row};
 use super::stories::{leave_story, save_signature};
 use super::{from_unix, parse_column, to_unix, Store, StoreError};
 use crate::model::IndexText;
 use crate::model::{
-    FeedState, FeedUrl, NormalizedFeed, PollRecord, PollResult, TopicHit, UnknownStatus,
+    FeedState, FeedUrl, NewItem, NormalizedFeed, PollRecord, PollResult, TopicHit, UnknownStatus,
 };
 
 /// Where a feed's subscription came from.
@@ -237,10 +237,12 @@ impl Store {
     /// the pass is written ([`crate::stories::assign_pending`]).
     pub fn write_polls(&mut self, records: &[PollRecord]) -> Result<Vec<StoreReport>, StoreError> {
         let tx = super::write_tx(&mut self.conn)?;
+        let mut to_index = Vec::new();
         let reports = records
             .iter()
-            .map(|record| write_poll(&tx, record))
+            .map(|record| write_poll(&tx, record, &mut to_index))
             .collect::<Result<Vec<_>, _>>()?;
+        index_items(&tx, &to_index)?;
         tx.commit()?;
         Ok(reports)
     }
@@ -254,6 +256,7 @@ impl Store {
         push: &PushRecord,
     ) -> Result<StoreReport, StoreError> {
         let tx = super::write_tx(&mut self.conn)?;
+        let mut to_index = Vec::new();
         let report = store_items(
             &tx,
             feed_id,
@@ -262,6 +265,7 @@ impl Store {
             &push.signatures,
             &push.index,
             push.at,
+            &mut to_index,
         )?;
         tx.prepare_cached(
             "INSERT INTO fetch_log (feed_id, at, outcome, http_status, duration_ms, bytes,
@@ -276,6 +280,7 @@ impl Store {
             report.new,
             report.updated
         ])?;
+        index_items(&tx, &to_index)?;
         tx.commit()?;
         Ok(report)
     }
@@ -302,27 +307,35 @@ pub struct PushRecord {
 }
 
 /// Stores a feed document's items: a changed item leaves its story; new
-/// and changed items are (re)indexed for search and keep the signature and
-/// index tokens computed when the feed was parsed.
-fn store_items(
+/// and changed items keep the signature computed when the feed was parsed
+/// and are added to `to_index`, with their index tokens, for
+/// [`index_items`] to write once the transaction's other writes are done.
+#[allow(clippy::too_many_arguments)]
+fn store_items<'a>(
     tx: &Transaction<'_>,
     feed_id: i64,
-    feed: &NormalizedFeed,
+    feed: &'a NormalizedFeed,
     tags: &[Vec<TopicHit>],
     signatures: &[Vec<u8>],
-    index: &[IndexText],
+    index: &'a [IndexText],
     at: DateTime<Utc>,
+    to_index: &mut Vec<ToIndex<'a>>,
 ) -> Result<StoreReport, StoreError> {
     let (report, rows) = upsert_items(tx, feed_id, &feed.items, tags, at)?;
     for (id, i, changed) in rows {
         if changed {
             leave_story(tx, id)?;
         }
-        match (index.get(i), feed.items.get(i)) {
-            (Some(text), _) => index_item(tx, id, text, changed)?,
-            (None, Some(item)) => index_item(tx, id, &IndexText::of_new_item(item), changed)?,
-            (None, None) => {}
-        }
+        let tokens = match (index.get(i), feed.items.get(i)) {
+            (Some(text), _) => Tokens::Parsed(text),
+            (None, Some(item)) => Tokens::Of(item),
+            (None, None) => continue,
+        };
+        to_index.push(ToIndex {
+            id,
+            tokens,
+            replace: changed,
+        });
         if let Some(data) = signatures.get(i) {
             save_signature(tx, id, data)?;
         }
@@ -330,9 +343,48 @@ fn store_items(
     Ok(report)
 }
 
+/// An item a transaction (re)indexes once its other writes are done.
+struct ToIndex<'a> {
+    id: i64,
+    tokens: Tokens<'a>,
+    /// Whether the item had an index row already (its text changed).
+    replace: bool,
+}
+
+/// Where an item's index tokens come from.
+enum Tokens<'a> {
+    /// Computed where the feed was parsed.
+    Parsed(&'a IndexText),
+    /// Computed here, from the item: a large document's, which the parse
+    /// leaves to the writer (see `scheduler::run`).
+    Of(&'a NewItem),
+}
+
+/// Writes the index rows of `items`, after every other write of the
+/// transaction, so that they make one FTS5 segment (see
+/// [`write_index_row`]).
+fn index_items(tx: &Transaction<'_>, items: &[ToIndex<'_>]) -> Result<(), StoreError> {
+    for item in items.iter().filter(|i| i.replace) {
+        clear_pending(tx, item.id)?;
+    }
+    for item in items {
+        match item.tokens {
+            Tokens::Parsed(text) => write_index_row(tx, item.id, text, item.replace)?,
+            Tokens::Of(new) => {
+                write_index_row(tx, item.id, &IndexText::of_new_item(new), item.replace)?
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes one poll: its items, the hub it announces, the feed's state and
 /// the fetch log.
-fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, StoreError> {
+fn write_poll<'a>(
+    tx: &Transaction<'_>,
+    rec: &'a PollRecord,
+    to_index: &mut Vec<ToIndex<'a>>,
+) -> Result<StoreReport, StoreError> {
     let at = to_unix(rec.at);
     let hint = rec.next.hint.map(|d| d.as_secs() as i64);
     let cadence = rec.next.cadence.map(|d| d.as_secs() as i64);
@@ -348,7 +400,16 @@ fn write_poll(tx: &Transaction<'_>, rec: &PollRecord) -> Result<StoreReport, Sto
             outlet_pages,
             ..
         } => {
-            let report = store_items(tx, rec.feed_id, feed, tags, signatures, index, rec.at)?;
+            let report = store_items(
+                tx,
+                rec.feed_id,
+                feed,
+                tags,
+                signatures,
+                index,
+                rec.at,
+                to_index,
+            )?;
             super::fulltext::count_outlet_pages(tx, rec.feed_id, outlet_pages, rec.at)?;
             let found = feed.meta.hub.as_deref().zip(feed.meta.self_url.as_deref());
             super::websub::note_hub(tx, rec.feed_id, found, rec.at)?;

@@ -106,9 +106,16 @@ impl Drop for DeadlineGuard<'_> {
     }
 }
 
-/// Writes `text` as item `id`'s index row, replacing any, and clears its
-/// pending mark.
-pub(super) fn index_item(
+/// Writes `text` as item `id`'s index row, replacing any (`replace`).
+///
+/// Call it after the transaction's other writes ([`clear_pending`] too):
+/// FTS5 writes its pending terms to disk as a new segment at every
+/// statement savepoint, which any statement that may need a partial
+/// rollback opens (`INSERT OR REPLACE`, an upsert, a trigger). Interleaved
+/// with the item writes, each item's terms became a segment of their own,
+/// merged again and again; one segment per transaction costs the cold
+/// poll about a quarter of that (issue #17).
+pub(super) fn write_index_row(
     tx: &Transaction<'_>,
     id: i64,
     text: &IndexText,
@@ -122,12 +129,15 @@ pub(super) fn index_item(
         "INSERT INTO item_search (rowid, title, body, deva, latn) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![id, text.title, text.body, text.deva, text.latn])?;
-    // Only a changed item (the update trigger) or one found unindexed
-    // carries a mark; a new one has none (migration 0014).
-    if replace {
-        tx.prepare_cached("DELETE FROM search_pending WHERE item_id = ?1")?
-            .execute([id])?;
-    }
+    Ok(())
+}
+
+/// Clears item `id`'s pending mark, before it is (re)indexed. Only a
+/// changed item (the update trigger) or one found unindexed carries one; a
+/// new item has none (migration 0014).
+pub(super) fn clear_pending(tx: &Transaction<'_>, id: i64) -> Result<(), StoreError> {
+    tx.prepare_cached("DELETE FROM search_pending WHERE item_id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -172,7 +182,10 @@ impl Store {
             rows.collect::<Result<Vec<_>, _>>()?
         };
         for item in &items {
-            index_item(&tx, item.id, &text_of(item), true)?;
+            clear_pending(&tx, item.id)?;
+        }
+        for item in &items {
+            write_index_row(&tx, item.id, &text_of(item), true)?;
         }
         if items.len() < batch {
             // Marks whose item is gone (deleted without the trigger).
@@ -393,5 +406,87 @@ impl Store {
             }
         }
         Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::model::{FeedUrl, NewItem, PollRecord, PollResult};
+    use crate::store::{testing, AddFeed, FeedOrigin};
+
+    /// How many segments the index holds: the second varint of FTS5's
+    /// structure record (row 10 of `item_search_data`), after its 4-byte
+    /// cookie and, in the V2 format, a 4-byte marker.
+    fn segments(store: &Store) -> u64 {
+        let record: Vec<u8> = store
+            .conn
+            .query_row(
+                "SELECT block FROM item_search_data WHERE id = 10",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let mut at = if record[4..8] == [0xFF, 0, 0, 1] {
+            8
+        } else {
+            4
+        };
+        let mut varint = || {
+            let mut value = 0u64;
+            for i in 0..9 {
+                let byte = record[at];
+                at += 1;
+                if i == 8 {
+                    return (value << 8) | u64::from(byte);
+                }
+                value = (value << 7) | u64::from(byte & 0x7F);
+                if byte < 0x80 {
+                    break;
+                }
+            }
+            value
+        };
+        let _levels = varint();
+        varint()
+    }
+
+    /// A poll of `feed` finding 20 items titled `title N`, each with a story
+    /// signature (whose `INSERT OR REPLACE` opens a statement savepoint).
+    fn poll(feed: i64, title: &str) -> PollRecord {
+        let items: Vec<NewItem> = (0..20)
+            .map(|n| testing::item(&format!("{feed}-{n}"), &format!("{title} {n}")))
+            .collect();
+        let mut record = testing::fetched(feed, Utc::now(), items, vec![], None);
+        if let PollResult::Fetched { signatures, .. } = &mut record.result {
+            *signatures = vec![vec![1, 2, 3]; 20];
+        }
+        record
+    }
+
+    #[test]
+    fn a_batch_of_polls_adds_one_index_segment() {
+        let mut store = Store::open_in_memory().unwrap();
+        let feeds: Vec<i64> = (0..2)
+            .map(|n| {
+                let url = FeedUrl::parse(&format!("https://o{n}.example/rss")).unwrap();
+                match store.add_feed(&url, FeedOrigin::Cli).unwrap() {
+                    AddFeed::Added(id) => id,
+                    other => panic!("{other:?}"),
+                }
+            })
+            .collect();
+        store
+            .write_polls(&[poll(feeds[0], "लावरोव"), poll(feeds[1], "Lavrov")])
+            .unwrap();
+        assert_eq!(segments(&store), 1, "40 new items, one transaction");
+        // Every item's text changes: rows replaced, pending marks cleared.
+        store
+            .write_polls(&[poll(feeds[0], "किम"), poll(feeds[1], "Kim")])
+            .unwrap();
+        assert_eq!(segments(&store), 2, "40 changed items, one transaction");
+        assert_eq!(store.search_pending().unwrap(), 0);
     }
 }
