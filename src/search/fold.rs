@@ -4,11 +4,12 @@
 //! Words are folded exactly as topics fold text ([`crate::topics`]: NFC,
 //! nukta, candra vowels, ZWJ/ZWNJ, case) and end where Devanagari words
 //! end (vowel signs, virama and nukta belong to the word). Beside the
-//! folded words the index keeps each name's [`skeleton`], the key on which
-//! spellings in both scripts meet (लावरोव = Lavrov): the skeletons of the
-//! Devanagari words in one column, those of capitalised Latin words (names)
-//! in another. Lower-case Latin words get no skeleton, so that an English
-//! "were" never meets "war".
+//! folded words each item gives its names to the index's vocabulary: every
+//! distinct Devanagari word and capitalised Latin word, with its
+//! [`skeleton`], the key on which spellings in both scripts meet (लावरोव =
+//! Lavrov). A query word is then also matched by every word the vocabulary
+//! holds under its skeleton ([`super::lower`]). Lower-case Latin words are
+//! not names, so that an English "were" never meets "war".
 
 pub use crate::model::IndexText;
 use crate::topics::{fold_into, is_word_char, Dashes, Folded};
@@ -34,13 +35,23 @@ impl IndexText {
     /// often send the article's first paragraph as both).
     pub fn of(title: &str, summary: Option<&str>, content: &str) -> IndexText {
         let mut out = IndexText::default();
+        let mut names = Vec::new();
         let mut budget = MAX_INDEXED_BYTES;
-        out.add(cut(title, &mut budget), Column::Title);
+        add(&mut out.title, &mut names, cut(title, &mut budget));
         let summary = summary.map(str::trim).unwrap_or_default();
         if !summary.is_empty() && !content.contains(summary) {
-            out.add(cut(summary, &mut budget), Column::Body);
+            add(&mut out.body, &mut names, cut(summary, &mut budget));
         }
-        out.add(cut(content, &mut budget), Column::Body);
+        add(&mut out.body, &mut names, cut(content, &mut budget));
+        names.sort_unstable();
+        names.dedup();
+        for word in names {
+            let s = skeleton(&word);
+            if !s.is_empty() {
+                push_token(&mut out.names, &s);
+                push_token(&mut out.names, &word);
+            }
+        }
         out
     }
 
@@ -53,31 +64,20 @@ impl IndexText {
             .unwrap_or_default();
         IndexText::of(&item.title, item.summary.as_deref(), &content)
     }
-
-    fn add(&mut self, text: &str, column: Column) {
-        for word in words(text) {
-            let target = match column {
-                Column::Title => &mut self.title,
-                Column::Body => &mut self.body,
-            };
-            push_token(target, &word.folded);
-            let skel = match word.script {
-                Script::Devanagari => &mut self.deva,
-                Script::Latin { capital: true } => &mut self.latn,
-                Script::Latin { capital: false } | Script::Other => continue,
-            };
-            let s = skeleton(&word.folded);
-            if !s.is_empty() {
-                push_token(skel, &s);
-            }
-        }
-    }
 }
 
-#[derive(Clone, Copy)]
-enum Column {
-    Title,
-    Body,
+/// Appends the folded words of `text` to `column`, and its names (its
+/// Devanagari and capitalised Latin words) to `names`.
+fn add(column: &mut String, names: &mut Vec<String>, text: &str) {
+    for word in words(text) {
+        push_token(column, &word.folded);
+        if matches!(
+            word.script,
+            Script::Devanagari | Script::Latin { capital: true }
+        ) {
+            names.push(word.folded);
+        }
+    }
 }
 
 /// Appends `token` to a space-separated column.
@@ -226,12 +226,22 @@ mod tests {
     }
 
     #[test]
-    fn only_names_and_devanagari_get_skeletons() {
-        let t = IndexText::of("Lavrov meets Kim in Wonsan", Some("लावरोव और किम"), "");
+    fn names_are_the_devanagari_and_capitalised_words_once() {
+        let t = IndexText::of("Lavrov meets Kim in Wonsan", Some("लावरोव और किम"), "Kim");
         assert_eq!(t.title, "lavrov meets kim in wonsan");
-        assert_eq!(t.body, "लावरोव और किम");
-        assert_eq!(t.latn, "lvruv kim vunsn");
-        assert_eq!(t.deva, format!("lvruv {} kim", skeleton("और")));
+        assert_eq!(t.body, "लावरोव और किम kim");
+        let names: Vec<_> = t.names().collect();
+        let and = skeleton("और");
+        let mut want = vec![
+            ("kim", "kim"),
+            ("lvruv", "lavrov"),
+            ("vunsn", "wonsan"),
+            ("lvruv", "लावरोव"),
+            (and.as_str(), "और"),
+            ("kim", "किम"),
+        ];
+        want.sort_by_key(|(_, w)| *w);
+        assert_eq!(names, want);
     }
 
     #[test]

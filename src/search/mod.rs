@@ -2,8 +2,8 @@
 //! in either script, best first.
 //!
 //! - [`fold`]: text → the tokens of the FTS5 index ([`IndexText`]), folded
-//!   as topics fold text, with name skeletons beside the words, so that
-//!   लावरोव finds "Lavrov" and back ([`crate::translit::skeleton`]).
+//!   as topics fold text, and its names for the vocabulary of skeletons,
+//!   so that लावरोव finds "Lavrov" and back ([`crate::translit::skeleton`]).
 //! - [`query`]: the query language: words, `"phrases"`, `prefix*`,
 //!   `AND`/`OR`/`NOT`/`-`, parentheses, `topic:`, `outlet:`, `since:`,
 //!   `until:`. Bounded, forgiving, and never passed to SQLite as syntax:

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::highlight::{Marker, Segment};
-use super::lower::fts_expression;
+use super::lower::{fts_expression, skeletons, Names};
 use super::query::{Context, Filters, Query};
 use super::rank::{rank, RankedStory};
 use super::{QueryError, SearchError};
@@ -63,7 +63,6 @@ pub const SNIPPET_CHARS: usize = 240;
 pub struct Search {
     text: String,
     query: Query,
-    fts: Option<String>,
     marker: Marker,
 }
 
@@ -149,12 +148,15 @@ impl Search {
     /// Parses and checks `text`.
     pub fn parse(text: &str, cx: Context<'_>) -> Result<Search, QueryError> {
         let query = Query::parse(text, cx)?;
-        let fts = query.expr.as_ref().map(fts_expression).transpose()?;
+        // Refused now rather than when run: what the vocabulary adds to
+        // the expression cannot make it wrong.
+        if let Some(expr) = &query.expr {
+            fts_expression(expr, &Names::new())?;
+        }
         let marker = Marker::new(&query.positive_terms());
         Ok(Search {
             text: text.split_whitespace().collect::<Vec<_>>().join(" "),
             query,
-            fts,
             marker,
         })
     }
@@ -169,9 +171,18 @@ impl Search {
         &self.query.filters
     }
 
-    /// The FTS5 expression it runs (for `--explain` and tests).
-    pub fn fts(&self) -> Option<&str> {
-        self.fts.as_deref()
+    /// The FTS5 expression it runs on `store`: its words, and the other
+    /// spellings the store's vocabulary holds for them.
+    fn fts(&self, store: &Store) -> Result<Option<String>, SearchError> {
+        let Some(expr) = &self.query.expr else {
+            return Ok(None);
+        };
+        let mut names = Names::new();
+        for skeleton in skeletons(expr) {
+            let words = store.names_by_skeleton(&skeleton)?;
+            names.insert(skeleton, words);
+        }
+        Ok(Some(fts_expression(expr, &names)?))
     }
 
     fn matches(
@@ -180,8 +191,9 @@ impl Search {
         seen: Option<DigestPeriod>,
     ) -> Result<Vec<MatchRow>, SearchError> {
         let f = &self.query.filters;
+        let fts = self.fts(store)?;
         let query = MatchQuery {
-            fts: self.fts.as_deref(),
+            fts: fts.as_deref(),
             topics: &f.topics,
             outlets: &f.outlets,
             since: f.since,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::items::{upsert_items, StoreReport};
-use super::search::{clear_pending, write_index_row};
+use super::search::{clear_pending, write_index_row, NewNames};
 use super::stories::{leave_story, save_signature};
 use super::{from_unix, parse_column, to_unix, Store, StoreError};
 use crate::model::IndexText;
@@ -367,13 +367,18 @@ fn index_items(tx: &Transaction<'_>, items: &[ToIndex<'_>]) -> Result<(), StoreE
     for item in items.iter().filter(|i| i.replace) {
         clear_pending(tx, item.id)?;
     }
+    let mut names = NewNames::default();
     for item in items {
-        match item.tokens {
-            Tokens::Parsed(text) => write_index_row(tx, item.id, text, item.replace)?,
+        let computed;
+        let text = match item.tokens {
+            Tokens::Parsed(text) => text,
             Tokens::Of(new) => {
-                write_index_row(tx, item.id, &IndexText::of_new_item(new), item.replace)?
+                computed = IndexText::of_new_item(new);
+                &computed
             }
-        }
+        };
+        names.save(tx, text)?;
+        write_index_row(tx, item.id, text, item.replace)?;
     }
     Ok(())
 }

@@ -67,6 +67,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0014_search_unindexed",
         include_str!("../../migrations/0014_search_unindexed.sql"),
     ),
+    (
+        "0015_search_names",
+        include_str!("../../migrations/0015_search_names.sql"),
+    ),
 ];
 
 /// Applies the migrations this database has not seen yet.

@@ -20,10 +20,13 @@ use super::items::{item_from_row, ItemRow};
 use super::{from_unix, to_unix, Store, StoreError};
 use crate::model::IndexText;
 
-/// BM25 weights of the index columns (title, body, deva, latn): a word in
-/// the title counts four times one in the text; a name met through its
-/// skeleton counts as a word of the text.
-const BM25: &str = "bm25(item_search, 4.0, 1.0, 1.0, 1.0)";
+/// BM25 weights of the index columns (title, body): a word in the title
+/// counts four times one in the text.
+const BM25: &str = "bm25(item_search, 4.0, 1.0)";
+
+/// Most words a query word is also matched by through its skeleton (see
+/// [`Store::names_by_skeleton`]).
+pub const MAX_NAMES_PER_SKELETON: usize = 16;
 
 /// How often (in SQLite VM steps) a running query checks its deadline.
 const DEADLINE_CHECK_STEPS: i32 = 4_000;
@@ -108,13 +111,13 @@ impl Drop for DeadlineGuard<'_> {
 
 /// Writes `text` as item `id`'s index row, replacing any (`replace`).
 ///
-/// Call it after the transaction's other writes ([`clear_pending`] too):
-/// FTS5 writes its pending terms to disk as a new segment at every
-/// statement savepoint, which any statement that may need a partial
-/// rollback opens (`INSERT OR REPLACE`, an upsert, a trigger). Interleaved
-/// with the item writes, each item's terms became a segment of their own,
-/// merged again and again; one segment per transaction costs the cold
-/// poll about a quarter of that (issue #17).
+/// Call it after the transaction's other writes ([`clear_pending`] too;
+/// [`NewNames::save`] may come between): FTS5 writes its pending terms to disk as a new
+/// segment at every statement savepoint, which any statement that may need
+/// a partial rollback opens (`INSERT OR REPLACE`, an upsert, a trigger).
+/// Interleaved with the item writes, each item's terms became a segment of
+/// their own, merged again and again; one segment per transaction costs
+/// the cold poll a fraction of that (issue #17).
 pub(super) fn write_index_row(
     tx: &Transaction<'_>,
     id: i64,
@@ -125,11 +128,38 @@ pub(super) fn write_index_row(
         tx.prepare_cached("DELETE FROM item_search WHERE rowid = ?1")?
             .execute([id])?;
     }
-    tx.prepare_cached(
-        "INSERT INTO item_search (rowid, title, body, deva, latn) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![id, text.title, text.body, text.deva, text.latn])?;
+    tx.prepare_cached("INSERT INTO item_search (rowid, title, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, text.title, text.body])?;
     Ok(())
+}
+
+/// The names a transaction has added to the vocabulary of skeletons, so
+/// that each distinct word is written once (most of a batch's words are
+/// met again and again, and a lookup in memory is cheaper than one in the
+/// table).
+#[derive(Default)]
+pub(super) struct NewNames(std::collections::HashSet<String>);
+
+impl NewNames {
+    /// Adds the names of `text` that this transaction has not added yet.
+    /// (`INSERT OR IGNORE` opens no statement savepoint, so this may run
+    /// between index rows.)
+    pub(super) fn save(
+        &mut self,
+        tx: &Transaction<'_>,
+        text: &IndexText,
+    ) -> Result<(), StoreError> {
+        for (skeleton, word) in text.names() {
+            if !self.0.contains(word) {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO search_names (skeleton, word) VALUES (?1, ?2)",
+                )?
+                .execute([skeleton, word])?;
+                self.0.insert(word.to_owned());
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Clears item `id`'s pending mark, before it is (re)indexed. Only a
@@ -151,6 +181,18 @@ impl Store {
              SELECT id FROM items WHERE id NOT IN (SELECT id FROM item_search_docsize)",
             [],
         )?)
+    }
+
+    /// The words the index has met spelt with `skeleton` (in either
+    /// script), at most [`MAX_NAMES_PER_SKELETON`], in a fixed order.
+    pub fn names_by_skeleton(&self, skeleton: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT word FROM search_names WHERE skeleton = ?1 ORDER BY word LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![skeleton, MAX_NAMES_PER_SKELETON as i64], |r| {
+            r.get(0)
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// How many items wait to be (re)indexed.
@@ -184,8 +226,11 @@ impl Store {
         for item in &items {
             clear_pending(&tx, item.id)?;
         }
+        let mut names = NewNames::default();
         for item in &items {
-            write_index_row(&tx, item.id, &text_of(item), true)?;
+            let text = text_of(item);
+            names.save(&tx, &text)?;
+            write_index_row(&tx, item.id, &text, true)?;
         }
         if items.len() < batch {
             // Marks whose item is gone (deleted without the trigger).
