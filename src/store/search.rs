@@ -26,7 +26,7 @@ const BM25: &str = "bm25(item_search, 4.0, 1.0)";
 
 /// Most words a query word is also matched by through its skeleton (see
 /// [`Store::names_by_skeleton`]).
-pub const MAX_NAMES_PER_SKELETON: usize = 16;
+const MAX_NAMES_PER_SKELETON: usize = 16;
 
 /// How often (in SQLite VM steps) a running query checks its deadline.
 const DEADLINE_CHECK_STEPS: i32 = 4_000;
@@ -112,12 +112,12 @@ impl Drop for DeadlineGuard<'_> {
 /// Writes `text` as item `id`'s index row, replacing any (`replace`).
 ///
 /// Call it after the transaction's other writes ([`clear_pending`] too;
-/// [`NewNames::save`] may come between): FTS5 writes its pending terms to disk as a new
-/// segment at every statement savepoint, which any statement that may need
-/// a partial rollback opens (`INSERT OR REPLACE`, an upsert, a trigger).
-/// Interleaved with the item writes, each item's terms became a segment of
-/// their own, merged again and again; one segment per transaction costs
-/// the cold poll a fraction of that (issue #17).
+/// [`NewNames::save`] may come between): FTS5 writes its pending terms to
+/// disk as a new segment at every statement savepoint, which any statement
+/// that may need a partial rollback opens (`INSERT OR REPLACE`, an upsert,
+/// a trigger). Interleaved with the item writes, each item's terms became a
+/// segment of their own, merged again and again; one segment per
+/// transaction costs the cold poll a fraction of that (issue #17).
 pub(super) fn write_index_row(
     tx: &Transaction<'_>,
     id: i64,
