@@ -71,10 +71,7 @@ impl IndexText {
 fn add(column: &mut String, names: &mut Vec<String>, text: &str) {
     for word in words(text) {
         push_token(column, &word.folded);
-        if matches!(
-            word.script,
-            Script::Devanagari | Script::Latin { capital: true }
-        ) {
+        if word.script.is_name() {
             names.push(word.folded);
         }
     }
@@ -111,6 +108,14 @@ pub enum Script {
     },
     /// Digits, other scripts.
     Other,
+}
+
+impl Script {
+    /// Whether a word of this script is a name for the vocabulary of
+    /// skeletons: Devanagari words and capitalised Latin ones.
+    pub fn is_name(self) -> bool {
+        matches!(self, Script::Devanagari | Script::Latin { capital: true })
+    }
 }
 
 /// One word of a text: folded, with where it stands in the source.

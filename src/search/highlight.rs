@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::fold::{query_skeleton, words, Script, Word, MAX_INDEXED_BYTES};
+use super::fold::{query_skeleton, words, Word, MAX_INDEXED_BYTES};
 use super::query::Term;
 use crate::translit::skeleton;
 
@@ -52,12 +52,10 @@ impl Marker {
         if self.words.contains(&w.folded) || self.prefixes.iter().any(|p| w.folded.starts_with(p)) {
             return true;
         }
-        // Skeletons are indexed for Devanagari words and capitalised Latin ones.
-        let named = matches!(
-            w.script,
-            Script::Devanagari | Script::Latin { capital: true }
-        );
-        named && !self.skeletons.is_empty() && self.skeletons.contains(&skeleton(&w.folded))
+        // Only names are met through their skeleton (the vocabulary's words).
+        w.script.is_name()
+            && !self.skeletons.is_empty()
+            && self.skeletons.contains(&skeleton(&w.folded))
     }
 
     /// All of `text`, its hits marked.
